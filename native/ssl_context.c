@@ -1,0 +1,313 @@
+/* JNI glue of io.github.mbedtlsjni.SslContext: mbedtls_ssl_context, the TLS connection. */
+#include "jni_util.h"
+#include "io_github_mbedtlsjni_SslContext.h"
+
+#include <stdlib.h>
+
+/* Largest plaintext moved per read/write call from/to a Java byte[]: one TLS record. */
+#define MJ_IO_CHUNK 16384
+
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, jclass cls)
+{
+    mj_ssl *s = mj_alloc(env, MJ_KIND_SSL_CONTEXT, sizeof *s);
+    (void) cls;
+    if (s == NULL) {
+        return 0;
+    }
+    mbedtls_ssl_init(&s->ssl);
+    return MJ_HANDLE(s);
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nFree(JNIEnv *env, jclass cls, jlong handle)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    (void) env;
+    (void) cls;
+    mbedtls_ssl_free(&s->ssl);
+    mj_release(MJ_KIND_SSL_CONTEXT, s);
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetup(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                   jlong conf_handle, jobject conf_owner)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    mj_conf *c = MJ_PTR(mj_conf, conf_handle);
+    int ret;
+    (void) cls;
+    (void) owner;
+    (void) conf_owner;
+    if (s->conf != NULL) { /* a second mbedtls_ssl_setup would leak the first one's buffers */
+        mj_throw_state(env, "SslContext is already set up");
+        return;
+    }
+    ret = mbedtls_ssl_setup(&s->ssl, &c->conf);
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_setup", NULL);
+        return;
+    }
+    s->conf = c;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetHostname(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jobject owner, jstring jhostname)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    char *hostname = NULL;
+    int ret;
+    (void) cls;
+    (void) owner;
+    if (jhostname != NULL && (hostname = mj_utf8(env, jhostname)) == NULL) {
+        return;
+    }
+    ret = mbedtls_ssl_set_hostname(&s->ssl, hostname);
+    free(hostname);
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_set_hostname", NULL);
+        return;
+    }
+    s->hostname = jhostname != NULL ? MJ_HOSTNAME_SET : MJ_HOSTNAME_SKIPPED;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetBio(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                    jlong net_handle, jobject net_owner)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    mj_net *n = MJ_PTR(mj_net, net_handle);
+    (void) env;
+    (void) cls;
+    (void) owner;
+    (void) net_owner;
+    mbedtls_ssl_set_bio(&s->ssl, &n->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+    s->net = n;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *env, jclass cls, jlong handle,
+                                                                       jobject owner)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    int ret;
+    uint32_t flags;
+    (void) cls;
+    (void) owner;
+
+    /* The binding's rule on every Mbed TLS version (3.6.3+ has the same rule built in). */
+    if (s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE && s->hostname == MJ_HOSTNAME_UNSET) {
+        mj_throw_state(env, "the server certificate would be verified without checking its name: call "
+                            "sslContext.setHostname(\"server.example\") before handshake(), or "
+                            "sslContext.skipHostnameVerification() to verify the chain only");
+        return;
+    }
+    do {
+        ret = mbedtls_ssl_handshake(&s->ssl);
+    } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    if (ret == 0) {
+        return;
+    }
+    flags = mbedtls_ssl_get_verify_result(&s->ssl);
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (flags != 0 && flags != MJ_VERIFY_RESULT_NONE)) {
+        mj_throw_verify(env, ret, "mbedtls_ssl_handshake", flags);
+    } else {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_handshake", NULL);
+    }
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyFlags(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jobject owner)
+{
+    (void) env;
+    (void) cls;
+    (void) owner;
+    return (jint) mbedtls_ssl_get_verify_result(&MJ_PTR(mj_ssl, handle)->ssl);
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyInfo(JNIEnv *env, jclass cls, jint flags)
+{
+    (void) cls;
+    return mj_verify_info(env, (uint32_t) flags);
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nProtocol(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jobject owner)
+{
+    (void) cls;
+    (void) owner;
+    return mj_string(env, mbedtls_ssl_get_version(&MJ_PTR(mj_ssl, handle)->ssl));
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nCiphersuite(JNIEnv *env, jclass cls, jlong handle,
+                                                                            jobject owner)
+{
+    const char *name = mbedtls_ssl_get_ciphersuite(&MJ_PTR(mj_ssl, handle)->ssl);
+    (void) cls;
+    (void) owner;
+    return name != NULL ? mj_string(env, name) : NULL;
+}
+
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertificates(JNIEnv *env, jclass cls,
+                                                                                      jlong handle, jobject owner)
+{
+    const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&MJ_PTR(mj_ssl, handle)->ssl);
+    const mbedtls_x509_crt *c;
+    jclass byte_array_class;
+    jobjectArray result;
+    jsize n = 0, i = 0;
+    (void) cls;
+    (void) owner;
+
+    if (peer == NULL || peer->raw.len == 0) {
+        return NULL;
+    }
+    for (c = peer; c != NULL && c->raw.len != 0; c = c->next) {
+        n++;
+    }
+    byte_array_class = (*env)->FindClass(env, "[B");
+    if (byte_array_class == NULL) {
+        return NULL;
+    }
+    result = (*env)->NewObjectArray(env, n, byte_array_class, NULL);
+    if (result == NULL) {
+        return NULL;
+    }
+    for (c = peer; c != NULL && c->raw.len != 0; c = c->next, i++) {
+        jbyteArray der = (*env)->NewByteArray(env, (jsize) c->raw.len);
+        if (der == NULL) {
+            return NULL;
+        }
+        (*env)->SetByteArrayRegion(env, der, 0, (jsize) c->raw.len, (const jbyte *) c->raw.p);
+        (*env)->SetObjectArrayElement(env, result, i, der);
+        (*env)->DeleteLocalRef(env, der);
+    }
+    return result;
+}
+
+/*
+ * mbedtls_ssl_read until there is data or an end: WANT_READ/WANT_WRITE and TLS 1.3
+ * NewSessionTicket mean "call again" on a blocking socket. Returns the byte count, or -1 at the
+ * end (close_notify or EOF, recorded in s->inbound), or -2 with an exception pending.
+ */
+static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
+{
+    int ret;
+    if (s->inbound != MJ_INBOUND_OPEN) {
+        return -1;
+    }
+    for (;;) {
+        ret = mbedtls_ssl_read(&s->ssl, buf, len);
+        if (ret > 0) {
+            return ret;
+        }
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE ||
+            ret == MJ_ERR_NEW_SESSION_TICKET) {
+            continue;
+        }
+        if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+            s->inbound = MJ_INBOUND_CLOSE_NOTIFY;
+            return -1;
+        }
+        if (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
+            s->inbound = MJ_INBOUND_EOF;
+            return -1;
+        }
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_read", NULL);
+        return -2;
+    }
+}
+
+/* mbedtls_ssl_write, repeated while Mbed TLS asks to; the byte count, or -1 with an exception pending. */
+static int write_some(JNIEnv *env, mj_ssl *s, const unsigned char *buf, size_t len)
+{
+    int ret;
+    do {
+        ret = mbedtls_ssl_write(&s->ssl, buf, len);
+    } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    if (ret < 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_write", NULL);
+        return -1;
+    }
+    return ret;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nRead(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                  jbyteArray b, jint off, jint len)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    unsigned char buf[MJ_IO_CHUNK];
+    int n;
+    (void) cls;
+    (void) owner;
+    n = read_some(env, s, buf, len < MJ_IO_CHUNK ? (size_t) len : MJ_IO_CHUNK);
+    if (n > 0) {
+        (*env)->SetByteArrayRegion(env, b, off, n, (const jbyte *) buf);
+    }
+    return n < -1 ? -1 : n;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nReadDirect(JNIEnv *env, jclass cls, jlong handle,
+                                                                        jobject owner, jobject dst, jint pos, jint len)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    unsigned char *address = (*env)->GetDirectBufferAddress(env, dst);
+    int n;
+    (void) cls;
+    (void) owner;
+    if (address == NULL) {
+        mj_throw_argument(env, "the ByteBuffer has no native address");
+        return -1;
+    }
+    n = read_some(env, s, address + pos, (size_t) len);
+    return n < -1 ? -1 : n;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWrite(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                   jbyteArray b, jint off, jint len)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    unsigned char buf[MJ_IO_CHUNK];
+    jint n = len < MJ_IO_CHUNK ? len : MJ_IO_CHUNK;
+    int ret;
+    (void) cls;
+    (void) owner;
+    (*env)->GetByteArrayRegion(env, b, off, n, (jbyte *) buf);
+    ret = write_some(env, s, buf, (size_t) n);
+    return ret < 0 ? 0 : ret;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteDirect(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jobject owner, jobject src, jint pos, jint len)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    const unsigned char *address = (*env)->GetDirectBufferAddress(env, src);
+    int ret;
+    (void) cls;
+    (void) owner;
+    if (address == NULL) {
+        mj_throw_argument(env, "the ByteBuffer has no native address");
+        return 0;
+    }
+    ret = write_some(env, s, address + pos, (size_t) len);
+    return ret < 0 ? 0 : ret;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jobject owner)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    int ret;
+    (void) cls;
+    (void) owner;
+    do {
+        ret = mbedtls_ssl_close_notify(&s->ssl);
+    } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_close_notify", NULL);
+    }
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nInbound(JNIEnv *env, jclass cls, jlong handle,
+                                                                     jobject owner)
+{
+    (void) env;
+    (void) cls;
+    (void) owner;
+    return MJ_PTR(mj_ssl, handle)->inbound;
+}

@@ -1,0 +1,199 @@
+/* JNI glue of io.github.mbedtlsjni.X509Crt: mbedtls_x509_crt (a chain of certificates). */
+#include "jni_util.h"
+#include "io_github_mbedtlsjni_X509Crt.h"
+
+#include <stdlib.h>
+
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_X509Crt_nInit(JNIEnv *env, jclass cls)
+{
+    mbedtls_x509_crt *crt = mj_alloc(env, MJ_KIND_X509_CRT, sizeof *crt);
+    (void) cls;
+    if (crt == NULL) {
+        return 0;
+    }
+    mbedtls_x509_crt_init(crt);
+    return MJ_HANDLE(crt);
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nFree(JNIEnv *env, jclass cls, jlong handle)
+{
+    mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
+    (void) env;
+    (void) cls;
+    mbedtls_x509_crt_free(crt);
+    mj_release(MJ_KIND_X509_CRT, crt);
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParse(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                jbyteArray data)
+{
+    mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
+    size_t len;
+    unsigned char *buf = mj_copy_for_parse(env, data, &len);
+    int ret;
+    (void) cls;
+    (void) owner;
+    if (buf == NULL) {
+        return 0;
+    }
+    ret = mbedtls_x509_crt_parse(crt, buf, len);
+    free(buf);
+    if (ret < 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse", NULL);
+        return 0;
+    }
+    return ret;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                   jbyteArray data)
+{
+    mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
+    jsize len = (*env)->GetArrayLength(env, data);
+    unsigned char *buf = malloc((size_t) len + 1);
+    int ret;
+    (void) cls;
+    (void) owner;
+    if (buf == NULL) {
+        mj_throw_oom(env, "a copy of the input");
+        return;
+    }
+    (*env)->GetByteArrayRegion(env, data, 0, len, (jbyte *) buf);
+    ret = mbedtls_x509_crt_parse_der(crt, buf, (size_t) len);
+    free(buf);
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse_der", NULL);
+    }
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseFile(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                    jstring jpath)
+{
+    mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
+    char *path = mj_utf8(env, jpath);
+    int ret;
+    (void) cls;
+    (void) owner;
+    if (path == NULL) {
+        return 0;
+    }
+    ret = mbedtls_x509_crt_parse_file(crt, path);
+    if (ret < 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse_file", path);
+        ret = 0;
+    }
+    free(path);
+    return ret;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParsePath(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                    jstring jpath)
+{
+    mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
+    char *path = mj_utf8(env, jpath);
+    int ret;
+    (void) cls;
+    (void) owner;
+    if (path == NULL) {
+        return 0;
+    }
+    ret = mbedtls_x509_crt_parse_path(crt, path);
+    if (ret < 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse_path", path);
+        ret = 0;
+    }
+    free(path);
+    return ret;
+}
+
+/* Certificate number index of the chain (an empty chain is one node with no data). */
+static const mbedtls_x509_crt *nth(const mbedtls_x509_crt *crt, int index)
+{
+    for (; crt != NULL && crt->raw.len != 0; crt = crt->next) {
+        if (index-- == 0) {
+            return crt;
+        }
+    }
+    return NULL;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nCount(JNIEnv *env, jclass cls, jlong handle, jobject owner)
+{
+    const mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
+    jint n = 0;
+    (void) env;
+    (void) cls;
+    (void) owner;
+    for (; crt != NULL && crt->raw.len != 0; crt = crt->next) {
+        n++;
+    }
+    return n;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDer(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                    jint index)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    jbyteArray der;
+    (void) cls;
+    (void) owner;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    der = (*env)->NewByteArray(env, (jsize) crt->raw.len);
+    if (der != NULL) {
+        (*env)->SetByteArrayRegion(env, der, 0, (jsize) crt->raw.len, (const jbyte *) crt->raw.p);
+    }
+    return der;
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                  jint index, jboolean subject)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    char name[2048];
+    int ret;
+    (void) cls;
+    (void) owner;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    ret = mbedtls_x509_dn_gets(name, sizeof name, subject ? &crt->subject : &crt->issuer);
+    if (ret < 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_dn_gets", NULL);
+        return NULL;
+    }
+    return mj_string(env, name);
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                  jint index)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    char *info;
+    int ret;
+    jstring s;
+    (void) cls;
+    (void) owner;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    info = malloc(16384);
+    if (info == NULL) {
+        mj_throw_oom(env, "certificate info");
+        return NULL;
+    }
+    /* mbedtls_x509_crt_info describes one certificate; it does not follow crt->next. */
+    ret = mbedtls_x509_crt_info(info, 16384, "", crt);
+    if (ret < 0) {
+        free(info);
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_info", NULL);
+        return NULL;
+    }
+    s = mj_string(env, info);
+    free(info);
+    return s;
+}

@@ -1,0 +1,19 @@
+package io.github.mbedtlsjni;
+
+/**
+ * The entropy (randomness source) context, {@code mbedtls_entropy_context}.
+ *
+ * <p>{@code new Entropy()} is {@code mbedtls_entropy_init}; {@link #close()} is
+ * {@code mbedtls_entropy_free}. A {@link CtrDrbg} seeded from it keeps it allocated until that
+ * DRBG is freed too.
+ */
+public final class Entropy extends NativeResource {
+    /** {@code mbedtls_entropy_init}. */
+    public Entropy() {
+        super("Entropy", Entropy::nInit, Entropy::nFree);
+    }
+
+    private static native long nInit();
+
+    private static native void nFree(long entropy);
+}

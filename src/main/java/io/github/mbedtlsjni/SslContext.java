@@ -1,0 +1,460 @@
+package io.github.mbedtlsjni;
+
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.util.Objects;
+
+/**
+ * One TLS connection's state, {@code mbedtls_ssl_context}.
+ *
+ * <p>The guide's steps, in order: {@code new SslContext()} ({@code mbedtls_ssl_init}),
+ * {@link #setup} ({@code mbedtls_ssl_setup}), {@link #setHostname} ({@code mbedtls_ssl_set_hostname}),
+ * {@link #setBio} ({@code mbedtls_ssl_set_bio}), {@link #handshake} ({@code mbedtls_ssl_handshake}),
+ * {@link #verifyResult} ({@code mbedtls_ssl_get_verify_result}, {@code mbedtls_x509_crt_verify_info}),
+ * {@link #write}/{@link #read} ({@code mbedtls_ssl_write}/{@code mbedtls_ssl_read}),
+ * {@link #closeNotify} ({@code mbedtls_ssl_close_notify}) and {@link #close()}
+ * ({@code mbedtls_ssl_free}). A step out of order throws {@link IllegalStateException} naming
+ * the missing step.
+ *
+ * <p>The context keeps its {@link SslConfig} and its {@link NetContext} allocated while it lives.
+ * Calls on one context are serialized (Mbed TLS contexts are not thread-safe), except
+ * {@link #close()}, which may come from any thread: it shuts the socket down so that a thread
+ * blocked in {@code read}, {@code write} or {@code handshake} wakes and throws, and the native
+ * memory is freed only after that call has returned.
+ *
+ * <p>{@code read} and {@code write} allocate nothing on the Java heap and copy the data once (a
+ * direct {@link ByteBuffer} is not copied by the binding at all).
+ */
+public final class SslContext extends NativeResource {
+    private static final int CONFIG = 0;
+    private static final int NET = 1;
+
+    /** How the peer has ended its side of the connection. */
+    public enum Inbound {
+        /** Nothing received yet that ends the connection. */
+        OPEN,
+        /** The peer sent close_notify: a clean end. */
+        CLOSE_NOTIFY,
+        /** The transport reached EOF without close_notify: the data may be truncated. */
+        EOF_WITHOUT_CLOSE_NOTIFY
+    }
+
+    private final Object io = new Object();
+    private SslConfig config; // guarded by io
+    private boolean hasBio; // guarded by io
+
+    /** {@code mbedtls_ssl_init}. */
+    public SslContext() {
+        super("SslContext", SslContext::nInit, SslContext::nFree);
+    }
+
+    /**
+     * {@code mbedtls_ssl_setup(&ssl, &conf)}. Must follow {@link SslConfig#defaults()} and
+     * {@link SslConfig#setRng}; the config can no longer be changed afterwards.
+     */
+    public void setup(SslConfig config) {
+        Objects.requireNonNull(config, "config");
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                if (this.config != null) {
+                    throw new IllegalStateException("SslContext is already set up");
+                }
+                config.freezeForSetup();
+                long conf = config.handle.acquire();
+                handle.setDependency(CONFIG, config.handle); // owns the reference just taken
+                nSetup(self, this, conf, config);
+                this.config = config;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_set_hostname}: the name sent as SNI and the name the server's certificate
+     * must match (subjectAltName, or CN when there is none).
+     */
+    public void setHostname(String hostname) {
+        Objects.requireNonNull(hostname, "hostname (to verify without one, call skipHostnameVerification())");
+        if (hostname.isEmpty()) {
+            throw new IllegalArgumentException("hostname is empty");
+        }
+        if (hostname.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("hostname contains a NUL character");
+        }
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("setHostname");
+                nSetHostname(self, this, hostname);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * Verifies the server's certificate chain without checking any name in it, and sends no SNI
+     * ({@code mbedtls_ssl_set_hostname(&ssl, NULL)}). Insecure unless the peer is authenticated
+     * some other way: anyone holding any certificate from a trusted CA can impersonate the server.
+     */
+    public void skipHostnameVerification() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("skipHostnameVerification");
+                nSetHostname(self, this, null);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, mbedtls_net_recv, NULL)}: the
+     * connection to speak TLS over. The context keeps it allocated.
+     */
+    public void setBio(NetContext net) {
+        Objects.requireNonNull(net, "net");
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("setBio");
+                long n = net.handle.acquire();
+                handle.setDependency(NET, net.handle); // owns the reference just taken
+                nSetBio(self, this, n, net);
+                hasBio = true;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_handshake}, repeated while Mbed TLS asks to (WANT_READ/WANT_WRITE).
+     *
+     * @throws CertificateVerificationException if the peer's certificate did not verify (required mode)
+     * @throws MbedTlsException on any other failure
+     * @throws IllegalStateException if a step is missing: setup, setBio, or a hostname while the
+     *     certificate is verified (set one with {@link #setHostname}, or opt out with
+     *     {@link #skipHostnameVerification})
+     */
+    public void handshake() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("handshake");
+                nHandshake(self, this);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * The certificate verification result of the last handshake
+     * ({@code mbedtls_ssl_get_verify_result} and {@code mbedtls_x509_crt_verify_info}).
+     */
+    public VerifyResult verifyResult() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("verifyResult");
+                int flags = nVerifyFlags(self, this);
+                return new VerifyResult(flags, flags == VerifyResult.NOT_AVAILABLE ? "" : nVerifyInfo(flags));
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** The negotiated protocol, e.g. {@code TLSv1.3} ({@code mbedtls_ssl_get_version}). */
+    public String protocol() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("protocol");
+                return nProtocol(self, this);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** The negotiated cipher suite by its Mbed TLS name ({@code mbedtls_ssl_get_ciphersuite}). */
+    public String ciphersuite() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("ciphersuite");
+                return nCiphersuite(self, this);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * A copy of the chain the server sent ({@code mbedtls_ssl_get_peer_cert}), leaf first, or
+     * null if there is none. The caller owns (and closes) the returned object.
+     */
+    public X509Crt peerCertificates() {
+        byte[][] ders;
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("peerCertificates");
+                ders = nPeerCertificates(self, this);
+            } finally {
+                handle.release();
+            }
+        }
+        if (ders == null) {
+            return null;
+        }
+        X509Crt chain = new X509Crt();
+        try {
+            for (byte[] der : ders) {
+                chain.parseDer(der);
+            }
+            return chain;
+        } catch (RuntimeException e) {
+            chain.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_read} into {@code b[off .. off+len)}. Handles WANT_READ/WANT_WRITE and TLS
+     * 1.3 NewSessionTickets internally, so it returns only with data or at the end.
+     *
+     * @return the number of bytes read (at least 1 unless {@code len} is 0), or -1 when the peer
+     *     has closed: after close_notify or at a plain EOF (see {@link #inbound()})
+     * @throws MbedTlsException on a TLS or network error
+     * @throws IllegalStateException if closed (also when closed by another thread during the call)
+     */
+    public int read(byte[] b, int off, int len) {
+        Objects.requireNonNull(b, "buffer");
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return 0;
+        }
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireConnected("read");
+                int n = nRead(self, this, b, off, len);
+                if (n < 0 && handle.isClosed()) {
+                    throw new IllegalStateException("SslContext was closed during read");
+                }
+                return n;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** {@link #read(byte[], int, int)} over the whole array. */
+    public int read(byte[] b) {
+        return read(b, 0, Objects.requireNonNull(b, "buffer").length);
+    }
+
+    /**
+     * {@code mbedtls_ssl_read} into the remaining space of {@code dst}, advancing its position. A
+     * direct buffer is written by Mbed TLS in place.
+     *
+     * @return the number of bytes read, or -1 when the peer has closed
+     */
+    public int read(ByteBuffer dst) {
+        Objects.requireNonNull(dst, "buffer");
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        int pos = dst.position();
+        int len = dst.remaining();
+        if (len == 0) {
+            return 0;
+        }
+        int n;
+        if (dst.isDirect()) {
+            synchronized (io) {
+                long self = handle.acquire();
+                try {
+                    requireConnected("read");
+                    n = nReadDirect(self, this, dst, pos, len);
+                    if (n < 0 && handle.isClosed()) {
+                        throw new IllegalStateException("SslContext was closed during read");
+                    }
+                } finally {
+                    handle.release();
+                }
+            }
+        } else {
+            n = read(dst.array(), dst.arrayOffset() + pos, len);
+        }
+        if (n > 0) {
+            dst.position(pos + n);
+        }
+        return n;
+    }
+
+    /**
+     * {@code mbedtls_ssl_write} of {@code b[off .. off+len)}, repeated while Mbed TLS asks to
+     * (WANT_WRITE/WANT_READ).
+     *
+     * @return the number of bytes written: at most one record's worth (16 KiB), possibly fewer
+     *     than {@code len}, as in C; {@link #writeFully} writes everything
+     */
+    public int write(byte[] b, int off, int len) {
+        Objects.requireNonNull(b, "buffer");
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) {
+            return 0;
+        }
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireConnected("write");
+                return nWrite(self, this, b, off, len);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** Writes all of {@code b[off .. off+len)}, calling {@link #write(byte[], int, int)} as often as needed. */
+    public void writeFully(byte[] b, int off, int len) {
+        Objects.requireNonNull(b, "buffer");
+        Objects.checkFromIndexSize(off, len, b.length);
+        while (len > 0) {
+            int n = write(b, off, len);
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** {@link #writeFully(byte[], int, int)} over the whole array. */
+    public void writeFully(byte[] b) {
+        writeFully(b, 0, Objects.requireNonNull(b, "buffer").length);
+    }
+
+    /**
+     * {@code mbedtls_ssl_write} of the remaining bytes of {@code src} (up to one record), advancing
+     * its position. A direct buffer is read by Mbed TLS in place.
+     *
+     * @return the number of bytes written
+     */
+    public int write(ByteBuffer src) {
+        Objects.requireNonNull(src, "buffer");
+        int pos = src.position();
+        int len = src.remaining();
+        if (len == 0) {
+            return 0;
+        }
+        int n;
+        if (src.isDirect()) {
+            synchronized (io) {
+                long self = handle.acquire();
+                try {
+                    requireConnected("write");
+                    n = nWriteDirect(self, this, src, pos, len);
+                } finally {
+                    handle.release();
+                }
+            }
+        } else if (src.hasArray()) {
+            n = write(src.array(), src.arrayOffset() + pos, len);
+        } else {
+            throw new IllegalArgumentException("a read-only heap ByteBuffer has no accessible array: use a direct buffer or byte[]");
+        }
+        src.position(pos + n);
+        return n;
+    }
+
+    /** {@code mbedtls_ssl_close_notify}: tells the peer this side is done (sends the close_notify alert). */
+    public void closeNotify() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireConnected("closeNotify");
+                nCloseNotify(self, this);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** How the peer has ended the connection, as seen by the last {@code read}. */
+    public Inbound inbound() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                return Inbound.values()[nInbound(self, this)];
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * Frees the context ({@code mbedtls_ssl_free}). Callable from any thread: if another thread
+     * is inside {@code read}, {@code write} or {@code handshake}, the socket is shut down so that
+     * call returns (and throws), and the free happens when it has. Does not send close_notify:
+     * call {@link #closeNotify()} first for a clean close. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!handle.isClosed() && handle.usedBeyondOwner()) {
+            NetContext.shutdown(handle.dependency(NET));
+        }
+        super.close();
+    }
+
+    private void requireSetup(String step) {
+        if (config == null) {
+            throw new IllegalStateException("SslContext." + step + "() before setup(config): call sslContext.setup(config) first");
+        }
+    }
+
+    private void requireConnected(String step) {
+        requireSetup(step);
+        if (!hasBio) {
+            throw new IllegalStateException("SslContext." + step + "() before setBio(net): call sslContext.setBio(net) first");
+        }
+    }
+
+    private static native long nInit();
+
+    private static native void nFree(long ssl);
+
+    private static native void nSetup(long ssl, SslContext owner, long conf, SslConfig confOwner);
+
+    private static native void nSetHostname(long ssl, SslContext owner, String hostname);
+
+    private static native void nSetBio(long ssl, SslContext owner, long net, NetContext netOwner);
+
+    private static native void nHandshake(long ssl, SslContext owner);
+
+    private static native int nVerifyFlags(long ssl, SslContext owner);
+
+    static native String nVerifyInfo(int flags);
+
+    private static native String nProtocol(long ssl, SslContext owner);
+
+    private static native String nCiphersuite(long ssl, SslContext owner);
+
+    private static native byte[][] nPeerCertificates(long ssl, SslContext owner);
+
+    private static native int nRead(long ssl, SslContext owner, byte[] b, int off, int len);
+
+    private static native int nReadDirect(long ssl, SslContext owner, ByteBuffer dst, int pos, int len);
+
+    private static native int nWrite(long ssl, SslContext owner, byte[] b, int off, int len);
+
+    private static native int nWriteDirect(long ssl, SslContext owner, ByteBuffer src, int pos, int len);
+
+    private static native void nCloseNotify(long ssl, SslContext owner);
+
+    private static native int nInbound(long ssl, SslContext owner);
+}
