@@ -290,7 +290,6 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
 {
     (void) vm;
     (void) reserved;
-    mj_net_on_load();
     if (mj_crypto_init() != 0) {
         return JNI_ERR;
     }

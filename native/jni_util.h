@@ -96,9 +96,4 @@ jstring mj_verify_info(JNIEnv *env, uint32_t flags);
 /* A NUL-terminated UTF-8 copy of a Java String (free with free()); NULL with an exception pending. */
 char *mj_utf8(JNIEnv *env, jstring s);
 
-/* --- Library lifetime ------------------------------------------------------------------------ */
-
-/* Called once from JNI_OnLoad: records the JVM's SIGPIPE handler (see net_context.c). */
-void mj_net_on_load(void);
-
 #endif /* MJ_JNI_UTIL_H */

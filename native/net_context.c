@@ -1,5 +1,4 @@
 /* JNI glue of io.github.mbedtlsjni.NetContext: mbedtls_net_context. */
-#define _POSIX_C_SOURCE 200809L /* sigaction */
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_NetContext.h"
 
@@ -9,24 +8,33 @@
 #include <sys/socket.h>
 
 /*
- * mbedtls_net_connect() sets SIGPIPE to SIG_IGN for the whole process (net_prepare() in
- * net_sockets.c), replacing the JVM's own handler, which child processes would then inherit as
- * "ignored". The JVM's handler is recorded once when the library loads (before any connect, and
- * never written again) and put back after every connect.
+ * mbedtls_net_connect() calls signal(SIGPIPE, SIG_IGN) (net_prepare() in net_sockets.c), which
+ * would replace the JVM's own SIGPIPE handler for the whole process (-Xcheck:jni reports it, and
+ * child processes would inherit "ignored"). The JVM's handler already ignores SIGPIPE, so that
+ * call is dropped: the library is linked with -Wl,--wrap=signal -Wl,--wrap=__sysv_signal (glibc
+ * names signal() so in strict POSIX mode, as net_sockets.c compiles), which routes Mbed TLS's
+ * calls here. Every other call goes through unchanged.
  */
-static struct sigaction jvm_sigpipe;
-static int have_jvm_sigpipe;
+typedef void (*mj_sighandler)(int);
+mj_sighandler __real_signal(int sig, mj_sighandler handler);
+mj_sighandler __wrap_signal(int sig, mj_sighandler handler);
+mj_sighandler __real___sysv_signal(int sig, mj_sighandler handler);
+mj_sighandler __wrap___sysv_signal(int sig, mj_sighandler handler);
 
-void mj_net_on_load(void)
+mj_sighandler __wrap_signal(int sig, mj_sighandler handler)
 {
-    have_jvm_sigpipe = sigaction(SIGPIPE, NULL, &jvm_sigpipe) == 0;
+    if (sig == SIGPIPE && handler == SIG_IGN) {
+        return SIG_IGN;
+    }
+    return __real_signal(sig, handler);
 }
 
-static void restore_jvm_sigpipe(void)
+mj_sighandler __wrap___sysv_signal(int sig, mj_sighandler handler)
 {
-    if (have_jvm_sigpipe) {
-        (void) sigaction(SIGPIPE, &jvm_sigpipe, NULL);
+    if (sig == SIGPIPE && handler == SIG_IGN) {
+        return SIG_IGN;
     }
+    return __real___sysv_signal(sig, handler);
 }
 
 JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_NetContext_nInit(JNIEnv *env, jclass cls)
@@ -69,7 +77,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnect(JNIEnv *env
         return;
     }
     ret = mbedtls_net_connect(&n->net, host, port, MBEDTLS_NET_PROTO_TCP);
-    restore_jvm_sigpipe();
     if (ret != 0) {
         char where[300];
         snprintf(where, sizeof where, "%s port %s", host, port);

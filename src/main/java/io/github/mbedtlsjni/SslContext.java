@@ -144,7 +144,7 @@ public final class SslContext extends NativeResource {
         synchronized (io) {
             long self = handle.acquire();
             try {
-                requireSetup("handshake");
+                requireConnected("handshake");
                 nHandshake(self, this);
             } finally {
                 handle.release();
