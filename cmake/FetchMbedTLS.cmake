@@ -6,6 +6,8 @@
 #   3. the upstream release asset on GitHub
 #   4. Debian's source package (`apt-get source --download-only`), whose .orig tarball is
 #      byte-identical to the upstream asset; see scripts/fetch-mbedtls-debian
+# MBEDTLS_FETCH_METHODS (default "cache;upstream;debian") limits 2-4, e.g. "cache" for a build
+# that must not touch the network.
 # A tarball is used only if its SHA-256 matches the pinned one (cmake/MbedTLSVersions.cmake)
 # or MBEDTLS_SHA256. Sets MBEDTLS_SOURCE_DIR and MBEDTLS_SOURCE_KIND (pinned|user).
 
@@ -97,12 +99,17 @@ function(fetch_mbedtls)
       "Build it from a tarball you trust: -Dmbedtls.version=${version} -Dmbedtls.source=PATH -Dmbedtls.sha256=SHA256")
   endif()
 
+  if(NOT DEFINED MBEDTLS_FETCH_METHODS)
+    set(MBEDTLS_FETCH_METHODS cache upstream debian)
+  endif()
   set(name "mbedtls-${version}.${suffix}")
   set(cached "${MBEDTLS_CACHE_DIR}/${name}")
   set(tried "")
 
   # 2. The cache.
-  if(EXISTS "${cached}")
+  if(NOT "cache" IN_LIST MBEDTLS_FETCH_METHODS)
+    list(APPEND tried "cache: not allowed by MBEDTLS_FETCH_METHODS")
+  elseif(EXISTS "${cached}")
     _mbedtls_check_hash("${cached}" "${expected}" ok)
     if(ok)
       _mbedtls_unpack("${cached}" "${expected}" dir)
@@ -120,9 +127,13 @@ function(fetch_mbedtls)
 
   # 3. The upstream release asset.
   set(url "https://github.com/Mbed-TLS/mbedtls/releases/download/mbedtls-${version}/${name}")
-  message(STATUS "Mbed TLS: trying ${url}")
-  file(DOWNLOAD "${url}" "${partial}" STATUS st TIMEOUT 60 INACTIVITY_TIMEOUT 15)
-  list(GET st 0 code)
+  set(code -1)
+  set(st "-1;not allowed by MBEDTLS_FETCH_METHODS")
+  if("upstream" IN_LIST MBEDTLS_FETCH_METHODS)
+    message(STATUS "Mbed TLS: trying ${url}")
+    file(DOWNLOAD "${url}" "${partial}" STATUS st TIMEOUT 60 INACTIVITY_TIMEOUT 15)
+    list(GET st 0 code)
+  endif()
   if(code EQUAL 0)
     _mbedtls_check_hash("${partial}" "${expected}" ok)
     if(ok)
@@ -139,7 +150,9 @@ function(fetch_mbedtls)
   file(REMOVE "${partial}")
 
   # 4. Debian's source package.
-  if(suite)
+  if(NOT "debian" IN_LIST MBEDTLS_FETCH_METHODS)
+    list(APPEND tried "Debian source package: not allowed by MBEDTLS_FETCH_METHODS")
+  elseif(suite)
     message(STATUS "Mbed TLS: trying Debian's source package of ${version} (suite ${suite})")
     execute_process(
       COMMAND bash "${_mbedtls_scripts_dir}/fetch-mbedtls-debian" "${version}" "${suite}" "${partial}"

@@ -145,7 +145,11 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireConnected("handshake");
-                nHandshake(self, this);
+                try {
+                    nHandshake(self, this);
+                } catch (MbedTlsException e) {
+                    throw closedDuring("handshake", e);
+                }
             } finally {
                 handle.release();
             }
@@ -244,7 +248,12 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireConnected("read");
-                int n = nRead(self, this, b, off, len);
+                int n;
+                try {
+                    n = nRead(self, this, b, off, len);
+                } catch (MbedTlsException e) {
+                    throw closedDuring("read", e);
+                }
                 if (n < 0 && handle.isClosed()) {
                     throw new IllegalStateException("SslContext was closed during read");
                 }
@@ -282,7 +291,11 @@ public final class SslContext extends NativeResource {
                 long self = handle.acquire();
                 try {
                     requireConnected("read");
-                    n = nReadDirect(self, this, dst, pos, len);
+                    try {
+                        n = nReadDirect(self, this, dst, pos, len);
+                    } catch (MbedTlsException e) {
+                        throw closedDuring("read", e);
+                    }
                     if (n < 0 && handle.isClosed()) {
                         throw new IllegalStateException("SslContext was closed during read");
                     }
@@ -316,7 +329,11 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireConnected("write");
-                return nWrite(self, this, b, off, len);
+                try {
+                    return nWrite(self, this, b, off, len);
+                } catch (MbedTlsException e) {
+                    throw closedDuring("write", e);
+                }
             } finally {
                 handle.release();
             }
@@ -358,7 +375,11 @@ public final class SslContext extends NativeResource {
                 long self = handle.acquire();
                 try {
                     requireConnected("write");
-                    n = nWriteDirect(self, this, src, pos, len);
+                    try {
+                        n = nWriteDirect(self, this, src, pos, len);
+                    } catch (MbedTlsException e) {
+                        throw closedDuring("write", e);
+                    }
                 } finally {
                     handle.release();
                 }
@@ -405,10 +426,31 @@ public final class SslContext extends NativeResource {
      */
     @Override
     public void close() {
+        Handle busyNet = null;
         if (!handle.isClosed() && handle.usedBeyondOwner()) {
-            NetContext.shutdown(handle.dependency(NET));
+            busyNet = handle.dependency(NET);
+            if (busyNet != null && !busyNet.acquireIfAllocated()) {
+                busyNet = null;
+            }
         }
-        super.close();
+        super.close(); // first: the woken call must find the context closed
+        if (busyNet != null) {
+            try {
+                NetContext.shutdown(busyNet);
+            } finally {
+                busyNet.release();
+            }
+        }
+    }
+
+    /** A failure of a call that another thread's {@link #close()} interrupted is reported as such. */
+    private RuntimeException closedDuring(String step, RuntimeException failure) {
+        if (handle.isClosed()) {
+            IllegalStateException e = new IllegalStateException("SslContext was closed during " + step);
+            e.initCause(failure);
+            return e;
+        }
+        return failure;
     }
 
     private void requireSetup(String step) {
