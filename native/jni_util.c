@@ -276,7 +276,7 @@ char *mj_utf8(JNIEnv *env, jstring s)
 
 jstring mj_verify_info(JNIEnv *env, uint32_t flags)
 {
-    char info[4096];
+    char info[4096] = ""; /* flags 0: Mbed TLS writes nothing */
     int ret = mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
     if (ret < 0) {
         info[0] = '\0';

@@ -1,0 +1,347 @@
+package io.github.mbedtlsjni.cli;
+
+import io.github.mbedtlsjni.AuthMode;
+import io.github.mbedtlsjni.TlsVersion;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * The command line of {@code connect}, parsed and checked: {@link #parse} either returns options
+ * that make sense together or throws a {@link UsageException} saying what is wrong.
+ */
+final class ConnectOptions {
+    /** The usage text printed by {@code --help} and after a usage error. */
+    static final String USAGE = String.join("\n",
+            "Usage: java -jar mbedtls-jni-cli.jar connect HOST:PORT [options]",
+            "",
+            "Connects to HOST:PORT over TCP, performs a TLS handshake with Mbed TLS (through",
+            "mbedtls-jni), verifies the server's certificate and prints what happened.",
+            "",
+            "  HOST:PORT              the server; an IPv6 address goes in brackets: [::1]:443",
+            "",
+            "Options:",
+            "  --ca-file PEM          the CA certificates to trust (PEM or DER file). Required",
+            "                         unless --verify optional: no system trust store is used.",
+            "  --crl-file PEM         certificate revocation lists to check (needs --ca-file)",
+            "  --server-name NAME     the name sent as SNI and the name the certificate must",
+            "                         match (default: HOST)",
+            "  --verify required|optional",
+            "                         required (default): the handshake fails unless the",
+            "                         certificate verifies. optional: the handshake completes",
+            "                         whatever the certificate, and the verification result is",
+            "                         reported (insecure: for inspecting certificates only).",
+            "  --tls-min 1.2|1.3      the lowest TLS version to accept (default: 1.2)",
+            "  --tls-max 1.2|1.3      the highest TLS version to offer (default: 1.3)",
+            "  --send TEXT            after the handshake, send TEXT (plus a newline if it does",
+            "                         not end with one), then read the answer until a newline",
+            "                         arrives or the server closes the connection",
+            "  --json                 print one JSON object instead of a summary",
+            "  --help                 print this help and exit",
+            "",
+            "JSON members: handshake (\"ok\" or \"failed\"), error_code (the Mbed TLS error",
+            "code, 0 if none), error (text or null), verify_flags and verify_info (only when",
+            "a certificate was verified), protocol, ciphersuite, peer_subject (null when",
+            "unknown), mbedtls_version, and with --send: received (null if nothing was sent).",
+            "",
+            "Exit status:",
+            "  0   the handshake completed and the certificate verified",
+            "      (with --verify optional: the handshake completed)",
+            "  1   the certificate did not verify",
+            "  2   any other failure: network, TLS, unreadable --ca-file or --crl-file",
+            "  64  bad usage",
+            "");
+
+    private String host;
+    private int port;
+    private Path caFile;
+    private Path crlFile;
+    private String serverName;
+    private AuthMode verify = AuthMode.REQUIRED;
+    private TlsVersion tlsMin = TlsVersion.TLS1_2;
+    private TlsVersion tlsMax;
+    private String send;
+    private boolean json;
+    private boolean help;
+
+    private ConnectOptions() {}
+
+    /**
+     * Parses {@code connect HOST:PORT [options]}, or a request for help ({@code --help} as the
+     * command or among the options).
+     *
+     * @throws UsageException if the command line is wrong
+     */
+    static ConnectOptions parse(String... args) throws UsageException {
+        ConnectOptions o = new ConnectOptions();
+        if (args.length == 0) {
+            throw new UsageException("missing command: expected 'connect HOST:PORT'");
+        }
+        if (isHelp(args[0])) {
+            o.help = true;
+            return o;
+        }
+        if (!args[0].equals("connect")) {
+            throw new UsageException("unknown command '" + args[0] + "': expected 'connect HOST:PORT'");
+        }
+        String address = null;
+        String tlsMinText = null;
+        String verifyText = null;
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (isHelp(arg)) {
+                o.help = true;
+                return o;
+            }
+            if (arg.equals("--json")) {
+                o.json = true;
+                continue;
+            }
+            if (arg.startsWith("--json=")) {
+                throw new UsageException("--json takes no value");
+            }
+            if (!arg.startsWith("-") || arg.equals("-")) {
+                if (address != null) {
+                    throw new UsageException("unexpected argument '" + arg + "': HOST:PORT was already given as '" + address + "'");
+                }
+                address = arg;
+                continue;
+            }
+            // --name VALUE or --name=VALUE; a separate VALUE is taken as is, even if it starts with '-'.
+            String name = arg;
+            String value;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            } else if (isOptionWithValue(name) && i + 1 < args.length) {
+                value = args[++i];
+            } else if (isOptionWithValue(name)) {
+                throw new UsageException(name + " needs a value");
+            } else {
+                throw new UsageException("unknown option '" + name + "'");
+            }
+            switch (name) {
+                case "--ca-file":
+                    o.caFile = path(name, value, o.caFile);
+                    break;
+                case "--crl-file":
+                    o.crlFile = path(name, value, o.crlFile);
+                    break;
+                case "--server-name":
+                    once(name, o.serverName);
+                    o.serverName = checkName(name, value);
+                    break;
+                case "--verify":
+                    once(name, verifyText);
+                    verifyText = value;
+                    o.verify = authMode(value);
+                    break;
+                case "--tls-min":
+                    once(name, tlsMinText);
+                    tlsMinText = value;
+                    o.tlsMin = tlsVersion(name, value);
+                    break;
+                case "--tls-max":
+                    once(name, o.tlsMax);
+                    o.tlsMax = tlsVersion(name, value);
+                    break;
+                case "--send":
+                    once(name, o.send);
+                    o.send = value;
+                    break;
+                default:
+                    throw new UsageException("unknown option '" + name + "'");
+            }
+        }
+        if (address == null) {
+            throw new UsageException("missing HOST:PORT");
+        }
+        o.parseAddress(address);
+        if (o.serverName == null) {
+            o.serverName = o.host;
+        }
+        if (o.tlsMax != null && o.tlsMax.compareTo(o.tlsMin) < 0) {
+            throw new UsageException("--tls-max " + text(o.tlsMax) + " is lower than --tls-min " + text(o.tlsMin));
+        }
+        if (o.crlFile != null && o.caFile == null) {
+            throw new UsageException("--crl-file needs --ca-file (the CRLs are checked along the CA chain)");
+        }
+        if (o.caFile == null && o.verify == AuthMode.REQUIRED) {
+            throw new UsageException("--ca-file is required: there is no system trust store "
+                    + "(or use --verify optional to inspect a certificate without trusting it)");
+        }
+        return o;
+    }
+
+    /** True if only help was asked for: nothing else is set then. */
+    boolean help() {
+        return help;
+    }
+
+    /** The host name or IP address to connect to (IPv6 without brackets). */
+    String host() {
+        return host;
+    }
+
+    /** The TCP port, 1..65535. */
+    int port() {
+        return port;
+    }
+
+    /** {@code --ca-file}, or null. */
+    Path caFile() {
+        return caFile;
+    }
+
+    /** {@code --crl-file}, or null. */
+    Path crlFile() {
+        return crlFile;
+    }
+
+    /** {@code --server-name}, or the host. */
+    String serverName() {
+        return serverName;
+    }
+
+    /** {@link AuthMode#REQUIRED} (the default) or {@link AuthMode#OPTIONAL}. */
+    AuthMode verify() {
+        return verify;
+    }
+
+    /** {@code --tls-min}, TLS 1.2 by default. */
+    TlsVersion tlsMin() {
+        return tlsMin;
+    }
+
+    /** {@code --tls-max}, or null for Mbed TLS's highest. */
+    TlsVersion tlsMax() {
+        return tlsMax;
+    }
+
+    /** {@code --send} text, or null. */
+    String send() {
+        return send;
+    }
+
+    /** {@code --json}. */
+    boolean json() {
+        return json;
+    }
+
+    /** {@code HOST:PORT} as the user wrote it, IPv6 in brackets. */
+    String address() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    private void parseAddress(String address) throws UsageException {
+        String portText;
+        if (address.startsWith("[")) {
+            int close = address.indexOf(']');
+            if (close < 0) {
+                throw new UsageException("'" + address + "': missing ']' after the IPv6 address");
+            }
+            host = address.substring(1, close);
+            String rest = address.substring(close + 1);
+            if (!rest.startsWith(":")) {
+                throw new UsageException("'" + address + "': expected HOST:PORT, e.g. [::1]:443");
+            }
+            portText = rest.substring(1);
+        } else {
+            int colon = address.lastIndexOf(':');
+            if (colon < 0) {
+                throw new UsageException("'" + address + "': expected HOST:PORT, e.g. example.com:443");
+            }
+            host = address.substring(0, colon);
+            if (host.indexOf(':') >= 0) {
+                throw new UsageException("'" + address + "': put an IPv6 address in brackets, e.g. [::1]:443");
+            }
+            portText = address.substring(colon + 1);
+        }
+        if (host.isEmpty()) {
+            throw new UsageException("'" + address + "': the host is empty");
+        }
+        checkName("HOST", host);
+        port = port(address, portText);
+    }
+
+    private static int port(String address, String text) throws UsageException {
+        boolean digits = !text.isEmpty() && text.length() <= 5 && text.chars().allMatch(c -> c >= '0' && c <= '9');
+        int port = digits ? Integer.parseInt(text) : -1;
+        if (port < 1 || port > 65535) {
+            throw new UsageException("'" + address + "': the port must be a number from 1 to 65535");
+        }
+        return port;
+    }
+
+    private static boolean isHelp(String arg) {
+        return arg.equals("--help") || arg.equals("-h") || arg.equals("help");
+    }
+
+    private static boolean isOptionWithValue(String name) {
+        switch (name) {
+            case "--ca-file":
+            case "--crl-file":
+            case "--server-name":
+            case "--verify":
+            case "--tls-min":
+            case "--tls-max":
+            case "--send":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void once(String name, Object previous) throws UsageException {
+        if (previous != null) {
+            throw new UsageException(name + " was given twice");
+        }
+    }
+
+    private static Path path(String name, String value, Path previous) throws UsageException {
+        once(name, previous);
+        if (value.isEmpty() || value.indexOf('\0') >= 0) {
+            throw new UsageException(name + " needs a file name");
+        }
+        return Paths.get(value);
+    }
+
+    private static String checkName(String name, String value) throws UsageException {
+        if (value.isEmpty()) {
+            throw new UsageException(name + " is empty");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c <= ' ' || c == 0x7F) {
+                throw new UsageException(name + " '" + value + "' contains a space or control character");
+            }
+        }
+        return value;
+    }
+
+    private static AuthMode authMode(String value) throws UsageException {
+        switch (value) {
+            case "required":
+                return AuthMode.REQUIRED;
+            case "optional":
+                return AuthMode.OPTIONAL;
+            default:
+                throw new UsageException("--verify must be 'required' or 'optional', not '" + value + "'");
+        }
+    }
+
+    private static TlsVersion tlsVersion(String name, String value) throws UsageException {
+        switch (value) {
+            case "1.2":
+                return TlsVersion.TLS1_2;
+            case "1.3":
+                return TlsVersion.TLS1_3;
+            default:
+                throw new UsageException(name + " must be 1.2 or 1.3, not '" + value + "'");
+        }
+    }
+
+    private static String text(TlsVersion version) {
+        return version == TlsVersion.TLS1_2 ? "1.2" : "1.3";
+    }
+}
