@@ -7,7 +7,14 @@
 
 #include <limits.h>
 
+/*
+ * Header names: 3.x reads its configuration through mbedtls/build_info.h (the config file is
+ * mbedtls/mbedtls_config.h); 2.28 through mbedtls/config.h, which every 2.28 header includes
+ * itself. mbedtls/version.h includes the right one on both lines, so it comes first.
+ */
 #include "mbedtls/version.h"
+#include "mbedtls/net_sockets.h"
+#include "mbedtls/pk.h"
 #include "mbedtls/ssl.h"
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -19,7 +26,15 @@
 #define MJ_MBEDTLS_3 0
 #endif
 
-#if MBEDTLS_VERSION_NUMBER < 0x02280000
+/*
+ * Struct members that 3.x made private are named MBEDTLS_PRIVATE(member) there; 2.28 has them
+ * public under the same name. Glue reading such a member writes MBEDTLS_PRIVATE(member) on both.
+ */
+#if !defined(MBEDTLS_PRIVATE)
+#define MBEDTLS_PRIVATE(member) member
+#endif
+
+#if MBEDTLS_VERSION_NUMBER < 0x021C0000 /* 2.28.0: the number is 0xMMNNPP00, in hex */
 #error "mbedtls-jni needs Mbed TLS 2.28 or 3.6 (or newer 3.x)"
 #endif
 #if !defined(MBEDTLS_SSL_CLI_C) || !defined(MBEDTLS_NET_C) || !defined(MBEDTLS_X509_CRT_PARSE_C) || \
@@ -82,6 +97,74 @@ static inline int mj_conf_tls_version(mbedtls_ssl_config *conf, int version, int
 #else
 #define MJ_TLS13_UNAVAILABLE "TLS 1.3 needs Mbed TLS 3.x; this library links Mbed TLS " MBEDTLS_VERSION_STRING
 #endif
+
+/*
+ * mbedtls_pk_parse_key / mbedtls_pk_parse_keyfile: 3.x takes an RNG (used for blinding while
+ * checking an EC key), 2.28 has no such parameters and ignores f_rng and p_rng here. Same
+ * return codes on both (0 or a negative MBEDTLS_ERR_PK_* code).
+ */
+static inline int mj_pk_parse_key(mbedtls_pk_context *pk, const unsigned char *key, size_t keylen,
+                                  const unsigned char *pwd, size_t pwdlen,
+                                  int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+{
+#if MJ_MBEDTLS_3
+    return mbedtls_pk_parse_key(pk, key, keylen, pwd, pwdlen, f_rng, p_rng);
+#else
+    (void) f_rng;
+    (void) p_rng;
+    return mbedtls_pk_parse_key(pk, key, keylen, pwd, pwdlen);
+#endif
+}
+
+#if defined(MBEDTLS_FS_IO)
+static inline int mj_pk_parse_keyfile(mbedtls_pk_context *pk, const char *path, const char *password,
+                                      int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+{
+#if MJ_MBEDTLS_3
+    return mbedtls_pk_parse_keyfile(pk, path, password, f_rng, p_rng);
+#else
+    (void) f_rng;
+    (void) p_rng;
+    return mbedtls_pk_parse_keyfile(pk, path, password);
+#endif
+}
+#endif
+
+/*
+ * TLS 1.3 NewSessionTicket handling on the client (needed to resume TLS 1.3 sessions): 3.6.1+
+ * ignores tickets unless mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets enables them;
+ * 3.6.0 always handles them; 2.28 has no TLS 1.3. With tickets enabled, mbedtls_ssl_read returns
+ * MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET (MJ_ERR_NEW_SESSION_TICKET) for each ticket.
+ */
+static inline void mj_conf_tls13_signal_tickets(mbedtls_ssl_config *conf, int enable)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03060100 && defined(MBEDTLS_SSL_PROTO_TLS1_3) && \
+    defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_CLI_C)
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+        conf, enable ? MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED
+                     : MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_DISABLED);
+#else
+    (void) conf;
+    (void) enable;
+#endif
+}
+
+/*
+ * mbedtls_net_connect: when every address fails, 2.28 leaves ctx->fd set to the last socket,
+ * which it has already closed, so a later mbedtls_net_free() closes that descriptor number a
+ * second time, by then possibly another file or connection of the process. 3.x resets it to -1
+ * (mbedtls_net_close). Same return codes on both.
+ */
+static inline int mj_mbedtls_net_connect(mbedtls_net_context *ctx, const char *host, const char *port, int proto)
+{
+    int ret = mbedtls_net_connect(ctx, host, port, proto);
+#if !MJ_MBEDTLS_3
+    if (ret != 0) {
+        ctx->fd = -1;
+    }
+#endif
+    return ret;
+}
 
 /* Library-wide initialisation: PSA crypto, which TLS 1.3 in 3.x needs. Returns 0 or an error. */
 static inline int mj_crypto_init(void)

@@ -15,6 +15,8 @@ const char *const mj_kind_names[MJ_KIND_COUNT] = {
     "mbedtls_x509_crl",
     "mbedtls_ssl_config",
     "mbedtls_ssl_context",
+    "mbedtls_pk_context",
+    "mbedtls_ssl_session",
 };
 
 /* The only mutable globals of the library: lock-free counters. */
@@ -72,7 +74,8 @@ void mj_throw_oom(JNIEnv *env, const char *what)
     throw_plain(env, "java/lang/OutOfMemoryError", message);
 }
 
-void mj_throw_mbedtls(JNIEnv *env, int code, const char *function, const char *detail)
+/* Throws class_name(code, function, mbedtls_strerror(code), detail): MbedTlsException or a subclass. */
+static void throw_mbedtls_as(JNIEnv *env, const char *class_name, int code, const char *function, const char *detail)
 {
     char text[256];
     jclass cls;
@@ -81,7 +84,7 @@ void mj_throw_mbedtls(JNIEnv *env, int code, const char *function, const char *d
     jobject ex;
 
     mbedtls_strerror(code, text, sizeof text);
-    cls = (*env)->FindClass(env, "io/github/mbedtlsjni/MbedTlsException");
+    cls = (*env)->FindClass(env, class_name);
     if (cls == NULL) {
         return;
     }
@@ -101,6 +104,16 @@ void mj_throw_mbedtls(JNIEnv *env, int code, const char *function, const char *d
     if (ex != NULL) {
         (*env)->Throw(env, (jthrowable) ex);
     }
+}
+
+void mj_throw_mbedtls(JNIEnv *env, int code, const char *function, const char *detail)
+{
+    throw_mbedtls_as(env, "io/github/mbedtlsjni/MbedTlsException", code, function, detail);
+}
+
+void mj_throw_parse(JNIEnv *env, int code, const char *function, const char *detail)
+{
+    throw_mbedtls_as(env, "io/github/mbedtlsjni/X509ParseException", code, function, detail);
 }
 
 void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags)
@@ -286,10 +299,12 @@ jstring mj_verify_info(JNIEnv *env, uint32_t flags)
 
 /* --- Library lifetime ------------------------------------------------------------------------ */
 
+JavaVM *mj_vm;
+
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
 {
-    (void) vm;
     (void) reserved;
+    mj_vm = vm;
     if (mj_crypto_init() != 0) {
         return JNI_ERR;
     }

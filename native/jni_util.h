@@ -24,12 +24,27 @@
 typedef struct {
     mbedtls_net_context net;
     atomic_int fd;
+    /* mj_net_recv: longest wait for data in ms (0: forever), and an absolute deadline in ms of
+     * CLOCK_MONOTONIC (0: none). Set from Java at any time, read by the thread doing I/O. */
+    atomic_int recv_timeout_ms;
+    atomic_llong recv_deadline_ms;
 } mj_net;
 
-/* SslConfig. authmode mirrors what was configured (the handshake's hostname rule needs it). */
+/*
+ * SslConfig. authmode mirrors what was configured (the handshake's hostname rule needs it);
+ * profile is the verification profile conf points at once set (it must live as long as conf).
+ */
 typedef struct {
     mbedtls_ssl_config conf;
     int authmode;
+    /* Arrays Mbed TLS points at (conf_ciphersuites, conf_alpn_protocols): owned here, freed
+     * after mbedtls_ssl_config_free. */
+    int *ciphersuites;
+    char **alpn;
+    /* conf_dbg: the level this config logs up to (0: off) and the Java DebugCallback (a global ref). */
+    int debug_level;
+    jobject debug_callback;
+    mbedtls_x509_crt_profile profile;
 } mj_conf;
 
 enum mj_hostname { MJ_HOSTNAME_UNSET = 0, MJ_HOSTNAME_SET = 1, MJ_HOSTNAME_SKIPPED = 2 };
@@ -42,6 +57,11 @@ typedef struct {
     mj_net *net;
     int hostname;
     int inbound;
+    /* The name the server certificate is checked against instead of the SNI (malloc'ed, or NULL:
+     * Mbed TLS checks the hostname as usual); see mj_ssl_verify in ssl_context.c. */
+    char *verify_name;
+    int session_offered; /* mbedtls_ssl_set_session succeeded */
+    int leaf_verified;   /* the verify callback saw the server's leaf: a full handshake */
 } mj_ssl;
 
 /* --- Handles ------------------------------------------------------------------------------- */
@@ -58,6 +78,8 @@ enum mj_kind {
     MJ_KIND_X509_CRL,
     MJ_KIND_SSL_CONFIG,
     MJ_KIND_SSL_CONTEXT,
+    MJ_KIND_PK,
+    MJ_KIND_SSL_SESSION,
     MJ_KIND_COUNT
 };
 extern const char *const mj_kind_names[MJ_KIND_COUNT];
@@ -68,10 +90,22 @@ void *mj_alloc(JNIEnv *env, enum mj_kind kind, size_t size);
 void mj_release(enum mj_kind kind, void *p);
 long mj_live_count(enum mj_kind kind);
 
+/* The JVM, saved by JNI_OnLoad (written once before any other call, then only read). */
+extern JavaVM *mj_vm;
+
+/*
+ * The bio receive function every SslContext uses (net_context.c): mbedtls_net_recv, but when
+ * the mj_net has a timeout or deadline it first waits with poll() (never select(), which fails
+ * for descriptors >= FD_SETSIZE) and returns MBEDTLS_ERR_SSL_TIMEOUT when it elapses.
+ */
+int mj_net_recv(void *ctx, unsigned char *buf, size_t len);
+
 /* --- Exceptions (each returns nothing; the caller returns at once) ------------------------- */
 
 /* MbedTlsException(code, function, mbedtls_strerror(code), detail). */
 void mj_throw_mbedtls(JNIEnv *env, int code, const char *function, const char *detail);
+/* X509ParseException (an MbedTlsException) for a failed certificate or CRL parse. */
+void mj_throw_parse(JNIEnv *env, int code, const char *function, const char *detail);
 /* CertificateVerificationException with the verify flags and their verify info. */
 void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags);
 void mj_throw_state(JNIEnv *env, const char *message);

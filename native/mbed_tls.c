@@ -2,6 +2,8 @@
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_MbedTls.h"
 
+#include <limits.h>
+
 #include "mbedtls/error.h"
 #include "mbedtls/version.h"
 
@@ -51,6 +53,9 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nStrerror(JNIEnv *en
 {
     char text[256];
     (void) cls;
+    if (code == INT_MIN) { /* mbedtls_strerror negates the code: undefined behaviour for INT_MIN */
+        return mj_string(env, "UNKNOWN ERROR CODE (80000000)");
+    }
     mbedtls_strerror(code, text, sizeof text);
     return mj_string(env, text);
 }

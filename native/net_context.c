@@ -2,11 +2,19 @@
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_NetContext.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#if !defined(MJ_MBEDTLS_SHARED)
 /*
  * mbedtls_net_connect() calls signal(SIGPIPE, SIG_IGN) (net_prepare() in net_sockets.c), which
  * would replace the JVM's own SIGPIPE handler for the whole process (-Xcheck:jni reports it, and
@@ -37,6 +45,52 @@ mj_sighandler __wrap___sysv_signal(int sig, mj_sighandler handler)
     return __real___sysv_signal(sig, handler);
 }
 
+/* mbedtls_net_connect() itself (via compat.h): the wrappers above drop its signal() call. */
+static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char *port)
+{
+    return mj_mbedtls_net_connect(ctx, host, port, MBEDTLS_NET_PROTO_TCP);
+}
+
+#else /* MJ_MBEDTLS_SHARED */
+/*
+ * Linked against a shared libmbedtls (-Dmbedtls.system=true), whose call to signal() the linker
+ * cannot reroute; putting the JVM's handler back afterwards would leave a window that
+ * -Xcheck:jni reports ("SIGPIPE handler modified"), and child processes started meanwhile would
+ * inherit "ignored". So the connect is done here the way mbedtls_net_connect() does it
+ * (net_sockets.c, identical in 2.28 and 3.6: getaddrinfo, then socket + connect per address
+ * until one connects, with its error codes), without net_prepare()'s signal(SIGPIPE, SIG_IGN).
+ */
+static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char *port)
+{
+    struct addrinfo hints, *list = NULL, *a;
+    int ret = MBEDTLS_ERR_NET_UNKNOWN_HOST;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    if (getaddrinfo(host, port, &hints, &list) != 0) {
+        return MBEDTLS_ERR_NET_UNKNOWN_HOST;
+    }
+    for (a = list; a != NULL; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) {
+            ret = MBEDTLS_ERR_NET_SOCKET_FAILED;
+            continue;
+        }
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            ctx->fd = fd;
+            ret = 0;
+            break;
+        }
+        (void) close(fd);
+        ret = MBEDTLS_ERR_NET_CONNECT_FAILED;
+    }
+    freeaddrinfo(list);
+    return ret;
+}
+#endif /* MJ_MBEDTLS_SHARED */
+
 JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_NetContext_nInit(JNIEnv *env, jclass cls)
 {
     mj_net *n = mj_alloc(env, MJ_KIND_NET, sizeof *n);
@@ -46,6 +100,8 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_NetContext_nInit(JNIEnv *env, 
     }
     mbedtls_net_init(&n->net);
     atomic_init(&n->fd, -1);
+    atomic_init(&n->recv_timeout_ms, 0);
+    atomic_init(&n->recv_deadline_ms, 0);
     return MJ_HANDLE(n);
 }
 
@@ -76,7 +132,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnect(JNIEnv *env
         free(host);
         return;
     }
-    ret = mbedtls_net_connect(&n->net, host, port, MBEDTLS_NET_PROTO_TCP);
+    ret = mj_net_connect(&n->net, host, port);
     if (ret != 0) {
         char where[300];
         snprintf(where, sizeof where, "%s port %s", host, port);
@@ -98,4 +154,199 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nShutdown(JNIEnv *en
         /* Wakes blocked recv()/send(); the descriptor itself stays open until mbedtls_net_free. */
         (void) shutdown(fd, SHUT_RDWR);
     }
+}
+
+/* --- Timeouts --------------------------------------------------------------------------------- */
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits until fd has the events, for at most timeout_ms (< 0: forever). Returns > 0 when ready,
+ * 0 on timeout, < 0 on error (errno set). Restarts after EINTR with the time that is left.
+ */
+static int wait_for(int fd, short events, int timeout_ms)
+{
+    long long end = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
+        int r = poll(&p, 1, timeout_ms);
+        if (r >= 0 || errno != EINTR) {
+            return r;
+        }
+        if (timeout_ms >= 0) {
+            long long left = end - now_ms();
+            timeout_ms = left > 0 ? (int) left : 0;
+        }
+    }
+}
+
+int mj_net_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    mj_net *n = ctx;
+    int timeout = atomic_load(&n->recv_timeout_ms);
+    long long deadline = atomic_load(&n->recv_deadline_ms);
+    int fd = n->net.fd;
+    int r;
+
+    if (timeout <= 0 && deadline == 0) {
+        return mbedtls_net_recv(&n->net, buf, len); /* the thin classes' default: block */
+    }
+    if (fd < 0) {
+        return MBEDTLS_ERR_NET_INVALID_CONTEXT;
+    }
+    if (deadline != 0) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            return MBEDTLS_ERR_SSL_TIMEOUT;
+        }
+        if (timeout <= 0 || left < timeout) {
+            timeout = left > INT_MAX ? INT_MAX : (int) left;
+        }
+    }
+    r = wait_for(fd, POLLIN, timeout);
+    if (r == 0) {
+        return MBEDTLS_ERR_SSL_TIMEOUT;
+    }
+    if (r < 0) {
+        return MBEDTLS_ERR_NET_POLL_FAILED;
+    }
+    /* Readable, at EOF, or in error (e.g. shut down by close()): recv() does not block now. */
+    return mbedtls_net_recv(&n->net, buf, len);
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nSetRecvTimeout(JNIEnv *env, jclass cls, jlong handle,
+                                                                            jint timeout_ms, jint deadline_in_ms)
+{
+    mj_net *n = MJ_PTR(mj_net, handle);
+    (void) env;
+    (void) cls;
+    atomic_store(&n->recv_timeout_ms, timeout_ms > 0 ? timeout_ms : 0);
+    atomic_store(&n->recv_deadline_ms, deadline_in_ms > 0 ? now_ms() + deadline_in_ms : 0);
+}
+
+static void throw_socket_timeout(JNIEnv *env, const char *message)
+{
+    jclass cls = (*env)->FindClass(env, "java/net/SocketTimeoutException");
+    if (cls != NULL) {
+        (*env)->ThrowNew(env, cls, message);
+        (*env)->DeleteLocalRef(env, cls);
+    }
+}
+
+/* 0 connected, 1 timed out, -1 failed (errno set); *fd_out holds the connected socket. */
+static int connect_one(const struct addrinfo *a, long long end, int *fd_out)
+{
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    int flags, r, err = 0;
+    socklen_t err_len = sizeof err;
+
+    if (fd < 0) {
+        return -1;
+    }
+    flags = fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        goto fail;
+    }
+    r = connect(fd, a->ai_addr, a->ai_addrlen);
+    if (r != 0) {
+        long long left;
+        if (errno != EINPROGRESS) {
+            goto fail;
+        }
+        left = end - now_ms();
+        r = left > 0 ? wait_for(fd, POLLOUT, left > INT_MAX ? INT_MAX : (int) left) : 0;
+        if (r == 0) {
+            close(fd);
+            return 1;
+        }
+        if (r < 0) {
+            goto fail;
+        }
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) {
+            goto fail;
+        }
+        if (err != 0) {
+            errno = err;
+            goto fail;
+        }
+    }
+    /* Back to blocking, as mbedtls_net_connect leaves its sockets. */
+    if (fcntl(fd, F_SETFL, flags) < 0) {
+        goto fail;
+    }
+    *fd_out = fd;
+    return 0;
+fail:
+    err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+}
+
+/*
+ * mbedtls_net_connect with a time limit: the same resolution and TCP connect, but non-blocking
+ * with poll(), over all addresses within timeout_ms. Fills n->net.fd like mbedtls_net_connect.
+ */
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIEnv *env, jclass cls, jlong handle,
+                                                                            jobject owner, jstring jhost, jstring jport,
+                                                                            jint timeout_ms)
+{
+    mj_net *n = MJ_PTR(mj_net, handle);
+    struct addrinfo hints, *list = NULL, *a;
+    char *host, *port;
+    char where[300];
+    long long end = now_ms() + timeout_ms;
+    int fd = -1, r = -1, timed_out = 0;
+    (void) cls;
+    (void) owner;
+
+    host = mj_utf8(env, jhost);
+    if (host == NULL) {
+        return;
+    }
+    port = mj_utf8(env, jport);
+    if (port == NULL) {
+        free(host);
+        return;
+    }
+    snprintf(where, sizeof where, "%s port %s", host, port);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    if (getaddrinfo(host, port, &hints, &list) != 0 || list == NULL) {
+        mj_throw_mbedtls(env, MBEDTLS_ERR_NET_UNKNOWN_HOST, "mbedtls_net_connect", where);
+        goto out;
+    }
+    for (a = list; a != NULL; a = a->ai_next) {
+        r = connect_one(a, end, &fd);
+        if (r == 0) {
+            break;
+        }
+        if (r == 1 || now_ms() >= end) {
+            timed_out = 1;
+            break;
+        }
+    }
+    if (r == 0) {
+        n->net.fd = fd;
+        atomic_store(&n->fd, fd);
+    } else if (timed_out) {
+        char message[360];
+        snprintf(message, sizeof message, "connect to %s timed out after %d ms", where, (int) timeout_ms);
+        throw_socket_timeout(env, message);
+    } else {
+        mj_throw_mbedtls(env, MBEDTLS_ERR_NET_CONNECT_FAILED, "mbedtls_net_connect", where);
+    }
+out:
+    if (list != NULL) {
+        freeaddrinfo(list);
+    }
+    free(host);
+    free(port);
 }

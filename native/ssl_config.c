@@ -1,6 +1,16 @@
 /* JNI glue of io.github.mbedtlsjni.SslConfig: mbedtls_ssl_config. */
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_SslConfig.h"
+#include "verify_profile.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbedtls/debug.h"
+
+static void debug_release(mj_conf *c);
 
 /* Java AuthMode ordinals -> Mbed TLS. */
 static const int authmodes[] = { MBEDTLS_SSL_VERIFY_NONE, MBEDTLS_SSL_VERIFY_OPTIONAL, MBEDTLS_SSL_VERIFY_REQUIRED };
@@ -20,9 +30,21 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslConfig_nInit(JNIEnv *env, j
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
-    (void) env;
     (void) cls;
     mbedtls_ssl_config_free(&c->conf);
+    /* What the config pointed at, now that nothing reads it. */
+    free(c->ciphersuites);
+    if (c->alpn != NULL) {
+        char **p;
+        for (p = c->alpn; *p != NULL; p++) {
+            free(*p);
+        }
+        free(c->alpn);
+    }
+    debug_release(c);
+    if (c->debug_callback != NULL) {
+        (*env)->DeleteGlobalRef(env, c->debug_callback);
+    }
     mj_release(MJ_KIND_SSL_CONFIG, c);
 }
 
@@ -92,4 +114,268 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCaChain(JNIEnv *e
     (void) crl_owner;
     mbedtls_ssl_conf_ca_chain(&c->conf, MJ_PTR(mbedtls_x509_crt, ca_handle),
                               crl_handle != 0 ? MJ_PTR(mbedtls_x509_crl, crl_handle) : NULL);
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVerifyProfile(JNIEnv *env, jclass cls, jlong handle,
+                                                                             jobject owner, jint kind, jint hashes,
+                                                                             jint pk_types, jint curves,
+                                                                             jint min_rsa_bits)
+{
+    mj_conf *c = MJ_PTR(mj_conf, handle);
+    mbedtls_x509_crt_profile profile;
+    (void) cls;
+    (void) owner;
+    if (mj_profile_fill(env, kind, hashes, pk_types, curves, min_rsa_bits, &profile) != 0) {
+        return;
+    }
+    c->profile = profile; /* the config points at its own copy, freed with it */
+    mbedtls_ssl_conf_cert_profile(&c->conf, &c->profile);
+}
+
+/* --- Client certificate ------------------------------------------------------------------------ */
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetOwnCert(JNIEnv *env, jclass cls, jlong handle,
+                                                                       jobject owner, jlong crt_handle, jobject crt_owner,
+                                                                       jlong pk_handle, jobject pk_owner)
+{
+    mj_conf *c = MJ_PTR(mj_conf, handle);
+    int ret;
+    (void) cls;
+    (void) owner;
+    (void) crt_owner;
+    (void) pk_owner;
+    ret = mbedtls_ssl_conf_own_cert(&c->conf, MJ_PTR(mbedtls_x509_crt, crt_handle),
+                                    MJ_PTR(mbedtls_pk_context, pk_handle));
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_conf_own_cert", NULL);
+    }
+}
+
+/* --- Cipher suites and ALPN -------------------------------------------------------------------- */
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCiphersuites(JNIEnv *env, jclass cls, jlong handle,
+                                                                            jobject owner, jobjectArray names)
+{
+    mj_conf *c = MJ_PTR(mj_conf, handle);
+    jsize n = (*env)->GetArrayLength(env, names), i;
+    int *ids;
+    (void) cls;
+    (void) owner;
+
+    ids = calloc((size_t) n + 1, sizeof *ids); /* zero-terminated, as Mbed TLS wants it */
+    if (ids == NULL) {
+        mj_throw_oom(env, "the cipher suite list");
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        jstring jname = (jstring) (*env)->GetObjectArrayElement(env, names, i);
+        char *name = jname != NULL ? mj_utf8(env, jname) : NULL;
+        int id;
+        if (jname != NULL) {
+            (*env)->DeleteLocalRef(env, jname);
+        }
+        if (name == NULL) {
+            free(ids);
+            if (!(*env)->ExceptionCheck(env)) {
+                mj_throw_argument(env, "a cipher suite name is null");
+            }
+            return;
+        }
+        id = mbedtls_ssl_get_ciphersuite_id(name);
+        if (id == 0) {
+            char message[400];
+            snprintf(message, sizeof message,
+                     "unknown cipher suite '%.200s' (not compiled into this Mbed TLS, or misspelt: "
+                     "use Mbed TLS names such as TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256)", name);
+            free(name);
+            free(ids);
+            mj_throw_argument(env, message);
+            return;
+        }
+        free(name);
+        ids[i] = id;
+    }
+    mbedtls_ssl_conf_ciphersuites(&c->conf, ids);
+    free(c->ciphersuites); /* a previous list, no longer pointed at */
+    c->ciphersuites = ids;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAlpn(JNIEnv *env, jclass cls, jlong handle,
+                                                                    jobject owner, jobjectArray protocols)
+{
+#if defined(MBEDTLS_SSL_ALPN)
+    mj_conf *c = MJ_PTR(mj_conf, handle);
+    jsize n = (*env)->GetArrayLength(env, protocols), i;
+    char **list, **p;
+    int ret;
+    (void) cls;
+    (void) owner;
+
+    list = calloc((size_t) n + 1, sizeof *list); /* NULL-terminated */
+    if (list == NULL) {
+        mj_throw_oom(env, "the ALPN list");
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        jstring jname = (jstring) (*env)->GetObjectArrayElement(env, protocols, i);
+        if (jname == NULL || (list[i] = mj_utf8(env, jname)) == NULL) {
+            if (jname == NULL && !(*env)->ExceptionCheck(env)) {
+                mj_throw_argument(env, "an ALPN protocol name is null");
+            }
+            goto fail;
+        }
+        (*env)->DeleteLocalRef(env, jname);
+    }
+    ret = mbedtls_ssl_conf_alpn_protocols(&c->conf, (const char **) list);
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_conf_alpn_protocols", "each name must be 1..255 bytes");
+        goto fail;
+    }
+    if (c->alpn != NULL) { /* a previous list, no longer pointed at */
+        for (p = c->alpn; *p != NULL; p++) {
+            free(*p);
+        }
+        free(c->alpn);
+    }
+    c->alpn = list;
+    return;
+fail:
+    for (p = list; *p != NULL; p++) {
+        free(*p);
+    }
+    free(list);
+#else
+    (void) cls;
+    (void) handle;
+    (void) owner;
+    (void) protocols;
+    mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_ALPN");
+#endif
+}
+
+/* --- TLS 1.3 tickets --------------------------------------------------------------------------- */
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetTls13Tickets(JNIEnv *env, jclass cls, jlong handle,
+                                                                            jobject owner, jboolean enable)
+{
+    (void) env;
+    (void) cls;
+    (void) owner;
+    mj_conf_tls13_signal_tickets(&MJ_PTR(mj_conf, handle)->conf, enable);
+}
+
+/* --- Debug output ------------------------------------------------------------------------------ */
+
+/*
+ * mbedtls_debug_set_threshold is one process-wide level; each config has its own. The global
+ * threshold is the highest level of any live config with debug output (counted per level under
+ * this lock), and the callback drops what is above its own config's level.
+ */
+#define MJ_DEBUG_LEVELS 6 /* Mbed TLS's levels 0..5 */
+static pthread_mutex_t debug_lock = PTHREAD_MUTEX_INITIALIZER;
+static long debug_configs[MJ_DEBUG_LEVELS];
+
+static void debug_update_threshold(void) /* with debug_lock held */
+{
+#if defined(MBEDTLS_DEBUG_C)
+    int level = 0, i;
+    for (i = 1; i < MJ_DEBUG_LEVELS; i++) {
+        if (debug_configs[i] > 0) {
+            level = i;
+        }
+    }
+    mbedtls_debug_set_threshold(level);
+#endif
+}
+
+static void debug_release(mj_conf *c)
+{
+    if (c->debug_level > 0) {
+        pthread_mutex_lock(&debug_lock);
+        debug_configs[c->debug_level]--;
+        debug_update_threshold();
+        pthread_mutex_unlock(&debug_lock);
+        c->debug_level = 0;
+    }
+}
+
+#if defined(MBEDTLS_DEBUG_C)
+/*
+ * Mbed TLS's debug callback: runs on the thread inside mbedtls_ssl_handshake/read/write, which is
+ * a Java thread in a JNI call, so the JavaVM gives its JNIEnv. Calls callback.message(level,
+ * file, line, text); anything the Java side throws is dropped (Mbed TLS cannot take it back).
+ */
+static void debug_message(void *ctx, int level, const char *file, int line, const char *text)
+{
+    mj_conf *c = ctx;
+    JNIEnv *env = NULL;
+    jclass cls;
+    jmethodID method;
+    jstring jfile, jtext;
+    jthrowable pending;
+
+    if (level > c->debug_level || c->debug_callback == NULL || mj_vm == NULL ||
+        (*mj_vm)->GetEnv(mj_vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK) {
+        return;
+    }
+    pending = (*env)->ExceptionOccurred(env);
+    if (pending != NULL) { /* never call Java with an exception pending: keep it for the caller */
+        (*env)->DeleteLocalRef(env, pending);
+        return;
+    }
+    if ((*env)->PushLocalFrame(env, 8) != 0) {
+        (*env)->ExceptionClear(env);
+        return;
+    }
+    cls = (*env)->GetObjectClass(env, c->debug_callback);
+    method = cls != NULL ? (*env)->GetMethodID(env, cls, "message", "(ILjava/lang/String;ILjava/lang/String;)V") : NULL;
+    jfile = method != NULL ? mj_string(env, file != NULL ? file : "") : NULL;
+    jtext = jfile != NULL ? mj_string(env, text != NULL ? text : "") : NULL;
+    if (jtext != NULL) {
+        (*env)->CallVoidMethod(env, c->debug_callback, method, (jint) level, jfile, (jint) line, jtext);
+    }
+    (*env)->ExceptionClear(env);
+    (*env)->PopLocalFrame(env, NULL);
+}
+#endif
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetDebug(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                     jint level, jobject callback)
+{
+#if defined(MBEDTLS_DEBUG_C)
+    mj_conf *c = MJ_PTR(mj_conf, handle);
+    jobject ref = NULL;
+    (void) cls;
+    (void) owner;
+    if (level < 0 || level >= MJ_DEBUG_LEVELS) {
+        mj_throw_argument(env, "the debug level must be 0 (off) to 5");
+        return;
+    }
+    if (level > 0 && (ref = (*env)->NewGlobalRef(env, callback)) == NULL) {
+        return;
+    }
+    debug_release(c);
+    if (c->debug_callback != NULL) {
+        (*env)->DeleteGlobalRef(env, c->debug_callback);
+    }
+    c->debug_callback = ref;
+    if (level == 0) {
+        mbedtls_ssl_conf_dbg(&c->conf, NULL, NULL);
+        return;
+    }
+    pthread_mutex_lock(&debug_lock);
+    c->debug_level = level;
+    debug_configs[level]++;
+    debug_update_threshold();
+    pthread_mutex_unlock(&debug_lock);
+    mbedtls_ssl_conf_dbg(&c->conf, debug_message, c);
+#else
+    (void) cls;
+    (void) handle;
+    (void) owner;
+    (void) callback;
+    if (level != 0) {
+        mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_DEBUG_C: no debug output");
+    }
+#endif
 }

@@ -2,10 +2,15 @@
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_SslContext.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 /* Largest plaintext moved per read/write call from/to a Java byte[]: one TLS record. */
 #define MJ_IO_CHUNK 16384
+
+static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
 
 JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, jclass cls)
 {
@@ -24,6 +29,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nFree(JNIEnv *env, j
     (void) env;
     (void) cls;
     mbedtls_ssl_free(&s->ssl);
+    free(s->verify_name);
     mj_release(MJ_KIND_SSL_CONTEXT, s);
 }
 
@@ -46,6 +52,122 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetup(JNIEnv *env, 
         return;
     }
     s->conf = c;
+    mbedtls_ssl_set_verify(&s->ssl, mj_ssl_verify, s);
+}
+
+/*
+ * The verify callback of every context (mbedtls_ssl_set_verify). Mbed TLS calls it for each
+ * certificate of the server's chain, root first, the leaf (depth 0) last, with that certificate's
+ * flags, after its own checks; it is not called when no certificate is verified, as in a resumed
+ * handshake. At the leaf it records that a full handshake verified the server, and, when a verify
+ * name is set (SNI and verified name differ), replaces Mbed TLS's name check against the hostname
+ * (the SNI) by the same check against the verify name: mbedtls_x509_crt_verify with that name
+ * computes MBEDTLS_X509_BADCERT_CN_MISMATCH exactly as for the hostname (SAN DNS and IP entries,
+ * wildcards, CN without SAN); only that bit of its result is used.
+ */
+static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    mj_ssl *s = ctx;
+    uint32_t name_flags = 0;
+    int ret;
+
+    if (depth != 0) {
+        return 0;
+    }
+    s->leaf_verified = 1;
+    if (s->verify_name == NULL) {
+        return 0;
+    }
+    ret = mbedtls_x509_crt_verify(crt, NULL, NULL, s->verify_name, &name_flags, NULL, NULL);
+    if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        return ret; /* fatal: the handshake fails with this error */
+    }
+    *flags = (*flags & ~(uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH) |
+             (name_flags & (uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    return 0;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyName(JNIEnv *env, jclass cls, jlong handle,
+                                                                           jobject owner, jstring jname)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    char *name = NULL;
+    (void) cls;
+    (void) owner;
+    if (jname != NULL && (name = mj_utf8(env, jname)) == NULL) {
+        return;
+    }
+    free(s->verify_name);
+    s->verify_name = name;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetSession(JNIEnv *env, jclass cls, jlong handle,
+                                                                        jobject owner, jlong session_handle,
+                                                                        jobject session_owner)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    int ret;
+    (void) cls;
+    (void) owner;
+    (void) session_owner;
+    ret = mbedtls_ssl_set_session(&s->ssl, MJ_PTR(mbedtls_ssl_session, session_handle));
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_set_session", NULL);
+        return;
+    }
+    s->session_offered = 1;
+}
+
+/* mbedtls_ssl_get_session: true if filled, false if there is nothing new to export. */
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nGetSession(JNIEnv *env, jclass cls, jlong handle,
+                                                                            jobject owner, jlong session_handle,
+                                                                            jobject session_owner)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, session_handle);
+    int ret;
+    (void) cls;
+    (void) owner;
+    (void) session_owner;
+    ret = mbedtls_ssl_get_session(&s->ssl, session);
+    if (ret == 0) {
+        return JNI_TRUE;
+    }
+    /* A failed copy may leave parts behind: keep the session empty. */
+    mbedtls_ssl_session_free(session);
+    mbedtls_ssl_session_init(session);
+    if (ret == MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE) { /* 3.x: already exported */
+        return JNI_FALSE;
+    }
+    mj_throw_mbedtls(env, ret, "mbedtls_ssl_get_session", NULL);
+    return JNI_FALSE;
+}
+
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nResumed(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jobject owner)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    (void) env;
+    (void) cls;
+    (void) owner;
+    return s->session_offered && !s->leaf_verified && s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE;
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nAlpnProtocol(JNIEnv *env, jclass cls, jlong handle,
+                                                                             jobject owner)
+{
+#if defined(MBEDTLS_SSL_ALPN)
+    const char *name = mbedtls_ssl_get_alpn_protocol(&MJ_PTR(mj_ssl, handle)->ssl);
+    (void) cls;
+    (void) owner;
+    return name != NULL ? mj_string(env, name) : NULL;
+#else
+    (void) env;
+    (void) cls;
+    (void) handle;
+    (void) owner;
+    return NULL;
+#endif
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetHostname(JNIEnv *env, jclass cls, jlong handle,
@@ -77,7 +199,8 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetBio(JNIEnv *env,
     (void) cls;
     (void) owner;
     (void) net_owner;
-    mbedtls_ssl_set_bio(&s->ssl, &n->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+    /* &n->net is also the mj_net (its first member), which mj_net_recv reads its timeouts from. */
+    mbedtls_ssl_set_bio(&s->ssl, &n->net, mbedtls_net_send, mj_net_recv, NULL);
     s->net = n;
 }
 
@@ -96,6 +219,17 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *e
                             "sslContext.setHostname(\"server.example\") before handshake(), or "
                             "sslContext.skipHostnameVerification() to verify the chain only");
         return;
+    }
+    /*
+     * TCP_NODELAY: Mbed TLS hands each handshake message and each record to send() on its own, so
+     * with Nagle's algorithm a flight of several (TLS 1.2's ClientKeyExchange + ChangeCipherSpec +
+     * Finished, TLS 1.3's Finished + the first data) waits for the server's delayed ACK, ~40 ms
+     * per handshake on Linux (20 TLS 1.2 handshakes/s instead of hundreds). Records are complete
+     * writes already, so there is nothing for Nagle to coalesce. Fails harmlessly on a non-TCP fd.
+     */
+    if (s->net != NULL && s->net->net.fd >= 0) {
+        int one = 1;
+        (void) setsockopt(s->net->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     do {
         ret = mbedtls_ssl_handshake(&s->ssl);
@@ -181,6 +315,24 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertifi
 }
 
 /*
+ * mbedtls_ssl_read() and mbedtls_ssl_write() perform the handshake when handshake() was not
+ * called: the same hostname rule as nHandshake applies to them, or a read before handshake()
+ * would verify the server without its name (2.28 has no such rule of its own). After a
+ * handshake the rule holds already. 1 if kept; 0 with IllegalStateException pending.
+ */
+static int hostname_rule_kept(JNIEnv *env, const mj_ssl *s)
+{
+    if (s->conf != NULL && s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE && s->hostname == MJ_HOSTNAME_UNSET) {
+        mj_throw_state(env, "the server certificate would be verified without checking its name: call "
+                            "sslContext.setHostname(\"server.example\") before the handshake (which read() and "
+                            "write() perform if handshake() was not called), or "
+                            "sslContext.skipHostnameVerification() to verify the chain only");
+        return 0;
+    }
+    return 1;
+}
+
+/*
  * mbedtls_ssl_read until there is data or an end: WANT_READ/WANT_WRITE and TLS 1.3
  * NewSessionTicket mean "call again" on a blocking socket. Returns the byte count, or -1 at the
  * end (close_notify or EOF, recorded in s->inbound), or -2 with an exception pending.
@@ -188,6 +340,9 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertifi
 static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
 {
     int ret;
+    if (!hostname_rule_kept(env, s)) {
+        return -2;
+    }
     if (s->inbound != MJ_INBOUND_OPEN) {
         return -1;
     }
@@ -217,6 +372,9 @@ static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
 static int write_some(JNIEnv *env, mj_ssl *s, const unsigned char *buf, size_t len)
 {
     int ret;
+    if (!hostname_rule_kept(env, s)) {
+        return -1;
+    }
     do {
         ret = mbedtls_ssl_write(&s->ssl, buf, len);
     } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);

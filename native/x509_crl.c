@@ -39,7 +39,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParse(JNIEnv *env, jcl
     ret = mbedtls_x509_crl_parse(crl, buf, parse_len);
     free(buf);
     if (ret != 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_crl_parse", NULL);
+        mj_throw_parse(env, ret, "mbedtls_x509_crl_parse", NULL);
     }
 }
 
@@ -56,7 +56,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParseFile(JNIEnv *env,
     }
     ret = mbedtls_x509_crl_parse_file(crl, path);
     if (ret != 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_crl_parse_file", path);
+        mj_throw_parse(env, ret, "mbedtls_x509_crl_parse_file", path);
     }
     free(path);
 }

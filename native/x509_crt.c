@@ -1,6 +1,7 @@
 /* JNI glue of io.github.mbedtlsjni.X509Crt: mbedtls_x509_crt (a chain of certificates). */
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_X509Crt.h"
+#include "verify_profile.h"
 
 #include <stdlib.h>
 
@@ -39,7 +40,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParse(JNIEnv *env, jcl
     ret = mbedtls_x509_crt_parse(crt, buf, len);
     free(buf);
     if (ret < 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse", NULL);
+        mj_throw_parse(env, ret, "mbedtls_x509_crt_parse", NULL);
         return 0;
     }
     return ret;
@@ -62,7 +63,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, 
     ret = mbedtls_x509_crt_parse_der(crt, buf, (size_t) len);
     free(buf);
     if (ret != 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse_der", NULL);
+        mj_throw_parse(env, ret, "mbedtls_x509_crt_parse_der", NULL);
     }
 }
 
@@ -79,7 +80,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseFile(JNIEnv *env,
     }
     ret = mbedtls_x509_crt_parse_file(crt, path);
     if (ret < 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse_file", path);
+        mj_throw_parse(env, ret, "mbedtls_x509_crt_parse_file", path);
         ret = 0;
     }
     free(path);
@@ -99,7 +100,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParsePath(JNIEnv *env,
     }
     ret = mbedtls_x509_crt_parse_path(crt, path);
     if (ret < 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_parse_path", path);
+        mj_throw_parse(env, ret, "mbedtls_x509_crt_parse_path", path);
         ret = 0;
     }
     free(path);
@@ -196,4 +197,40 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nInfo(JNIEnv *env, j
     s = mj_string(env, info);
     free(info);
     return s;
+}
+
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+                                                                 jlong trusted_handle, jobject trusted_owner,
+                                                                 jlong crl_handle, jobject crl_owner,
+                                                                 jstring jname, jint kind, jint hashes,
+                                                                 jint pk_types, jint curves, jint min_rsa_bits)
+{
+    mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
+    mbedtls_x509_crt *trusted = MJ_PTR(mbedtls_x509_crt, trusted_handle);
+    mbedtls_x509_crl *crl = crl_handle != 0 ? MJ_PTR(mbedtls_x509_crl, crl_handle) : NULL;
+    mbedtls_x509_crt_profile profile;
+    char *name = NULL;
+    uint32_t flags = 0;
+    int ret;
+    (void) cls;
+    (void) owner;
+    (void) trusted_owner;
+    (void) crl_owner;
+
+    if (mj_profile_fill(env, kind, hashes, pk_types, curves, min_rsa_bits, &profile) != 0) {
+        return 0;
+    }
+    if (jname != NULL && (name = mj_utf8(env, jname)) == NULL) {
+        return 0;
+    }
+    /* Empty lists (an init'ed head with no data) are passed as "none". */
+    ret = mbedtls_x509_crt_verify_with_profile(crt, trusted->raw.len != 0 ? trusted : NULL,
+                                               crl != NULL && crl->version != 0 ? crl : NULL, &profile, name,
+                                               &flags, NULL, NULL);
+    free(name);
+    if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_verify_with_profile", NULL);
+        return 0;
+    }
+    return (jint) flags;
 }

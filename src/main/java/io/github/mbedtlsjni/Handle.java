@@ -88,6 +88,11 @@ final class Handle {
         return (state.get() & CLOSED) != 0;
     }
 
+    /** True until the native memory has been freed (a closed handle stays allocated while used). */
+    boolean isAllocated() {
+        return (state.get() & COUNT) != 0;
+    }
+
     /** True while anything besides the owner holds a reference (a call in flight, a dependant). */
     boolean usedBeyondOwner() {
         return (state.get() & COUNT) > 1;

@@ -45,8 +45,11 @@ public final class MbedTls {
     }
 
     /**
-     * Where the linked Mbed TLS came from: {@code pinned} (a tarball checked against the
-     * project's SHA-256 table), {@code user} ({@code -Dmbedtls.source}) or {@code system}.
+     * Where the linked Mbed TLS came from: {@code pinned} (built from a tarball checked against
+     * the project's SHA-256 table, {@code -Dmbedtls.version}), {@code user} (built from
+     * {@code -Dmbedtls.source}) or {@code system} (the shared libraries installed on the system,
+     * {@code -Dmbedtls.system=true}). The jar's manifest says the same in {@code Mbed-TLS-Source},
+     * next to {@code Mbed-TLS-Version} and {@code Mbed-TLS-Config}.
      */
     public static String buildSource() {
         NativeLibrary.ensureLoaded();
@@ -63,6 +66,15 @@ public final class MbedTls {
      * How many native structures of each kind are allocated right now, keyed by Mbed TLS type
      * name ({@code mbedtls_ssl_context}, {@code mbedtls_x509_crt}, ...). A count that only grows
      * points at objects that are neither closed nor garbage: a leak in the application.
+     *
+     * <p>Every class of this package that owns a native structure is counted, one entry per
+     * class, from its constructor until its memory is freed; every kind is present, with 0 when
+     * none is allocated. A structure is still counted after {@code close()} while another one
+     * uses it (a config held by a context) or a call on it is in flight, and an unclosed object
+     * until the garbage collector has found it unreachable and its {@code Cleaner} has run. The
+     * memory Mbed TLS allocates inside a structure (a context's record buffers, a chain's parsed
+     * certificates) belongs to it and is freed with it. The map is a snapshot; the counters are
+     * lock-free, so calling this costs next to nothing.
      */
     public static Map<String, Long> liveNativeObjects() {
         NativeLibrary.ensureLoaded();

@@ -1,5 +1,6 @@
 package io.github.mbedtlsjni;
 
+import java.net.SocketTimeoutException;
 import java.util.Objects;
 
 /**
@@ -9,6 +10,12 @@ import java.util.Objects;
  * {@code mbedtls_net_connect}; {@link #close()} shuts the socket down at once (waking any thread
  * blocked on it) and then {@code mbedtls_net_free} closes it, once no {@link SslContext} uses it
  * any more.
+ *
+ * <p>Beyond the guide: {@link #connect(String, int, int)} connects within a time limit, and
+ * {@link #setReadTimeout} limits how long a receive waits (Mbed TLS then reports
+ * {@code MBEDTLS_ERR_SSL_TIMEOUT}). By default both wait forever, as {@code mbedtls_net_connect}
+ * and {@code mbedtls_net_recv} do. The waits use {@code poll()}, never {@code select()}, so they
+ * work for any descriptor number.
  */
 public final class NetContext extends NativeResource {
     private boolean connected; // guarded by this
@@ -41,6 +48,74 @@ public final class NetContext extends NativeResource {
         try {
             nConnect(self, this, host, Integer.toString(port));
             connected = true;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@link #connect(String, int)} within {@code timeoutMillis}: the same name resolution and TCP
+     * connect as {@code mbedtls_net_connect}, but non-blocking with {@code poll()}, trying each
+     * address of the host until one connects or the time is up. The socket is blocking again
+     * afterwards, so the rest of Mbed TLS sees what {@code mbedtls_net_connect} would leave.
+     *
+     * @param timeoutMillis the time limit for connecting, over all addresses (name resolution
+     *     itself, {@code getaddrinfo}, is not limited); 0 means none (exactly {@link #connect(String, int)})
+     * @throws SocketTimeoutException if no address connected in time
+     * @throws MbedTlsException ({@code MBEDTLS_ERR_NET_UNKNOWN_HOST}, {@code ..._CONNECT_FAILED}) on failure
+     */
+    public synchronized void connect(String host, int port, int timeoutMillis) throws SocketTimeoutException {
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("timeout " + timeoutMillis + " ms is negative");
+        }
+        if (timeoutMillis == 0) {
+            connect(host, port);
+            return;
+        }
+        Objects.requireNonNull(host, "host");
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("host is empty");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not in 1..65535");
+        }
+        if (connected) {
+            throw new IllegalStateException("NetContext is already connected");
+        }
+        long self = handle.acquire();
+        try {
+            nConnectTimeout(self, this, host, Integer.toString(port), timeoutMillis);
+            connected = true;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * Limits how long each receive of an {@link SslContext} using this connection waits for
+     * data: when it elapses, the Mbed TLS call ({@code mbedtls_ssl_read},
+     * {@code mbedtls_ssl_handshake}) fails with {@code MBEDTLS_ERR_SSL_TIMEOUT}. A read that timed
+     * out may be retried: Mbed TLS keeps what it had received of a record. May be called at any
+     * time, from any thread.
+     *
+     * @param millis the longest wait, 0 for none (the default)
+     */
+    public void setReadTimeout(int millis) {
+        setReceiveLimits(millis, 0);
+    }
+
+    /**
+     * Sets the per-receive timeout (as {@link #setReadTimeout}) and a deadline {@code
+     * deadlineMillis} from now after which every receive times out at once (0: none). The
+     * handshake timeout of {@link TlsClient} is such a deadline.
+     */
+    void setReceiveLimits(int timeoutMillis, int deadlineMillis) {
+        if (timeoutMillis < 0 || deadlineMillis < 0) {
+            throw new IllegalArgumentException("negative timeout");
+        }
+        long self = handle.acquire();
+        try {
+            nSetRecvTimeout(self, timeoutMillis, deadlineMillis);
         } finally {
             handle.release();
         }
@@ -84,4 +159,8 @@ public final class NetContext extends NativeResource {
     private static native void nConnect(long net, NetContext owner, String host, String port);
 
     private static native void nShutdown(long net);
+
+    private static native void nConnectTimeout(long net, NetContext owner, String host, String port, int timeoutMillis);
+
+    private static native void nSetRecvTimeout(long net, int timeoutMillis, int deadlineMillis);
 }

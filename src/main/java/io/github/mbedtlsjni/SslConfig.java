@@ -19,10 +19,13 @@ public final class SslConfig extends NativeResource {
     private static final int RNG = 0;
     private static final int CA_CHAIN = 1;
     private static final int CRL = 2;
+    private static final int OWN_CERT = 8;
+    private static final int OWN_KEY = 9;
 
     private boolean defaultsLoaded; // guarded by this
     private boolean frozen; // guarded by this
     private boolean hasRng; // guarded by this
+    private boolean hasOwnCert; // guarded by this
     private AuthMode authMode = AuthMode.REQUIRED; // guarded by this
 
     /** {@code mbedtls_ssl_config_init}. */
@@ -154,6 +157,159 @@ public final class SslConfig extends NativeResource {
         setCaChain(caChain, null);
     }
 
+    /**
+     * {@code mbedtls_ssl_conf_cert_profile}: the algorithms and key sizes the peer's chain may
+     * use (default: {@link VerifyProfile#DEFAULT}, Mbed TLS's {@code mbedtls_x509_crt_profile_default}).
+     * The native profile is a copy kept inside this config, so it lives exactly as long.
+     */
+    public synchronized void setVerifyProfile(VerifyProfile profile) {
+        Objects.requireNonNull(profile, "profile");
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetVerifyProfile(self, this, profile.kind(), VerifyProfile.mask(profile.allowedHashes()),
+                    VerifyProfile.mask(profile.allowedPkTypes()), VerifyProfile.mask(profile.allowedCurves()),
+                    profile.minRsaBits());
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_own_cert(&conf, &chain, &key)}: the client certificate chain (leaf
+     * first) and its private key, sent when the server asks for a certificate (mutual TLS). Both
+     * stay allocated, and become unchangeable, for the life of this config.
+     *
+     * @throws IllegalStateException if a client certificate is already set, or the key is empty
+     * @throws MbedTlsException if Mbed TLS refuses them
+     */
+    public synchronized void setOwnCert(X509Crt chain, PkContext key) {
+        Objects.requireNonNull(chain, "chain");
+        Objects.requireNonNull(key, "key");
+        checkConfigurable();
+        if (hasOwnCert) {
+            throw new IllegalStateException("SslConfig already has a client certificate");
+        }
+        if (!key.hasKey()) {
+            throw new IllegalStateException("PkContext holds no key: call key.parseKey(...) first");
+        }
+        long self = handle.acquire();
+        try {
+            long crt = chain.handle.acquire();
+            long pk;
+            try {
+                pk = key.handle.acquire();
+            } catch (RuntimeException e) {
+                chain.handle.release();
+                throw e;
+            }
+            chain.freeze();
+            key.freeze();
+            // The references just taken now belong to this config (released when it is freed).
+            handle.setDependency(OWN_CERT, chain.handle);
+            handle.setDependency(OWN_KEY, key.handle);
+            nSetOwnCert(self, this, crt, chain, pk, key);
+            hasOwnCert = true;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_ciphersuites}: the cipher suites to offer, in order of preference,
+     * by Mbed TLS name ({@code TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256}, {@code TLS1-3-AES-128-GCM-SHA256};
+     * each looked up with {@code mbedtls_ssl_get_ciphersuite_id}). One list for TLS 1.2 and
+     * TLS 1.3: name suites of each version the config allows. The list lives as long as the config.
+     *
+     * @throws IllegalArgumentException naming a suite this Mbed TLS does not know, or if empty
+     */
+    public synchronized void setCiphersuites(String... names) {
+        Objects.requireNonNull(names, "names");
+        if (names.length == 0) {
+            throw new IllegalArgumentException("no cipher suite given");
+        }
+        for (String name : names) {
+            Objects.requireNonNull(name, "a cipher suite name is null");
+        }
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetCiphersuites(self, this, names.clone());
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_alpn_protocols}: the application protocols to offer (ALPN), in order
+     * of preference, e.g. {@code "h2", "http/1.1"}. The negotiated one is
+     * {@link SslContext#alpnProtocol()}.
+     *
+     * @throws IllegalArgumentException if the list is empty or a name is empty
+     * @throws MbedTlsException if Mbed TLS refuses the list (a name longer than 255 bytes)
+     */
+    public synchronized void setAlpnProtocols(String... protocols) {
+        Objects.requireNonNull(protocols, "protocols");
+        if (protocols.length == 0) {
+            throw new IllegalArgumentException("no ALPN protocol given");
+        }
+        for (String p : protocols) {
+            Objects.requireNonNull(p, "an ALPN protocol name is null");
+            if (p.isEmpty() || p.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("ALPN protocol name '" + p + "' is empty or contains NUL");
+            }
+        }
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetAlpn(self, this, protocols.clone());
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets} (Mbed TLS 3.6.1+): whether
+     * TLS 1.3 NewSessionTicket messages are kept, so that {@link SslContext#getSession} returns a
+     * resumable TLS 1.3 session (off by Mbed TLS's default; {@link SslContext#read} handles the
+     * tickets internally). No effect where TLS 1.3 or session tickets are not compiled in.
+     */
+    public synchronized void setTls13SessionTickets(boolean enable) {
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetTls13Tickets(self, this, enable);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_dbg}: sends Mbed TLS's debug messages of level 1 to {@code level}
+     * to {@code callback} (0 turns debug output off, the default). Levels: 1 errors, 2 state
+     * changes, 3 informational, 4 verbose (record contents). Mbed TLS's threshold
+     * ({@code mbedtls_debug_set_threshold}) is one per process: the binding sets it to the highest
+     * level of all live configs and drops, per config, what is above that config's level.
+     *
+     * @throws IllegalArgumentException if the level is not 0..5
+     * @throws IllegalStateException if Mbed TLS is built without {@code MBEDTLS_DEBUG_C}
+     */
+    public synchronized void setDebug(int level, DebugCallback callback) {
+        if (level < 0 || level > 5) {
+            throw new IllegalArgumentException("debug level " + level + " is not 0 (off) to 5");
+        }
+        if (level > 0) {
+            Objects.requireNonNull(callback, "callback");
+        }
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetDebug(self, this, level, level > 0 ? callback : null);
+        } finally {
+            handle.release();
+        }
+    }
+
     /** Called by {@link SslContext#setup}: checks the order of steps, then freezes this config. */
     synchronized void freezeForSetup() {
         if (!defaultsLoaded) {
@@ -192,4 +348,17 @@ public final class SslConfig extends NativeResource {
     private static native void nSetVersion(long conf, SslConfig owner, int version, boolean minimum);
 
     private static native void nSetCaChain(long conf, SslConfig owner, long ca, X509Crt caOwner, long crl, X509Crl crlOwner);
+
+    private static native void nSetOwnCert(long conf, SslConfig owner, long crt, X509Crt crtOwner, long pk, PkContext pkOwner);
+
+    private static native void nSetCiphersuites(long conf, SslConfig owner, String[] names);
+
+    private static native void nSetAlpn(long conf, SslConfig owner, String[] protocols);
+
+    private static native void nSetTls13Tickets(long conf, SslConfig owner, boolean enable);
+
+    private static native void nSetDebug(long conf, SslConfig owner, int level, DebugCallback callback);
+
+    private static native void nSetVerifyProfile(long conf, SslConfig owner, int kind, int hashes, int pkTypes,
+            int curves, int minRsaBits);
 }

@@ -42,6 +42,8 @@ public final class SslContext extends NativeResource {
     private final Object io = new Object();
     private SslConfig config; // guarded by io
     private boolean hasBio; // guarded by io
+    private boolean handshakeStarted; // guarded by io
+    private boolean handshakeDone; // guarded by io
 
     /** {@code mbedtls_ssl_init}. */
     public SslContext() {
@@ -113,7 +115,9 @@ public final class SslContext extends NativeResource {
 
     /**
      * {@code mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, mbedtls_net_recv, NULL)}: the
-     * connection to speak TLS over. The context keeps it allocated.
+     * connection to speak TLS over. The context keeps it allocated. (The receive function is
+     * {@code mbedtls_net_recv} behind the binding's {@code poll()} wait, which only acts when
+     * {@link NetContext#setReadTimeout} is set.)
      */
     public void setBio(NetContext net) {
         Objects.requireNonNull(net, "net");
@@ -145,11 +149,144 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireConnected("handshake");
+                handshakeStarted = true;
                 try {
                     nHandshake(self, this);
+                    handshakeDone = true;
                 } catch (MbedTlsException e) {
                     throw closedDuring("handshake", e);
                 }
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * Checks the server's certificate against {@code name} instead of the hostname given to
+     * {@link #setHostname}, which then only goes into SNI; null goes back to checking the
+     * hostname. For the cases where the name a server is reached by (SNI) is not the name its
+     * certificate must hold. Call {@link #setHostname} (or {@link #skipHostnameVerification()} to
+     * send no SNI) as well: the binding's rule that a verified handshake needs a hostname stays.
+     *
+     * <p>Implemented with {@code mbedtls_ssl_set_verify}: at the leaf, the binding replaces the
+     * {@code MBEDTLS_X509_BADCERT_CN_MISMATCH} bit of Mbed TLS's own check (against the hostname)
+     * by the result of the same check against {@code name} ({@code mbedtls_x509_crt_verify} with
+     * {@code name} as the expected CN: SAN DNS and IP entries, wildcards, CN when there is no SAN).
+     * A mismatch then fails the handshake like any other ({@link VerifyFlag} {@code CN_MISMATCH}).
+     */
+    public void setVerifyName(String name) {
+        if (name != null && name.isEmpty()) {
+            throw new IllegalArgumentException("verify name is empty");
+        }
+        if (name != null && name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("verify name contains a NUL character");
+        }
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("setVerifyName");
+                requireBeforeHandshake("setVerifyName");
+                nSetVerifyName(self, this, name);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_set_session}: offers {@code session} for resumption in the coming
+     * handshake (Mbed TLS copies it). The server may refuse it and do a full handshake;
+     * {@link #isResumed()} tells afterwards.
+     *
+     * @throws IllegalStateException if the session is empty, or the handshake has started
+     * @throws MbedTlsException if Mbed TLS refuses the session (e.g. one was already set)
+     */
+    public void setSession(SslSession session) {
+        Objects.requireNonNull(session, "session");
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("setSession");
+                requireBeforeHandshake("setSession");
+                session.requireFilled();
+                long ses = session.handle.acquire();
+                try {
+                    nSetSession(self, this, ses, session);
+                } finally {
+                    session.handle.release();
+                }
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_get_session}: copies the connection's current session into the empty
+     * {@code session}, for {@link #setSession} on a later connection. Mbed TLS 3.x exports each
+     * session once: after a TLS 1.2 handshake; for TLS 1.3, once per ticket the server sends after
+     * the handshake (they arrive with the first {@link #read}s; see
+     * {@link SslConfig#setTls13SessionTickets}).
+     *
+     * @return true if {@code session} was filled, false if there is nothing (new) to export
+     * @throws IllegalStateException if {@code session} is not empty, or there was no handshake
+     */
+    public boolean getSession(SslSession session) {
+        Objects.requireNonNull(session, "session");
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("getSession");
+                if (!handshakeDone) {
+                    throw new IllegalStateException("SslContext.getSession() before a successful handshake()");
+                }
+                synchronized (session) {
+                    session.requireEmpty();
+                    long ses = session.handle.acquire();
+                    try {
+                        if (!nGetSession(self, this, ses, session)) {
+                            return false;
+                        }
+                        session.markFilled();
+                        return true;
+                    } finally {
+                        session.handle.release();
+                    }
+                }
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * Whether the handshake resumed the session offered with {@link #setSession} (an abbreviated
+     * handshake) rather than doing a full one. Mbed TLS 3.6 has no getter for this; the binding
+     * observes it: a full handshake verifies the server's certificate (its verify callback sees
+     * the leaf), a resumed one receives no certificate. So it needs certificate verification:
+     * under {@link AuthMode#NONE} it is always false.
+     *
+     * @return true if a session was offered, the handshake succeeded and no certificate was verified
+     */
+    public boolean isResumed() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                return handshakeDone && nResumed(self, this);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** The protocol ALPN negotiated ({@code mbedtls_ssl_get_alpn_protocol}), or null if none. */
+    public String alpnProtocol() {
+        synchronized (io) {
+            long self = handle.acquire();
+            try {
+                requireSetup("alpnProtocol");
+                return nAlpnProtocol(self, this);
             } finally {
                 handle.release();
             }
@@ -281,7 +418,7 @@ public final class SslContext extends NativeResource {
             throw new ReadOnlyBufferException();
         }
         int pos = dst.position();
-        int len = dst.remaining();
+        int len = checkedRemaining(dst, pos);
         if (len == 0) {
             return 0;
         }
@@ -365,7 +502,7 @@ public final class SslContext extends NativeResource {
     public int write(ByteBuffer src) {
         Objects.requireNonNull(src, "buffer");
         int pos = src.position();
-        int len = src.remaining();
+        int len = checkedRemaining(src, pos);
         if (len == 0) {
             return 0;
         }
@@ -426,21 +563,26 @@ public final class SslContext extends NativeResource {
      */
     @Override
     public void close() {
-        Handle busyNet = null;
-        if (!handle.isClosed() && handle.usedBeyondOwner()) {
-            busyNet = handle.dependency(NET);
-            if (busyNet != null && !busyNet.acquireIfAllocated()) {
-                busyNet = null;
-            }
+        // Close first: from now on no call can start, so the woken call finds the context closed.
+        // Checking for a call in flight before closing would miss one that starts in between and
+        // then blocks for ever.
+        super.close();
+        // Nothing else refers to a context, so memory still allocated now means a call is in
+        // flight: wake it if it waits on the socket (a no-op once the context or net is freed).
+        if (handle.isAllocated()) {
+            NetContext.shutdown(handle.dependency(NET));
         }
-        super.close(); // first: the woken call must find the context closed
-        if (busyNet != null) {
-            try {
-                NetContext.shutdown(busyNet);
-            } finally {
-                busyNet.release();
-            }
-        }
+    }
+
+    /**
+     * {@code buffer.limit() - pos}, checked: a ByteBuffer changed by another thread meanwhile
+     * (not thread-safe, but no reason for native code to run past its end) gives
+     * {@link IndexOutOfBoundsException}, never a range beyond the capacity.
+     */
+    private static int checkedRemaining(ByteBuffer buffer, int pos) {
+        int limit = buffer.limit();
+        Objects.checkFromToIndex(pos, limit, buffer.capacity());
+        return limit - pos;
     }
 
     /** A failure of a call that another thread's {@link #close()} interrupted is reported as such. */
@@ -456,6 +598,12 @@ public final class SslContext extends NativeResource {
     private void requireSetup(String step) {
         if (config == null) {
             throw new IllegalStateException("SslContext." + step + "() before setup(config): call sslContext.setup(config) first");
+        }
+    }
+
+    private void requireBeforeHandshake(String step) {
+        if (handshakeStarted) {
+            throw new IllegalStateException("SslContext." + step + "() after handshake(): call it before the handshake");
         }
     }
 
@@ -477,6 +625,16 @@ public final class SslContext extends NativeResource {
     private static native void nSetBio(long ssl, SslContext owner, long net, NetContext netOwner);
 
     private static native void nHandshake(long ssl, SslContext owner);
+
+    private static native void nSetVerifyName(long ssl, SslContext owner, String name);
+
+    private static native void nSetSession(long ssl, SslContext owner, long session, SslSession sessionOwner);
+
+    private static native boolean nGetSession(long ssl, SslContext owner, long session, SslSession sessionOwner);
+
+    private static native boolean nResumed(long ssl, SslContext owner);
+
+    private static native String nAlpnProtocol(long ssl, SslContext owner);
 
     private static native int nVerifyFlags(long ssl, SslContext owner);
 

@@ -9,6 +9,10 @@ import java.util.Objects;
  * <p>{@code new X509Crl()} is {@code mbedtls_x509_crl_init}; each {@code parse*} method appends;
  * {@link #close()} is {@code mbedtls_x509_crl_free}. An {@link SslConfig} using it keeps it
  * allocated, and from then on it can no longer be changed.
+ *
+ * <p>Each {@code parse*} call takes PEM (any number of CRLs) or DER (one CRL); several calls, or
+ * one PEM file with several CRLs, give the list Mbed TLS checks a chain against, where each CRL
+ * applies to the certificates its issuer signed. Parse failures throw {@link X509ParseException}.
  */
 public final class X509Crl extends NativeResource {
     private boolean frozen; // guarded by this
@@ -24,7 +28,9 @@ public final class X509Crl extends NativeResource {
         checkMutable();
         long self = handle.acquire();
         try {
-            nParse(self, this, data);
+            synchronized (X509Crt.LIST_LOCK) {
+                nParse(self, this, data);
+            }
         } finally {
             handle.release();
         }
@@ -36,7 +42,9 @@ public final class X509Crl extends NativeResource {
         checkMutable();
         long self = handle.acquire();
         try {
-            nParseFile(self, this, file.toString());
+            synchronized (X509Crt.LIST_LOCK) {
+                nParseFile(self, this, file.toString());
+            }
         } finally {
             handle.release();
         }

@@ -17,8 +17,18 @@ import java.util.Objects;
  * to the chain; {@link #close()} is {@code mbedtls_x509_crt_free}. An {@link SslConfig} using it
  * as CA chain keeps it allocated, and from then on it can no longer be changed (a handshake may be
  * reading it).
+ *
+ * <p>{@link #verify} checks the chain offline against a CA chain, CRLs, a name and a profile
+ * ({@code mbedtls_x509_crt_verify_with_profile}). Parse failures throw {@link X509ParseException}.
  */
 public final class X509Crt extends NativeResource {
+    /**
+     * Held while Mbed TLS appends to any X509Crt or X509Crl and while {@link #verify} reads
+     * several of them: an append links a half-parsed node into the list (and unlinks and frees
+     * it if parsing fails), which another object's reader must never see.
+     */
+    static final Object LIST_LOCK = new Object();
+
     private boolean frozen; // guarded by this
 
     /** {@code mbedtls_x509_crt_init}: an empty chain. */
@@ -51,7 +61,9 @@ public final class X509Crt extends NativeResource {
         checkMutable();
         long self = handle.acquire();
         try {
-            return nParse(self, this, data);
+            synchronized (LIST_LOCK) {
+                return nParse(self, this, data);
+            }
         } finally {
             handle.release();
         }
@@ -63,7 +75,9 @@ public final class X509Crt extends NativeResource {
         checkMutable();
         long self = handle.acquire();
         try {
-            nParseDer(self, this, der);
+            synchronized (LIST_LOCK) {
+                nParseDer(self, this, der);
+            }
         } finally {
             handle.release();
         }
@@ -80,7 +94,9 @@ public final class X509Crt extends NativeResource {
         checkMutable();
         long self = handle.acquire();
         try {
-            return nParseFile(self, this, file.toString());
+            synchronized (LIST_LOCK) {
+                return nParseFile(self, this, file.toString());
+            }
         } finally {
             handle.release();
         }
@@ -97,7 +113,9 @@ public final class X509Crt extends NativeResource {
         checkMutable();
         long self = handle.acquire();
         try {
-            return nParsePath(self, this, directory.toString());
+            synchronized (LIST_LOCK) {
+                return nParsePath(self, this, directory.toString());
+            }
         } finally {
             handle.release();
         }
@@ -153,6 +171,59 @@ public final class X509Crt extends NativeResource {
         }
     }
 
+    /**
+     * {@code mbedtls_x509_crt_verify_with_profile}: verifies this chain (the certificate to check
+     * first, then any intermediates, as a server would send them) against {@code trusted}, with no
+     * network. Reports what Mbed TLS reports; unlike a handshake, no keyUsage/extendedKeyUsage
+     * check for a TLS server is made (that is {@code mbedtls_ssl_check_cert_usage}'s, in the
+     * handshake).
+     *
+     * @param trusted the trust anchors (may be empty: then nothing is trusted)
+     * @param crls the CRLs to check against (one per issuer, as one {@link X509Crl}), or null
+     * @param expectedName the name the certificate must be issued to (DNS name or IP address,
+     *     matched against subjectAltName, else the CN), or null to skip the name check
+     * @param profile the algorithms and key sizes allowed, e.g. {@link VerifyProfile#DEFAULT}
+     * @return the flags (0 if the chain verified) with {@code mbedtls_x509_crt_verify_info}'s text
+     * @throws MbedTlsException if Mbed TLS fails outright (e.g. {@code MBEDTLS_ERR_X509_FATAL_ERROR}
+     *     for a chain that is too long) rather than reporting flags
+     * @throws IllegalStateException if this chain is empty or any argument is closed
+     */
+    public VerifyResult verify(X509Crt trusted, X509Crl crls, String expectedName, VerifyProfile profile) {
+        Objects.requireNonNull(trusted, "trusted (may be an empty X509Crt)");
+        Objects.requireNonNull(profile, "profile (VerifyProfile.DEFAULT is Mbed TLS's default)");
+        synchronized (LIST_LOCK) {
+            long self = handle.acquire();
+            try {
+                if (nCount(self, this) == 0) {
+                    throw new IllegalStateException("X509Crt is empty: parse the chain to verify first");
+                }
+                long ca = trusted.handle.acquire();
+                try {
+                    long crl = crls != null ? crls.handle.acquire() : 0;
+                    try {
+                        int flags = nVerify(self, this, ca, trusted, crl, crls, expectedName, profile.kind(),
+                                VerifyProfile.mask(profile.allowedHashes()), VerifyProfile.mask(profile.allowedPkTypes()),
+                                VerifyProfile.mask(profile.allowedCurves()), profile.minRsaBits());
+                        return new VerifyResult(flags, SslContext.nVerifyInfo(flags));
+                    } finally {
+                        if (crls != null) {
+                            crls.handle.release();
+                        }
+                    }
+                } finally {
+                    trusted.handle.release();
+                }
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** {@link #verify(X509Crt, X509Crl, String, VerifyProfile)} with Mbed TLS's default profile. */
+    public VerifyResult verify(X509Crt trusted, X509Crl crls, String expectedName) {
+        return verify(trusted, crls, expectedName, VerifyProfile.DEFAULT);
+    }
+
     /** The chain as JDK certificates (copies; parsed again by the JDK). */
     public synchronized List<X509Certificate> toX509Certificates() {
         int n = size();
@@ -206,4 +277,8 @@ public final class X509Crt extends NativeResource {
     private static native String nName(long crt, X509Crt owner, int index, boolean subject);
 
     private static native String nInfo(long crt, X509Crt owner, int index);
+
+    private static native int nVerify(long crt, X509Crt owner, long trusted, X509Crt trustedOwner, long crl,
+            X509Crl crlOwner, String expectedName, int profileKind, int hashes, int pkTypes, int curves,
+            int minRsaBits);
 }

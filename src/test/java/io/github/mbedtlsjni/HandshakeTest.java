@@ -98,6 +98,7 @@ class HandshakeTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("peersVersionsKeys")
     void handshakeAndEcho(Peer peer, TlsVersion version, KeyType key) {
+        MbedTlsVersions.assumeSupported(version);
         TestPki pki = pkis.get(key);
         int port = server(peer, pki, pki.serverChainPem(), version);
         try (GuideClient c = GuideClient.prepare(pki.rootPem(), null, AuthMode.REQUIRED, version, version)) {
@@ -224,6 +225,7 @@ class HandshakeTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("versions")
     void readReturnsMinusOneAfterServerCloseNotify(TlsVersion version) throws Exception {
+        MbedTlsVersions.assumeSupported(version);
         TestPki pki = pkis.get(KeyType.EC_P256);
         JsseServer.Handler answerAndClose = exchange -> {
             exchange.out().write("bye".getBytes());

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +19,25 @@ import org.junit.jupiter.api.Test;
 class MbedTlsTest {
     @Test
     void versionIsTheOneTheBuildWasAskedFor() {
-        String expected = System.getProperty("mbedtlsjni.expected.version");
-        assertEquals(expected, MbedTls.version());
-        String[] parts = expected.split("\\.");
+        // What CMake found (the headers it compiled against) is what runs (the linked library).
+        Properties built = MbedTlsVersions.buildInfo();
+        String version = built.getProperty("Mbed-TLS-Version");
+        assertEquals(version, MbedTls.version());
+        String[] parts = version.split("\\.");
         int number = Integer.parseInt(parts[0]) << 24 | Integer.parseInt(parts[1]) << 16 | Integer.parseInt(parts[2]) << 8;
         assertEquals(number, MbedTls.versionNumber());
-        assertEquals("pinned", MbedTls.buildSource());
+        assertEquals(built.getProperty("Mbed-TLS-Source"), MbedTls.buildSource());
+        assertEquals(built.getProperty("Mbed-TLS-Config"), MbedTls.buildConfig());
+
+        // And it is what the build was asked for: -Dmbedtls.version (any installed one with
+        // -Dmbedtls.system=true unless a version is given too), -Dmbedtls.source, -Dmbedtls.system.
+        String requested = System.getProperty("mbedtlsjni.expected.version", "");
+        if (!requested.isEmpty()) {
+            assertEquals(requested, MbedTls.version());
+        }
+        String source = Boolean.getBoolean("mbedtlsjni.system") ? "system"
+                : System.getProperty("mbedtlsjni.expected.source", "").isEmpty() ? "pinned" : "user";
+        assertEquals(source, MbedTls.buildSource());
     }
 
     @Test
@@ -32,8 +46,19 @@ class MbedTlsTest {
         assertTrue(MbedTls.hasFeature("THREADING_C"), "the prefix may be omitted");
         assertTrue(MbedTls.hasFeature("MBEDTLS_X509_CRL_PARSE_C"));
         assertTrue(MbedTls.hasFeature("MBEDTLS_DEBUG_C"));
-        assertFalse(MbedTls.hasFeature("MBEDTLS_SSL_SRV_C"), "the server side is compiled out");
         assertFalse(MbedTls.hasFeature("MBEDTLS_NO_SUCH_FEATURE"));
+        if (MbedTlsVersions.isSystem()) {
+            // The system's configuration, not native/mbedtls_jni_config.h: Debian's, for one,
+            // keeps the server side (and, on 2.28, TLS 1.0 and 1.1, which SslConfig.defaults() turns off).
+            return;
+        }
+        if (MbedTls.buildConfig().contains("mbedtls_jni_config.h")) { // the project's config, not a user's
+            assertFalse(MbedTls.hasFeature("MBEDTLS_SSL_SRV_C"), "the server side is compiled out");
+        }
+        // TLS 1.3: in 3.6's default configuration; 2.28 has none (only an experimental prototype, off).
+        assertEquals(MbedTlsVersions.byLine(false, true), MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3"));
+        assertEquals(MbedTlsVersions.byLine(true, false), MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_1"),
+                "2.28 still compiles TLS 1.1 in by default; 3.x removed it");
     }
 
     @Test

@@ -1,7 +1,8 @@
 package io.github.mbedtlsjni.cli;
 
 /**
- * Writes one flat JSON object (RFC 8259): string, integer and null members, in the order added.
+ * Writes one flat JSON object (RFC 8259): string, integer, string-array and null members, in the
+ * order added.
  *
  * <pre>{@code
  * new JsonWriter().add("handshake", "ok").add("error_code", 0).add("error", null).toString()
@@ -19,6 +20,20 @@ final class JsonWriter {
         } else {
             appendString(json, value);
         }
+        return this;
+    }
+
+    /** Adds an array of strings. */
+    JsonWriter addStrings(String name, java.util.List<String> values) {
+        member(name);
+        json.append('[');
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            appendString(json, values.get(i));
+        }
+        json.append(']');
         return this;
     }
 

@@ -17,6 +17,8 @@ final class Report {
                 .add("error", r.error);
         if (r.verify != null) {
             json.add("verify_flags", r.verify.flags())
+                    .addStrings("verify_flag_names", r.verify.flagNames())
+                    .addStrings("verify_categories", r.verify.categoryTags())
                     .add("verify_info", String.join("\n", infoLines(r.verify)));
         }
         json.add("protocol", r.protocol)

@@ -15,6 +15,12 @@ class JsonWriterTest {
     }
 
     @Test
+    void writesStringArrays() {
+        String json = new JsonWriter().addStrings("names", java.util.List.of("a\"b", "c")).addStrings("none", java.util.List.of()).toString();
+        assertEquals("{\"names\":[\"a\\\"b\",\"c\"],\"none\":[]}", json);
+    }
+
+    @Test
     void emptyObject() {
         assertEquals("{}", new JsonWriter().toString());
     }

@@ -31,7 +31,7 @@ class ReportTest {
                 "TLSv1.3", "TLS1-3-AES-256-GCM-SHA384", "CN=localhost", "3.6.7", "olleh\n");
         assertEquals(0, r.exitStatus());
         Map<String, Object> json = MiniJson.parseObject(Report.json(r));
-        assertEquals(List.of("handshake", "error_code", "error", "verify_flags", "verify_info", "protocol",
+        assertEquals(List.of("handshake", "error_code", "error", "verify_flags", "verify_flag_names", "verify_categories", "verify_info", "protocol",
                 "ciphersuite", "peer_subject", "mbedtls_version", "received"), List.copyOf(json.keySet()));
         assertEquals("ok", json.get("handshake"));
         assertEquals(0L, json.get("error_code"));

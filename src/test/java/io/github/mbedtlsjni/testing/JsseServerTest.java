@@ -96,8 +96,13 @@ class JsseServerTest {
             assertThrows(SSLHandshakeException.class, () -> JsseClient.connect(client, server.port()).close());
             JsseServer.Connection connection = server.awaitConnection(TIMEOUT);
             assertEquals(JsseServer.Ending.ERROR, connection.ending());
-            assertInstanceOf(SSLException.class, connection.error());
-            assertTrue(connection.error().getMessage().contains("certificate_unknown"), connection::toString);
+            // Usually the client's alert arrives first; under load the client's close can reset
+            // the connection before the server reads it. Either way the failure is recorded.
+            if (connection.error() instanceof SSLException) {
+                assertTrue(connection.error().getMessage().contains("certificate_unknown"), connection::toString);
+            } else {
+                assertInstanceOf(java.net.SocketException.class, connection.error(), connection::toString);
+            }
             assertNull(connection.protocol());
         }
     }

@@ -1,0 +1,560 @@
+/*
+ * mbedtls_bench: the benchmark workloads in plain C on the same Mbed TLS archives and config as
+ * libmbedtlsjni.so, doing what the JMH benchmarks (src/bench/java) do through the binding, step
+ * for step: one shared config (defaults, VERIFY_REQUIRED, TLS 1.2 minimum, CTR_DRBG, CA chain),
+ * and per connection mbedtls_net_init + mbedtls_ssl_init, setup, set_hostname, net_connect,
+ * set_bio, TCP_NODELAY + handshake (as the glue does), ..., close_notify, mbedtls_ssl_free +
+ * mbedtls_net_free.
+ *
+ *   mbedtls_bench MODE [--port N] [--ca FILE] [--host 127.0.0.1] [--name localhost]
+ *                      [--tls 1.2|1.3] [--warmup S] [--seconds S]
+ *
+ * MODE (each prints "RESULT <name> <value> <unit>" lines; the peer is native/bench/bench_server.c):
+ *   handshake    full handshakes per second, a new TCP connection each, no resumption
+ *   resume       resumed handshakes per second: resume the last session, one 64-byte echo (which
+ *                also receives the server's new ticket, kept for the next connection), close
+ *   bulk-write   MB/s of 16 KiB mbedtls_ssl_write calls over one connection (server sinks)
+ *   bulk-read    MB/s of mbedtls_ssl_read calls into a 16 KiB buffer (server writes 16 KiB records)
+ *   roundtrip    64-byte request / 64-byte response round trips per second over one connection
+ *   once         exactly one verified handshake, then exit (cold start; exit status 0 = verified)
+ *   memory       heap bytes held per connection (glibc mallinfo2) after setup and after handshake
+ *   suites       the cipher suites, groups and signature algorithms this build offers, in order
+ *   stats        the server's counters and CPU time (command 'Q')
+ *   spawn N CMD...  runs CMD N times: median wall time (ms) and median peak RSS (KiB)
+ */
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/entropy.h"
+#include "mbedtls/error.h"
+#include "mbedtls/net_sockets.h"
+#include "mbedtls/ssl.h"
+#include "mbedtls/ssl_ciphersuites.h"
+#include "mbedtls/version.h"
+#include "mbedtls/x509_crt.h"
+#include "psa/crypto.h"
+
+#include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK 16384
+#define SMALL 64
+
+static const char *host = "127.0.0.1";
+static const char *port = NULL;
+static const char *name = "localhost";
+static const char *ca_file = NULL;
+static int tls = 13;
+static double warmup = 1.0;
+static double seconds = 3.0;
+
+static mbedtls_entropy_context entropy;
+static mbedtls_ctr_drbg_context drbg;
+static mbedtls_x509_crt ca;
+static mbedtls_ssl_config conf;
+
+static void fail(const char *what, int ret)
+{
+    char text[200];
+    mbedtls_strerror(ret, text, sizeof text);
+    fprintf(stderr, "mbedtls_bench: %s: -0x%04x %s\n", what, (unsigned) -ret, text);
+    exit(2);
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
+
+/* The shared setup, as SslConfig.defaults() + setRng + setCaChain (+ setMaxTlsVersion(1.2)). */
+static void setup_config(int tickets)
+{
+    int ret;
+    if (psa_crypto_init() != PSA_SUCCESS) {
+        fail("psa_crypto_init", -1);
+    }
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_x509_crt_init(&ca);
+    mbedtls_ssl_config_init(&conf);
+    if ((ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *) "bench", 5)) != 0) {
+        fail("mbedtls_ctr_drbg_seed", ret);
+    }
+    if ((ret = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                           MBEDTLS_SSL_PRESET_DEFAULT)) != 0) {
+        fail("mbedtls_ssl_config_defaults", ret);
+    }
+    mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_min_tls_version(&conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    if (tls == 12) {
+        mbedtls_ssl_conf_max_tls_version(&conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    }
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    if (tickets) {
+        mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(&conf,
+                                                                 MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+    }
+#else
+    (void) tickets;
+#endif
+    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
+    if (ca_file != NULL) {
+        if ((ret = mbedtls_x509_crt_parse_file(&ca, ca_file)) != 0) {
+            fail("mbedtls_x509_crt_parse_file", ret);
+        }
+        mbedtls_ssl_conf_ca_chain(&conf, &ca, NULL);
+    }
+}
+
+typedef struct {
+    mbedtls_net_context net;
+    mbedtls_ssl_context ssl;
+} conn;
+
+/* NetContext + SslContext: init, setup, hostname, connect, bio, and optionally a session to resume. */
+static void conn_open(conn *c, const mbedtls_ssl_session *session)
+{
+    int ret;
+    mbedtls_net_init(&c->net);
+    mbedtls_ssl_init(&c->ssl);
+    if ((ret = mbedtls_ssl_setup(&c->ssl, &conf)) != 0) {
+        fail("mbedtls_ssl_setup", ret);
+    }
+    if ((ret = mbedtls_ssl_set_hostname(&c->ssl, name)) != 0) {
+        fail("mbedtls_ssl_set_hostname", ret);
+    }
+    if (session != NULL && (ret = mbedtls_ssl_set_session(&c->ssl, session)) != 0) {
+        fail("mbedtls_ssl_set_session", ret);
+    }
+    if ((ret = mbedtls_net_connect(&c->net, host, port, MBEDTLS_NET_PROTO_TCP)) != 0) {
+        fail("mbedtls_net_connect", ret);
+    }
+    mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+}
+
+static void conn_handshake(conn *c)
+{
+    int ret, one = 1;
+    /* As SslContext.handshake(): TCP_NODELAY (see native/ssl_context.c). */
+    (void) setsockopt(c->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    do {
+        ret = mbedtls_ssl_handshake(&c->ssl);
+    } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    if (ret != 0) {
+        fail("mbedtls_ssl_handshake", ret);
+    }
+}
+
+static void conn_close(conn *c)
+{
+    int ret;
+    do {
+        ret = mbedtls_ssl_close_notify(&c->ssl);
+    } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    mbedtls_ssl_free(&c->ssl);
+    mbedtls_net_free(&c->net);
+}
+
+static void write_all(conn *c, const unsigned char *buf, size_t len)
+{
+    while (len > 0) {
+        int ret = mbedtls_ssl_write(&c->ssl, buf, len);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            continue;
+        }
+        if (ret < 0) {
+            fail("mbedtls_ssl_write", ret);
+        }
+        buf += ret;
+        len -= (size_t) ret;
+    }
+}
+
+/* As SslContext.read: returns data, retrying on WANT_* and after TLS 1.3 NewSessionTickets. */
+static int read_some(conn *c, unsigned char *buf, size_t len)
+{
+    for (;;) {
+        int ret = mbedtls_ssl_read(&c->ssl, buf, len);
+        if (ret > 0) {
+            return ret;
+        }
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            continue;
+        }
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+        if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            continue;
+        }
+#endif
+        fail("mbedtls_ssl_read", ret == 0 ? MBEDTLS_ERR_SSL_CONN_EOF : ret);
+    }
+}
+
+static void read_exactly(conn *c, unsigned char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        got += (size_t) read_some(c, buf + got, len - got);
+    }
+}
+
+static void result(const char *metric, double value, const char *unit)
+{
+    printf("RESULT %s %.3f %s\n", metric, value, unit);
+}
+
+static void run_handshake(void)
+{
+    double measure_from = now() + warmup, end = measure_from + seconds, t;
+    long n = 0;
+    int counting = 0;
+    conn c;
+    for (;;) {
+        conn_open(&c, NULL);
+        conn_handshake(&c);
+        conn_close(&c);
+        t = now();
+        if (counting) {
+            n++;
+            if (t >= end) {
+                break;
+            }
+        } else if (t >= measure_from) { /* the first one past the warm-up starts the clock */
+            counting = 1;
+            measure_from = t;
+            end = t + seconds;
+        }
+    }
+    result("handshakes_per_s", (double) n / (t - measure_from), "1/s");
+}
+
+static void run_resume(void)
+{
+    unsigned char out[1 + SMALL], in[SMALL];
+    mbedtls_ssl_session session, next;
+    double measure_from, end, t;
+    long n = 0;
+    int ret, counting = 0;
+    conn c;
+
+    memset(out, 'r', sizeof out);
+    out[0] = 'E';
+    mbedtls_ssl_session_init(&session);
+    /* The first connection, a full handshake, gets the session (TLS 1.2) or a ticket (TLS 1.3). */
+    conn_open(&c, NULL);
+    conn_handshake(&c);
+    write_all(&c, out, sizeof out);
+    read_exactly(&c, in, SMALL);
+    if ((ret = mbedtls_ssl_get_session(&c.ssl, &session)) != 0) {
+        fail("mbedtls_ssl_get_session", ret);
+    }
+    conn_close(&c);
+
+    measure_from = now() + warmup;
+    end = measure_from + seconds;
+    for (;;) {
+        conn_open(&c, &session);
+        conn_handshake(&c);
+        write_all(&c, out, sizeof out);
+        read_exactly(&c, in, SMALL);
+        /* As the JMH benchmark: keep the newest session (TLS 1.3: the ticket that came with the
+         * echo; TLS 1.2: the renewed ticket), if there is one to export. */
+        mbedtls_ssl_session_init(&next);
+        if (mbedtls_ssl_get_session(&c.ssl, &next) == 0) {
+            mbedtls_ssl_session_free(&session);
+            session = next;
+        } else {
+            mbedtls_ssl_session_free(&next);
+        }
+        conn_close(&c);
+        t = now();
+        if (counting) {
+            n++;
+            if (t >= end) {
+                break;
+            }
+        } else if (t >= measure_from) { /* the first one past the warm-up starts the clock */
+            counting = 1;
+            measure_from = t;
+            end = t + seconds;
+        }
+    }
+    mbedtls_ssl_session_free(&session);
+    result("resumed_handshakes_per_s", (double) n / (t - measure_from), "1/s");
+}
+
+static void run_bulk(int writing)
+{
+    static unsigned char buf[CHUNK];
+    unsigned char cmd = writing ? 'S' : 'G';
+    double measure_from, end, t;
+    long long bytes = 0;
+    int counting = 0;
+    conn c;
+
+    memset(buf, 'b', sizeof buf);
+    conn_open(&c, NULL);
+    conn_handshake(&c);
+    write_all(&c, &cmd, 1);
+    measure_from = now() + warmup;
+    end = measure_from + seconds;
+    for (long i = 0;; i++) {
+        int n;
+        if (writing) {
+            do {
+                n = mbedtls_ssl_write(&c.ssl, buf, CHUNK);
+            } while (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE);
+            if (n < 0) {
+                fail("mbedtls_ssl_write", n);
+            }
+        } else {
+            n = read_some(&c, buf, CHUNK);
+        }
+        bytes += n;
+        if ((i & 15) == 0) {
+            t = now();
+            if (!counting && t >= measure_from) {
+                counting = 1;
+                measure_from = t;
+                end = t + seconds;
+                bytes = 0;
+            } else if (counting && t >= end) {
+                break;
+            }
+        }
+    }
+    printf("INFO ciphersuite %s\n", mbedtls_ssl_get_ciphersuite(&c.ssl));
+    conn_close(&c);
+    result(writing ? "bulk_write_MBps" : "bulk_read_MBps", (double) bytes / (t - measure_from) / 1e6, "MB/s");
+}
+
+static void run_roundtrip(void)
+{
+    unsigned char out[SMALL], in[SMALL], cmd = 'E';
+    double measure_from, end, t;
+    long n = 0;
+    int counting = 0;
+    conn c;
+
+    memset(out, 'q', sizeof out);
+    conn_open(&c, NULL);
+    conn_handshake(&c);
+    write_all(&c, &cmd, 1);
+    measure_from = now() + warmup;
+    end = measure_from + seconds;
+    for (long i = 0;; i++) {
+        write_all(&c, out, SMALL);
+        read_exactly(&c, in, SMALL);
+        n++;
+        if ((i & 63) == 0) {
+            t = now();
+            if (!counting && t >= measure_from) {
+                counting = 1;
+                measure_from = t;
+                end = t + seconds;
+                n = 0;
+            } else if (counting && t >= end) {
+                break;
+            }
+        }
+    }
+    conn_close(&c);
+    result("roundtrips_per_s", (double) n / (t - measure_from), "1/s");
+}
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static void run_memory(void)
+{
+    size_t base, after_setup, after_handshake;
+    conn c;
+    /* One warm-up connection so that lazily allocated shared state is not counted. */
+    conn_open(&c, NULL);
+    conn_handshake(&c);
+    conn_close(&c);
+    base = heap_in_use();
+    conn_open(&c, NULL);
+    after_setup = heap_in_use();
+    conn_handshake(&c);
+    after_handshake = heap_in_use();
+    printf("INFO MBEDTLS_SSL_IN_CONTENT_LEN=%d MBEDTLS_SSL_OUT_CONTENT_LEN=%d\n", MBEDTLS_SSL_IN_CONTENT_LEN,
+           MBEDTLS_SSL_OUT_CONTENT_LEN);
+    printf("INFO ciphersuite %s\n", mbedtls_ssl_get_ciphersuite(&c.ssl));
+    conn_close(&c);
+    result("conn_bytes_after_setup", (double) (after_setup - base), "B");
+    result("conn_bytes_after_handshake", (double) (after_handshake - base), "B");
+    result("sizeof_mbedtls_ssl_context", (double) sizeof(mbedtls_ssl_context), "B");
+}
+
+static void run_suites(void)
+{
+    const int *ids = mbedtls_ssl_list_ciphersuites();
+    char version[32];
+    mbedtls_version_get_string_full(version);
+    printf("version %s\n", version);
+    for (; *ids != 0; ids++) {
+        printf("suite %s\n", mbedtls_ssl_get_ciphersuite_name(*ids));
+    }
+    /* What the ClientHello offers besides the suites (private fields: read-only, for comparison). */
+    for (const uint16_t *g = conf.MBEDTLS_PRIVATE(group_list); g != NULL && *g != 0; g++) {
+        printf("group 0x%04x\n", *g);
+    }
+#if defined(MBEDTLS_SSL_HANDSHAKE_WITH_CERT_ENABLED)
+    for (const uint16_t *a = conf.MBEDTLS_PRIVATE(sig_algs); a != NULL && *a != MBEDTLS_TLS1_3_SIG_NONE; a++) {
+        printf("sig_alg 0x%04x\n", *a);
+    }
+#endif
+}
+
+static void run_stats(void)
+{
+    unsigned char cmd = 'Q', line[256];
+    size_t got = 0;
+    conn c;
+    conn_open(&c, NULL);
+    conn_handshake(&c);
+    write_all(&c, &cmd, 1);
+    for (;;) {
+        int ret = mbedtls_ssl_read(&c.ssl, line + got, sizeof line - 1 - got);
+        if (ret > 0) {
+            got += (size_t) ret;
+            if (line[got - 1] == '\n' || got == sizeof line - 1) {
+                break;
+            }
+        } else if (ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+            break;
+        }
+    }
+    line[got] = '\0';
+    printf("%s", (char *) line);
+    conn_close(&c);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static int run_spawn(int n, char **cmd)
+{
+    double *wall = calloc((size_t) n, sizeof *wall), *rss = calloc((size_t) n, sizeof *rss);
+    for (int i = 0; i < n; i++) {
+        struct rusage ru;
+        int status;
+        double t0 = now();
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (freopen("/dev/null", "w", stdout) == NULL) {
+                _exit(127);
+            }
+            execvp(cmd[0], cmd);
+            _exit(127);
+        }
+        if (pid < 0 || wait4(pid, &status, 0, &ru) != pid) {
+            perror("mbedtls_bench: spawn");
+            return 2;
+        }
+        wall[i] = (now() - t0) * 1000.0;
+        rss[i] = (double) ru.ru_maxrss;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "mbedtls_bench: %s exited with status %d\n", cmd[0], status);
+            return 2;
+        }
+    }
+    qsort(wall, (size_t) n, sizeof *wall, cmp_double);
+    qsort(rss, (size_t) n, sizeof *rss, cmp_double);
+    result("wall_ms_median", wall[n / 2], "ms");
+    result("wall_ms_min", wall[0], "ms");
+    result("maxrss_kib_median", rss[n / 2], "KiB");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    int i;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(mode, "spawn") == 0 && argc > 3) {
+        return run_spawn(atoi(argv[2]), argv + 3);
+    }
+    for (i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--port") == 0) {
+            port = argv[i + 1];
+        } else if (strcmp(argv[i], "--host") == 0) {
+            host = argv[i + 1];
+        } else if (strcmp(argv[i], "--name") == 0) {
+            name = argv[i + 1];
+        } else if (strcmp(argv[i], "--ca") == 0) {
+            ca_file = argv[i + 1];
+        } else if (strcmp(argv[i], "--tls") == 0) {
+            tls = strcmp(argv[i + 1], "1.2") == 0 ? 12 : 13;
+        } else if (strcmp(argv[i], "--warmup") == 0) {
+            warmup = atof(argv[i + 1]);
+        } else if (strcmp(argv[i], "--seconds") == 0) {
+            seconds = atof(argv[i + 1]);
+        } else {
+            fprintf(stderr, "mbedtls_bench: unknown option %s\n", argv[i]);
+            return 64;
+        }
+    }
+    if (i != argc) {
+        fprintf(stderr, "mbedtls_bench: option %s needs a value\n", argv[argc - 1]);
+        return 64;
+    }
+    if (strcmp(mode, "suites") == 0) {
+        setup_config(0);
+        run_suites();
+        return 0;
+    }
+    if (port == NULL || ca_file == NULL) {
+        fprintf(stderr, "usage: mbedtls_bench handshake|resume|bulk-write|bulk-read|roundtrip|once|memory|stats "
+                        "--port N --ca FILE [--host H] [--name N] [--tls 1.2|1.3] [--warmup S] [--seconds S]\n"
+                        "       mbedtls_bench suites\n"
+                        "       mbedtls_bench spawn N COMMAND...\n");
+        return 64;
+    }
+    setup_config(strcmp(mode, "resume") == 0);
+    if (strcmp(mode, "handshake") == 0) {
+        run_handshake();
+    } else if (strcmp(mode, "resume") == 0) {
+        run_resume();
+    } else if (strcmp(mode, "bulk-write") == 0) {
+        run_bulk(1);
+    } else if (strcmp(mode, "bulk-read") == 0) {
+        run_bulk(0);
+    } else if (strcmp(mode, "roundtrip") == 0) {
+        run_roundtrip();
+    } else if (strcmp(mode, "memory") == 0) {
+        run_memory();
+    } else if (strcmp(mode, "stats") == 0) {
+        run_stats();
+    } else if (strcmp(mode, "once") == 0) {
+        conn c;
+        conn_open(&c, NULL);
+        conn_handshake(&c);
+        conn_close(&c);
+    } else {
+        fprintf(stderr, "mbedtls_bench: unknown mode '%s'\n", mode);
+        return 64;
+    }
+    mbedtls_ssl_config_free(&conf);
+    mbedtls_x509_crt_free(&ca);
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&entropy);
+    mbedtls_psa_crypto_free();
+    return 0;
+}

@@ -1,0 +1,694 @@
+package io.github.mbedtlsjni;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * A TLS client configured once and used for any number of connections: one {@link SslConfig},
+ * one {@link CtrDrbg} and one trust store, shared by every connection in any thread.
+ *
+ * <pre>{@code
+ * TlsClient client = TlsClient.builder().trustJdkDefaults().build();
+ * try (TlsConnection c = client.connect("example.org", 443)) {
+ *     c.getOutputStream().write("GET / HTTP/1.0\r\nHost: example.org\r\n\r\n".getBytes());
+ *     c.getInputStream().transferTo(System.out);
+ * }
+ * }</pre>
+ *
+ * <p>Nothing here bypasses the thin classes: {@link Builder#build()} runs the guide's
+ * configuration steps ({@code mbedtls_entropy_init}, {@code mbedtls_ctr_drbg_seed},
+ * {@code mbedtls_ssl_config_defaults}, {@code mbedtls_ssl_conf_rng},
+ * {@code mbedtls_ssl_conf_authmode}, {@code mbedtls_ssl_conf_min/max_tls_version},
+ * {@code mbedtls_x509_crt_parse*}, {@code mbedtls_x509_crl_parse*},
+ * {@code mbedtls_ssl_conf_ca_chain}, {@code mbedtls_pk_parse_key},
+ * {@code mbedtls_ssl_conf_own_cert}, {@code mbedtls_ssl_conf_ciphersuites},
+ * {@code mbedtls_ssl_conf_alpn_protocols}, {@code mbedtls_ssl_conf_dbg}) through
+ * {@link Entropy}, {@link CtrDrbg}, {@link SslConfig}, {@link X509Crt}, {@link X509Crl} and
+ * {@link PkContext}, and {@link #connect} the per-connection ones through {@link NetContext} and
+ * {@link SslContext} (see {@link TlsConnection}).
+ *
+ * <p><b>Secure by default:</b> the server's certificate is verified against the trust anchors
+ * given to the builder (there are none until one is given: {@link Builder#build()} refuses to
+ * build a verifying client without any), and its name against the host connected to; TLS 1.2 is
+ * the minimum.
+ *
+ * <p><b>Lifetimes.</b> Immutable once built. The native structures belong to the config, which
+ * lives as long as this client or any connection still using it. {@link #close()} is optional
+ * (a {@link java.lang.ref.Cleaner} frees an unreachable client): it refuses new connections and
+ * frees the config once the last open connection is closed.
+ */
+public final class TlsClient implements AutoCloseable {
+    private final SslConfig config;
+    private final AuthMode authMode;
+    private final int connectTimeoutMillis;
+    private final int handshakeTimeoutMillis;
+    private final int readTimeoutMillis;
+    private final int trustAnchorCount;
+    private final int skippedTrustAnchors;
+    private final List<String> alpnProtocols;
+    private final boolean hasIdentity;
+
+    private TlsClient(Builder b, SslConfig config, int trustAnchorCount) {
+        this.config = config;
+        this.authMode = b.authMode;
+        this.connectTimeoutMillis = b.connectTimeoutMillis;
+        this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.readTimeoutMillis = b.readTimeoutMillis;
+        this.trustAnchorCount = trustAnchorCount;
+        this.skippedTrustAnchors = b.skippedTrustAnchors;
+        this.alpnProtocols = b.alpn == null ? List.of() : List.of(b.alpn);
+        this.hasIdentity = b.identity != null;
+    }
+
+    /** A builder with the secure defaults: verification required, TLS 1.2 and 1.3, no timeouts. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Connects to {@code host:port}, verifying that the server's certificate is valid for
+     * {@code host} (which also goes into SNI). Same as {@code connection(host, port).connect()}.
+     *
+     * @throws java.net.SocketTimeoutException if the connect or the handshake timeout elapsed
+     * @throws java.net.UnknownHostException if the host cannot be resolved
+     * @throws java.net.ConnectException if no address of the host accepted the connection
+     * @throws TlsException if the handshake failed; {@link TlsException#verifyResult()} says why a
+     *     certificate was refused
+     * @throws IllegalStateException if this client is closed
+     */
+    public TlsConnection connect(String host, int port) throws IOException {
+        return connection(host, port).connect();
+    }
+
+    /** Per-connection options (server name, SNI, session to resume) for a connection to {@code host:port}. */
+    public ConnectionBuilder connection(String host, int port) {
+        Objects.requireNonNull(host, "host");
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("host is empty");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not in 1..65535");
+        }
+        return new ConnectionBuilder(this, host, port);
+    }
+
+    /** How the server's certificate is checked. */
+    public AuthMode authMode() {
+        return authMode;
+    }
+
+    /** The number of trusted CA certificates Mbed TLS parsed. */
+    public int trustAnchorCount() {
+        return trustAnchorCount;
+    }
+
+    /**
+     * The number of trust anchors that could not be used: certificates of a {@link KeyStore}
+     * (or the JDK's) that Mbed TLS cannot parse, unparsable PEM blocks, and unreadable files of
+     * a {@linkplain Builder#trustPath directory}.
+     */
+    public int skippedTrustAnchors() {
+        return skippedTrustAnchors;
+    }
+
+    /** The ALPN protocols offered, in order (empty if none). */
+    public List<String> alpnProtocols() {
+        return alpnProtocols;
+    }
+
+    /** True if the client presents a certificate when the server asks for one. */
+    public boolean hasIdentity() {
+        return hasIdentity;
+    }
+
+    /** The connect timeout in ms (0: none). */
+    public int connectTimeoutMillis() {
+        return connectTimeoutMillis;
+    }
+
+    /** The handshake timeout in ms (0: none). */
+    public int handshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
+    /** The read timeout in ms each connection starts with (0: none). */
+    public int readTimeoutMillis() {
+        return readTimeoutMillis;
+    }
+
+    SslConfig config() {
+        return config;
+    }
+
+    /**
+     * Refuses further connections; the configuration is freed once no open connection uses it.
+     * Open connections are not affected. Idempotent.
+     */
+    @Override
+    public void close() {
+        config.close();
+    }
+
+    /** True once {@link #close()} was called. */
+    public boolean isClosed() {
+        return config.isClosed();
+    }
+
+    @Override
+    public String toString() {
+        return "TlsClient[" + authMode + ", " + trustAnchorCount + " trust anchors"
+                + (hasIdentity ? ", client certificate" : "") + (alpnProtocols.isEmpty() ? "" : ", ALPN " + alpnProtocols)
+                + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    /**
+     * The options of one connection: which name to verify and send as SNI, and which session to
+     * resume. {@link #connect()} opens it.
+     */
+    public static final class ConnectionBuilder {
+        private final TlsClient client;
+        private final String host;
+        private final int port;
+        private String serverName;
+        private String sni;
+        private boolean noSni;
+        private SslSession session;
+
+        private ConnectionBuilder(TlsClient client, String host, int port) {
+            this.client = client;
+            this.host = host;
+            this.port = port;
+        }
+
+        /**
+         * The name the server's certificate must hold, and the SNI unless {@link #sni} says
+         * otherwise; default: the host connected to. ({@code mbedtls_ssl_set_hostname}.)
+         */
+        public ConnectionBuilder serverName(String name) {
+            this.serverName = checkName(name, "server name");
+            return this;
+        }
+
+        /**
+         * Sends {@code name} as SNI while the certificate is still checked against the
+         * {@linkplain #serverName server name}: {@code mbedtls_ssl_set_hostname(name)} plus the
+         * binding's verify callback ({@link SslContext#setVerifyName}).
+         */
+        public ConnectionBuilder sni(String name) {
+            this.sni = checkName(name, "SNI");
+            this.noSni = false;
+            return this;
+        }
+
+        /** Sends no SNI at all; the certificate is still checked against the server name. */
+        public ConnectionBuilder noSni() {
+            this.sni = null;
+            this.noSni = true;
+            return this;
+        }
+
+        /**
+         * Offers {@code session} (from {@link TlsConnection#session()}) for resumption
+         * ({@code mbedtls_ssl_set_session}); {@link TlsConnection#isResumed()} tells whether the
+         * server accepted it. The session is copied: it stays the caller's.
+         */
+        public ConnectionBuilder resume(SslSession session) {
+            this.session = session;
+            return this;
+        }
+
+        /** Connects, with the exceptions described at {@link TlsClient#connect(String, int)}. */
+        public TlsConnection connect() throws IOException {
+            String verifyName = serverName != null ? serverName : host;
+            String sniName = noSni ? null : sni != null ? sni : verifyName;
+            return TlsConnection.open(client, host, port, verifyName, sniName, session);
+        }
+
+        private static String checkName(String name, String what) {
+            Objects.requireNonNull(name, what);
+            if (name.isEmpty() || name.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException(what + " '" + name + "' is empty or contains NUL");
+            }
+            return name;
+        }
+    }
+
+    /**
+     * Collects the options of a {@link TlsClient}; {@link #build()} turns them into Mbed TLS
+     * structures. Trust anchors and CRLs accumulate over calls; other options take the last
+     * value. Not thread-safe.
+     */
+    public static final class Builder {
+        private interface TrustSource {
+            /** Adds to {@code ca}; returns the number of certificates or files skipped. */
+            int addTo(X509Crt ca);
+        }
+
+        private interface IdentitySource {
+            void load(X509Crt chain, PkContext key, CtrDrbg rng);
+        }
+
+        private final List<TrustSource> trust = new ArrayList<>();
+        private final List<java.util.function.Consumer<X509Crl>> crls = new ArrayList<>();
+        private IdentitySource identity;
+        private AuthMode authMode = AuthMode.REQUIRED;
+        private TlsVersion minVersion;
+        private TlsVersion maxVersion;
+        private String[] ciphersuites;
+        private String[] alpn;
+        private boolean tls13Tickets = true;
+        private int connectTimeoutMillis;
+        private int handshakeTimeoutMillis;
+        private int readTimeoutMillis;
+        private int debugLevel;
+        private DebugCallback debugCallback;
+        private String personalization = "mbedtls-jni TlsClient";
+        private int skippedTrustAnchors;
+
+        private Builder() {}
+
+        /** Trusts the CA certificates of a PEM (or DER) file ({@code mbedtls_x509_crt_parse_file}). */
+        public Builder trustPemFile(Path file) {
+            Objects.requireNonNull(file, "file");
+            trust.add(ca -> ca.parseFile(file));
+            return this;
+        }
+
+        /**
+         * Trusts every certificate file of a directory such as {@code /etc/ssl/certs}, without
+         * concatenating anything ({@code mbedtls_x509_crt_parse_path}). Files Mbed TLS cannot parse
+         * are skipped (counted in {@link TlsClient#skippedTrustAnchors()}).
+         */
+        public Builder trustPath(Path directory) {
+            Objects.requireNonNull(directory, "directory");
+            trust.add(ca -> ca.parsePath(directory));
+            return this;
+        }
+
+        /** Trusts the certificates of {@code data}: PEM (any number) or one DER ({@code mbedtls_x509_crt_parse}). */
+        public Builder trust(byte[] data) {
+            byte[] copy = Objects.requireNonNull(data, "data").clone();
+            trust.add(ca -> ca.parse(copy));
+            return this;
+        }
+
+        /** Trusts these certificates (their DER encodings, {@code mbedtls_x509_crt_parse_der}). */
+        public Builder trust(X509Certificate... certificates) {
+            List<byte[]> ders = new ArrayList<>();
+            for (X509Certificate c : certificates) {
+                ders.add(encoded(Objects.requireNonNull(c, "certificate")));
+            }
+            trust.add(ca -> addAll(ca, ders, false));
+            return this;
+        }
+
+        /**
+         * Trusts the trusted-certificate entries of a {@link KeyStore} (a JKS or PKCS#12 trust
+         * store): each one's DER goes to {@code mbedtls_x509_crt_parse_der}. Certificates Mbed TLS
+         * cannot parse are skipped and counted ({@link TlsClient#skippedTrustAnchors()}).
+         *
+         * @throws IllegalArgumentException if the key store cannot be read
+         */
+        public Builder trust(KeyStore keyStore) {
+            Objects.requireNonNull(keyStore, "keyStore");
+            List<byte[]> ders = new ArrayList<>();
+            try {
+                for (Enumeration<String> aliases = keyStore.aliases(); aliases.hasMoreElements(); ) {
+                    String alias = aliases.nextElement();
+                    if (keyStore.isCertificateEntry(alias)) {
+                        Certificate c = keyStore.getCertificate(alias);
+                        if (c instanceof X509Certificate) {
+                            ders.add(encoded((X509Certificate) c));
+                        }
+                    }
+                }
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot read the trust store: " + e.getMessage(), e);
+            }
+            trust.add(ca -> addAll(ca, ders, true));
+            return this;
+        }
+
+        /**
+         * Trusts what the JDK trusts: the accepted issuers of the default {@link TrustManagerFactory}
+         * (the JDK's {@code cacerts}, or the {@code javax.net.ssl.trustStore} the JVM was started
+         * with). Certificates Mbed TLS cannot parse are skipped and counted.
+         */
+        public Builder trustJdkDefaults() {
+            List<byte[]> ders = new ArrayList<>();
+            try {
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init((KeyStore) null);
+                for (TrustManager tm : tmf.getTrustManagers()) {
+                    if (tm instanceof X509TrustManager) {
+                        for (X509Certificate c : ((X509TrustManager) tm).getAcceptedIssuers()) {
+                            ders.add(encoded(c));
+                        }
+                    }
+                }
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot read the JDK's trust store: " + e.getMessage(), e);
+            }
+            trust.add(ca -> addAll(ca, ders, true));
+            return this;
+        }
+
+        /** Checks certificates against the CRLs of a PEM or DER file ({@code mbedtls_x509_crl_parse_file}). */
+        public Builder crlFile(Path file) {
+            Objects.requireNonNull(file, "file");
+            crls.add(crl -> crl.parseFile(file));
+            return this;
+        }
+
+        /** Checks certificates against the CRLs in {@code data}, PEM or DER ({@code mbedtls_x509_crl_parse}). */
+        public Builder crl(byte[] data) {
+            byte[] copy = Objects.requireNonNull(data, "data").clone();
+            crls.add(crl -> crl.parse(copy));
+            return this;
+        }
+
+        /**
+         * The client certificate for mutual TLS: a PEM file with the chain (leaf first) and a key
+         * file (PEM or DER; encrypted if {@code password} is given). {@code mbedtls_x509_crt_parse_file},
+         * {@code mbedtls_pk_parse_keyfile}, {@code mbedtls_ssl_conf_own_cert}.
+         */
+        public Builder identity(Path chainFile, Path keyFile, char[] password) {
+            Objects.requireNonNull(chainFile, "chainFile");
+            Objects.requireNonNull(keyFile, "keyFile");
+            char[] pwd = password == null ? null : password.clone();
+            identity = (chain, key, rng) -> {
+                chain.parseFile(chainFile);
+                key.parseKeyFile(keyFile, pwd, rng);
+            };
+            return this;
+        }
+
+        /** {@link #identity(Path, Path, char[])} from bytes: the chain (PEM or one DER) and the key. */
+        public Builder identity(byte[] chainData, byte[] keyData, char[] password) {
+            byte[] chainCopy = Objects.requireNonNull(chainData, "chainData").clone();
+            byte[] keyCopy = Objects.requireNonNull(keyData, "keyData").clone();
+            char[] pwd = password == null ? null : password.clone();
+            identity = (chain, key, rng) -> {
+                chain.parse(chainCopy);
+                key.parseKey(keyCopy, pwd, rng);
+            };
+            return this;
+        }
+
+        /**
+         * The client certificate from a key entry of a {@link KeyStore}, e.g. a PKCS#12 file: the
+         * entry's chain goes to Mbed TLS as DER, its private key as PKCS#8 DER
+         * ({@link PrivateKey#getEncoded()}).
+         *
+         * @param alias the entry, or null for the key store's only key entry
+         * @param password the entry's password
+         * @throws IllegalArgumentException if there is no such key entry, or it cannot be read
+         */
+        public Builder identity(KeyStore keyStore, String alias, char[] password) {
+            Objects.requireNonNull(keyStore, "keyStore");
+            List<byte[]> chainDers = new ArrayList<>();
+            byte[] pkcs8;
+            try {
+                String entry = alias != null ? alias : onlyKeyAlias(keyStore);
+                Key k = keyStore.getKey(entry, password);
+                if (!(k instanceof PrivateKey)) {
+                    throw new IllegalArgumentException("key store entry '" + entry + "' holds no private key");
+                }
+                pkcs8 = k.getEncoded();
+                if (pkcs8 == null || !"PKCS#8".equals(k.getFormat())) {
+                    throw new IllegalArgumentException("the private key of '" + entry + "' cannot be exported as PKCS#8");
+                }
+                Certificate[] chain = keyStore.getCertificateChain(entry);
+                if (chain == null || chain.length == 0) {
+                    throw new IllegalArgumentException("key store entry '" + entry + "' has no certificate chain");
+                }
+                for (Certificate c : chain) {
+                    chainDers.add(encoded((X509Certificate) c));
+                }
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot read the key store entry: " + e.getMessage(), e);
+            }
+            identity = (chain, key, rng) -> {
+                addAll(chain, chainDers, false);
+                key.parseKey(pkcs8, null, rng);
+            };
+            return this;
+        }
+
+        /**
+         * How the server's certificate is checked ({@code mbedtls_ssl_conf_authmode}; default
+         * {@link AuthMode#REQUIRED}). With {@link AuthMode#OPTIONAL} every handshake completes and
+         * the caller must check {@link TlsConnection#verifyResult()}.
+         */
+        public Builder authMode(AuthMode mode) {
+            this.authMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** The TLS versions allowed ({@code mbedtls_ssl_conf_min/max_tls_version}); default 1.2 to 1.3. */
+        public Builder tlsVersions(TlsVersion min, TlsVersion max) {
+            Objects.requireNonNull(min, "min");
+            Objects.requireNonNull(max, "max");
+            if (min.compareTo(max) > 0) {
+                throw new IllegalArgumentException("minimum " + min + " is above maximum " + max);
+            }
+            this.minVersion = min;
+            this.maxVersion = max;
+            return this;
+        }
+
+        /** The cipher suites to offer, by Mbed TLS name, in order ({@link SslConfig#setCiphersuites}). */
+        public Builder ciphersuites(String... names) {
+            this.ciphersuites = Objects.requireNonNull(names, "names").clone();
+            return this;
+        }
+
+        /** The application protocols to offer by ALPN, in order ({@link SslConfig#setAlpnProtocols}). */
+        public Builder alpn(String... protocols) {
+            this.alpn = Objects.requireNonNull(protocols, "protocols").clone();
+            return this;
+        }
+
+        /**
+         * Whether TLS 1.3 session tickets are kept for {@link TlsConnection#session()} (default
+         * true; {@link SslConfig#setTls13SessionTickets}).
+         */
+        public Builder tls13SessionTickets(boolean enable) {
+            this.tls13Tickets = enable;
+            return this;
+        }
+
+        /** Limit for the TCP connect ({@link NetContext#connect(String, int, int)}); zero: none (the default). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeoutMillis = millis(timeout, "connect timeout");
+            return this;
+        }
+
+        /** Limit for the whole TLS handshake (a deadline for every receive in it); zero: none. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeoutMillis = millis(timeout, "handshake timeout");
+            return this;
+        }
+
+        /**
+         * Limit for each read's wait for data ({@link NetContext#setReadTimeout}); zero: none. A read
+         * that times out throws {@link java.net.SocketTimeoutException} and may be retried.
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeoutMillis = millis(timeout, "read timeout");
+            return this;
+        }
+
+        /**
+         * Routes Mbed TLS's debug messages of level 1 to {@code level} (0: off, the default) to the
+         * {@link System.Logger} {@code io.github.mbedtlsjni.mbedtls} at {@link System.Logger.Level#DEBUG}.
+         */
+        public Builder debug(int level) {
+            System.Logger logger = System.getLogger("io.github.mbedtlsjni.mbedtls");
+            return debug(level, toLogger(logger, System.Logger.Level.DEBUG));
+        }
+
+        /** Routes Mbed TLS's debug messages of level 1 to {@code level} (0: off) to {@code callback} ({@link SslConfig#setDebug}). */
+        public Builder debug(int level, DebugCallback callback) {
+            if (level < 0 || level > 5) {
+                throw new IllegalArgumentException("debug level " + level + " is not 0 (off) to 5");
+            }
+            if (level > 0) {
+                Objects.requireNonNull(callback, "callback");
+            }
+            this.debugLevel = level;
+            this.debugCallback = callback;
+            return this;
+        }
+
+        /** The personalization string of the DRBG seed ({@code mbedtls_ctr_drbg_seed}). */
+        public Builder personalization(String value) {
+            this.personalization = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Runs the configuration steps and returns the client.
+         *
+         * @throws IllegalStateException if the server would be verified ({@link AuthMode#REQUIRED})
+         *     without any trust anchor
+         * @throws MbedTlsException if Mbed TLS refuses something (an unparsable file, a bad key...)
+         * @throws IllegalArgumentException for an unknown cipher suite, a TLS version this build lacks...
+         */
+        public TlsClient build() {
+            if (trust.isEmpty() && authMode == AuthMode.REQUIRED) {
+                throw new IllegalStateException("no trust anchors: call trustPemFile(...), trustPath(...), trust(...) "
+                        + "or trustJdkDefaults() (or authMode(AuthMode.OPTIONAL) to inspect without verifying)");
+            }
+            skippedTrustAnchors = 0;
+            List<AutoCloseable> owners = new ArrayList<>();
+            SslConfig config = null;
+            try {
+                Entropy entropy = add(owners, new Entropy());
+                CtrDrbg drbg = add(owners, new CtrDrbg());
+                drbg.seed(entropy, personalization.getBytes(StandardCharsets.UTF_8));
+                config = new SslConfig();
+                config.defaults();
+                config.setRng(drbg);
+                config.setAuthMode(authMode);
+                if (minVersion != null) {
+                    // Widen first so that min <= max holds at every step.
+                    config.setMaxTlsVersion(maxVersion);
+                    config.setMinTlsVersion(minVersion);
+                }
+                int anchors = 0;
+                if (!trust.isEmpty()) {
+                    X509Crt ca = add(owners, new X509Crt());
+                    for (TrustSource source : trust) {
+                        skippedTrustAnchors += source.addTo(ca);
+                    }
+                    anchors = ca.size();
+                    X509Crl crl = null;
+                    if (!crls.isEmpty()) {
+                        crl = add(owners, new X509Crl());
+                        for (java.util.function.Consumer<X509Crl> source : crls) {
+                            source.accept(crl);
+                        }
+                    }
+                    config.setCaChain(ca, crl);
+                } else if (!crls.isEmpty()) {
+                    throw new IllegalStateException("CRLs without trust anchors: add trust anchors too");
+                }
+                if (identity != null) {
+                    X509Crt chain = add(owners, new X509Crt());
+                    PkContext key = add(owners, new PkContext());
+                    identity.load(chain, key, drbg);
+                    config.setOwnCert(chain, key);
+                }
+                if (ciphersuites != null) {
+                    config.setCiphersuites(ciphersuites);
+                }
+                if (alpn != null) {
+                    config.setAlpnProtocols(alpn);
+                }
+                config.setTls13SessionTickets(tls13Tickets);
+                if (debugLevel > 0) {
+                    config.setDebug(debugLevel, debugCallback);
+                }
+                TlsClient client = new TlsClient(this, config, anchors);
+                config = null;
+                return client;
+            } finally {
+                // The config keeps what it uses allocated; the Java owners are no longer needed.
+                for (AutoCloseable owner : owners) {
+                    try {
+                        owner.close();
+                    } catch (Exception ignored) {
+                        // close() of these classes throws nothing
+                    }
+                }
+                if (config != null) {
+                    config.close();
+                }
+            }
+        }
+
+        private static <T extends AutoCloseable> T add(List<AutoCloseable> owners, T owner) {
+            owners.add(owner);
+            return owner;
+        }
+
+        private static int addAll(X509Crt crt, List<byte[]> ders, boolean skipUnparsable) {
+            int skipped = 0;
+            for (byte[] der : ders) {
+                try {
+                    crt.parseDer(der);
+                } catch (MbedTlsException e) {
+                    if (!skipUnparsable) {
+                        throw e;
+                    }
+                    skipped++;
+                }
+            }
+            return skipped;
+        }
+
+        private static byte[] encoded(X509Certificate c) {
+            try {
+                return c.getEncoded();
+            } catch (CertificateEncodingException e) {
+                throw new IllegalArgumentException("cannot encode " + c.getSubjectX500Principal() + ": " + e.getMessage(), e);
+            }
+        }
+
+        private static String onlyKeyAlias(KeyStore keyStore) throws GeneralSecurityException {
+            List<String> keys = new ArrayList<>();
+            for (String alias : Collections.list(keyStore.aliases())) {
+                if (keyStore.isKeyEntry(alias)) {
+                    keys.add(alias);
+                }
+            }
+            if (keys.size() != 1) {
+                throw new IllegalArgumentException("the key store has " + keys.size() + " key entries "
+                        + (keys.isEmpty() ? "" : keys + " ") + "- name the alias");
+            }
+            return keys.get(0);
+        }
+
+        private static int millis(Duration timeout, String what) {
+            Objects.requireNonNull(timeout, what);
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException(what + " is negative: " + timeout);
+            }
+            long ms = timeout.toMillis();
+            if (ms == 0 && !timeout.isZero()) {
+                ms = 1;
+            }
+            if (ms > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(what + " is too long: " + timeout);
+            }
+            return (int) ms;
+        }
+
+        private static DebugCallback toLogger(System.Logger logger, System.Logger.Level at) {
+            return (level, file, line, text) -> {
+                if (logger.isLoggable(at)) {
+                    String shortFile = file.substring(file.lastIndexOf('/') + 1);
+                    logger.log(at, "[" + level + "] " + shortFile + ":" + line + ": " + text.stripTrailing());
+                }
+            };
+        }
+    }
+}

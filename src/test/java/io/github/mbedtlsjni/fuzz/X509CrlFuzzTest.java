@@ -1,0 +1,20 @@
+package io.github.mbedtlsjni.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.mbedtlsjni.MbedTlsException;
+import io.github.mbedtlsjni.X509Crl;
+
+/** Fuzzes CRL parsing through the binding ({@code mbedtls_x509_crl_parse}, PEM or DER); see {@link FuzzTests}. */
+class X509CrlFuzzTest {
+    @FuzzTest(maxDuration = FuzzTests.CI_DURATION)
+    void parseCrl(byte[] data) {
+        try (X509Crl crl = new X509Crl()) {
+            try {
+                crl.parse(data);
+            } catch (MbedTlsException expected) {
+                return;
+            }
+            crl.size();
+        }
+    }
+}

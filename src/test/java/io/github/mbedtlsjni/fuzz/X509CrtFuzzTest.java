@@ -1,0 +1,52 @@
+package io.github.mbedtlsjni.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.mbedtlsjni.MbedTlsException;
+import io.github.mbedtlsjni.X509Crt;
+
+/**
+ * Fuzzes certificate parsing through the binding ({@code mbedtls_x509_crt_parse}, PEM or DER),
+ * then every accessor of what was parsed ({@code mbedtls_x509_crt_info}, the DNs, the DER) and a
+ * verification of the chain against itself. The only acceptable failure is an
+ * {@link MbedTlsException}; anything else, or a JVM crash, is a finding. See {@link FuzzTests}
+ * for how it runs.
+ */
+class X509CrtFuzzTest {
+    @FuzzTest(maxDuration = FuzzTests.CI_DURATION)
+    void parseCertificate(byte[] data) {
+        try (X509Crt crt = new X509Crt()) {
+            try {
+                crt.parse(data);
+            } catch (MbedTlsException expected) {
+                return;
+            }
+            int n = crt.size();
+            for (int i = 0; i < n; i++) {
+                crt.der(i);
+                // A certificate can parse yet have a DN that mbedtls_x509_dn_gets refuses to
+                // print, e.g. a NUL inside the CN (found by this test: crash-nul-in-subject-cn):
+                // an MbedTlsException (MBEDTLS_ERR_X509_INVALID_NAME) is the documented outcome.
+                try {
+                    crt.subject(i);
+                } catch (MbedTlsException expected) {
+                    // as above
+                }
+                try {
+                    crt.issuer(i);
+                } catch (MbedTlsException expected) {
+                    // as above
+                }
+                try {
+                    crt.info(i);
+                } catch (MbedTlsException expected) {
+                    // mbedtls_x509_crt_info prints the same DNs
+                }
+            }
+            try {
+                crt.verify(crt, null, null);
+            } catch (MbedTlsException expected) {
+                // a verification error code (not a flag) is a documented outcome
+            }
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package io.github.mbedtlsjni.testing;
+
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A TLS server program (gnutls-serv, nginx, Mbed TLS's ssl_server2...) run as a child process
+ * listening on 127.0.0.1, for the interoperability tests.
+ *
+ * <p>The port is chosen up front ({@link #freePort()}) and passed on the command line;
+ * {@link Builder#start()} returns once the kernel shows a listening socket on that port
+ * ({@code /proc/net/tcp}, {@code /proc/net/tcp6}), so no probe connection disturbs the server,
+ * and fails if the server listens on anything but loopback. stdout and stderr are merged into
+ * {@link #output()}. {@link #close()} kills the process (SIGTERM, then SIGKILL) and deletes its
+ * working directory.
+ */
+public final class ExternalServer implements AutoCloseable {
+    private final String name;
+    private final Process process;
+    private final List<String> command;
+    private final Path workDir;
+    private final int port;
+    private final StringBuilder output = new StringBuilder();
+    private final Thread reader;
+    private final Thread shutdownHook;
+
+    private ExternalServer(String name, List<String> command, Map<String, String> env, Path workDir, int port)
+            throws IOException {
+        this.name = name;
+        this.command = List.copyOf(command);
+        this.workDir = workDir;
+        this.port = port;
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        process = pb.start();
+        process.getOutputStream().close();
+        shutdownHook = new Thread(process::destroyForcibly, name + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        reader = new Thread(this::pump, name + "-output-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** A builder; {@code name} labels messages, {@code workDir} becomes the process's directory (deleted on close). */
+    public static Builder builder(String name, Path workDir, int port) {
+        return new Builder(name, workDir, port);
+    }
+
+    /** A TCP port on 127.0.0.1 that was free a moment ago. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Finds {@code program} on the PATH (and in /usr/sbin, /sbin), or null. */
+    public static Path onPath(String program) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.add("/usr/sbin");
+        dirs.add("/sbin");
+        for (String d : dirs) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(d, program);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The local addresses (hex, as in {@code /proc/net/tcp*}) of sockets listening on
+     * {@code port}: {@code 0100007F} is 127.0.0.1, {@code 00000000} the IPv4 wildcard.
+     */
+    public static List<String> listeningAddresses(int port) {
+        List<String> found = new ArrayList<>();
+        String hexPort = String.format(Locale.ROOT, "%04X", port);
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(Path.of(table));
+            } catch (IOException e) {
+                continue; // no IPv6
+            }
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && "0A".equals(f[3]) && f[1].endsWith(":" + hexPort)) {
+                    found.add(f[1].substring(0, f[1].indexOf(':')));
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean isLoopback(String hexAddress) {
+        return hexAddress.equals("0100007F") // 127.0.0.1
+                || hexAddress.equals("00000000000000000000000001000000") // ::1
+                || hexAddress.equals("0000000000000000FFFF00000100007F"); // ::ffff:127.0.0.1
+    }
+
+    /** The port the server listens on, at 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** The working directory (config files, logs). */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** Whether the process is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Everything the process has written so far. */
+    public String output() {
+        synchronized (output) {
+            return output.toString();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            reader.join(5_000);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook runs anyway
+            }
+            deleteTree(workDir);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "[127.0.0.1:" + port + "]";
+    }
+
+    private void pump() {
+        char[] buffer = new char[8192];
+        try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                synchronized (output) {
+                    output.append(buffer, 0, n);
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+    }
+
+    private void awaitListening(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<String> addresses = listeningAddresses(port);
+            if (!addresses.isEmpty()) {
+                for (String a : addresses) {
+                    if (!isLoopback(a)) {
+                        close();
+                        throw new IllegalStateException(this + " listens on a non-loopback address " + a
+                                + "; command: " + String.join(" ", command));
+                    }
+                }
+                return;
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                String why = process.isAlive() ? "did not listen within " + timeout : "exited with " + process.exitValue();
+                String out = output();
+                close();
+                throw new IllegalStateException(this + " " + why + "; command: " + String.join(" ", command)
+                        + "\noutput:\n" + out);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a leftover temp file is harmless
+                }
+            });
+        } catch (IOException ignored) {
+            // as above
+        }
+    }
+
+    /** Configures and starts an {@link ExternalServer}. */
+    public static final class Builder {
+        private final String name;
+        private final Path workDir;
+        private final int port;
+        private final List<String> command = new ArrayList<>();
+        private final Map<String, String> env = new java.util.HashMap<>();
+        private Duration startTimeout = Duration.ofSeconds(30);
+
+        private Builder(String name, Path workDir, int port) {
+            this.name = name;
+            this.workDir = workDir;
+            this.port = port;
+        }
+
+        /** Appends to the command line. */
+        public Builder command(String... args) {
+            command.addAll(List.of(args));
+            return this;
+        }
+
+        /** Sets an environment variable of the process. */
+        public Builder env(String key, String value) {
+            env.put(key, value);
+            return this;
+        }
+
+        /** How long to wait for the server to listen (default 30 s). */
+        public Builder startTimeout(Duration timeout) {
+            startTimeout = timeout;
+            return this;
+        }
+
+        /** Starts the process and waits until it listens on the port, on loopback only. */
+        public ExternalServer start() {
+            try {
+                Files.createDirectories(workDir);
+                ExternalServer server = new ExternalServer(name, command, env, workDir, port);
+                server.awaitListening(startTimeout);
+                return server;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start " + name + ": " + String.join(" ", command), e);
+            }
+        }
+    }
+}
