@@ -64,6 +64,15 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nDefaults(JNIEnv *env
     mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     c->authmode = MBEDTLS_SSL_VERIFY_REQUIRED;
     (void) mj_conf_tls_version(&c->conf, MJ_TLS1_2, 1); /* TLS 1.2 is always available */
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH) && MBEDTLS_SSL_IN_CONTENT_LEN < 16384
+    /* Built with a small input buffer (-Dmbedtls.in.content.len): ask the server for records that
+     * fit (max_fragment_length, RFC 6066; TLS 1.2). */
+    (void) mbedtls_ssl_conf_max_frag_len(&c->conf,
+                                         MBEDTLS_SSL_IN_CONTENT_LEN >= 4096   ? MBEDTLS_SSL_MAX_FRAG_LEN_4096
+                                         : MBEDTLS_SSL_IN_CONTENT_LEN >= 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048
+                                         : MBEDTLS_SSL_IN_CONTENT_LEN >= 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024
+                                                                              : MBEDTLS_SSL_MAX_FRAG_LEN_512);
+#endif
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetRng(JNIEnv *env, jclass cls, jlong handle, jobject owner,

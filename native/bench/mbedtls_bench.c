@@ -106,6 +106,15 @@ static void setup_config(int tickets)
 #else
     (void) tickets;
 #endif
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH) && MBEDTLS_SSL_IN_CONTENT_LEN < 16384
+    /* As native/ssl_config.c: built with a small input buffer (-Dmbedtls.in.content.len), ask
+     * the server for records that fit (max_fragment_length, RFC 6066; TLS 1.2). */
+    (void) mbedtls_ssl_conf_max_frag_len(&conf,
+                                         MBEDTLS_SSL_IN_CONTENT_LEN >= 4096   ? MBEDTLS_SSL_MAX_FRAG_LEN_4096
+                                         : MBEDTLS_SSL_IN_CONTENT_LEN >= 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048
+                                         : MBEDTLS_SSL_IN_CONTENT_LEN >= 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024
+                                                                              : MBEDTLS_SSL_MAX_FRAG_LEN_512);
+#endif
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
     if (ca_file != NULL) {
         if ((ret = mbedtls_x509_crt_parse_file(&ca, ca_file)) != 0) {

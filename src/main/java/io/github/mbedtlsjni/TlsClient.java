@@ -394,7 +394,7 @@ public final class TlsClient implements AutoCloseable {
             Objects.requireNonNull(keyFile, "keyFile");
             char[] pwd = password == null ? null : password.clone();
             identity = (chain, key, rng) -> {
-                chain.parseFile(chainFile);
+                requireAllParsed(chain.parseFile(chainFile), chainFile.toString());
                 key.parseKeyFile(keyFile, pwd, rng);
             };
             return this;
@@ -406,7 +406,7 @@ public final class TlsClient implements AutoCloseable {
             byte[] keyCopy = Objects.requireNonNull(keyData, "keyData").clone();
             char[] pwd = password == null ? null : password.clone();
             identity = (chain, key, rng) -> {
-                chain.parse(chainCopy);
+                requireAllParsed(chain.parse(chainCopy), "the client certificate chain");
                 key.parseKey(keyCopy, pwd, rng);
             };
             return this;
@@ -622,6 +622,12 @@ public final class TlsClient implements AutoCloseable {
                 if (config != null) {
                     config.close();
                 }
+            }
+        }
+
+        private static void requireAllParsed(int failed, String what) {
+            if (failed != 0) {
+                throw new IllegalArgumentException(failed + " certificate(s) of " + what + " could not be parsed");
             }
         }
 

@@ -459,6 +459,9 @@ class HostilePeerTest {
     @Test
     void resetsAfterHandshake() throws Exception {
         JsseServer.Handler reset = exchange -> {
+            // Wait for the client's "go" (sent once its handshake is complete: a reset racing
+            // the end of the handshake would make it a handshake failure), then reset.
+            exchange.in().readNBytes(2);
             exchange.out().write("x".getBytes(StandardCharsets.US_ASCII));
             exchange.out().flush();
             exchange.socket().setSoLinger(true, 0);
@@ -467,6 +470,7 @@ class HostilePeerTest {
         try (JsseServer server = JsseServer.builder(SslContexts.server(pki)).handler(reset).start();
                 GuideClient c = client(null)) {
             c.connect(server.port(), TestPki.SERVER_NAME);
+            c.send("go");
             MbedTlsException e = assertTimeoutPreemptively(HANG, () -> assertThrows(MbedTlsException.class, () -> {
                 byte[] buf = new byte[16];
                 while (c.ssl.read(buf) >= 0) {

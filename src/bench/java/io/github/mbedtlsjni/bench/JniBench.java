@@ -289,9 +289,9 @@ public class JniBench {
     public int roundtripDirect(Echo e) {
         SslContext ssl = e.conn.ssl;
         ByteBuffer d = e.direct;
-        d.clear();
+        d.clear().limit(BenchEnv.SMALL);
         ssl.write(d);
-        d.clear();
+        d.clear().limit(BenchEnv.SMALL);
         while (d.hasRemaining()) {
             ssl.read(d);
         }

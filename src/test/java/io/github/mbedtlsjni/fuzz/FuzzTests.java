@@ -9,7 +9,9 @@ package io.github.mbedtlsjni.fuzz;
  *       otherwise stay in a shared JVM.
  *   <li><b>Replay</b> (always): each {@code @FuzzTest} first runs every file of its inputs
  *       directory, {@code src/test/resources/io/github/mbedtlsjni/fuzz/<Class>Inputs/<method>/}:
- *       the seeds, and every crash ever found (Jazzer writes new crashing inputs there).
+ *       hand-made seeds and every crash ever found (Jazzer writes new crashing inputs there),
+ *       plus the certificates, CRLs and keys that {@link FuzzSeeds} generates at test time (no
+ *       certificate or key files are kept in the repository).
  *   <li><b>Short fuzzing run</b> (every {@code mvn verify}, CI's first run): then it fuzzes for
  *       {@link #CI_DURATION} ({@code JAZZER_FUZZ=1}). {@code -Dfuzz=false} keeps the replay only
  *       (CI's runs on other Mbed TLS builds). The generated corpus goes to {@code .cifuzz-corpus/}

@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.BeforeAll;
 import io.github.mbedtlsjni.CtrDrbg;
 import io.github.mbedtlsjni.Entropy;
 import io.github.mbedtlsjni.MbedTlsException;
@@ -19,6 +20,11 @@ class PkParseFuzzTest {
         try (Entropy entropy = new Entropy()) {
             RNG.seed(entropy, "pk fuzz");
         }
+    }
+
+    @BeforeAll
+    static void seeds() {
+        FuzzSeeds.write(PkParseFuzzTest.class, "parseKey", FuzzSeeds.keys());
     }
 
     @FuzzTest(maxDuration = FuzzTests.CI_DURATION)

@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.BeforeAll;
 import io.github.mbedtlsjni.MbedTlsException;
 import io.github.mbedtlsjni.X509Crt;
 
@@ -12,6 +13,11 @@ import io.github.mbedtlsjni.X509Crt;
  * for how it runs.
  */
 class X509CrtFuzzTest {
+    @BeforeAll
+    static void seeds() {
+        FuzzSeeds.write(X509CrtFuzzTest.class, "parseCertificate", FuzzSeeds.certificates());
+    }
+
     @FuzzTest(maxDuration = FuzzTests.CI_DURATION)
     void parseCertificate(byte[] data) {
         try (X509Crt crt = new X509Crt()) {
