@@ -484,6 +484,19 @@ class TlsClientTest {
     }
 
     @Test
+    void aDebugCallbackThatThrowsDoesNotDisturbTheConnection() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        TlsClient throwing = TlsClient.builder().trustPemFile(pki.rootPem()).debug(3, (level, file, line, text) -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("a broken debug callback");
+        }).build();
+        try (JsseServer server = JsseServer.start(pki); TlsConnection c = throwing.connect(TestPki.SERVER_NAME, server.port())) {
+            echoOnce(c);
+        }
+        assertTrue(calls.get() > 10, "called " + calls.get() + " times");
+    }
+
+    @Test
     void debugOutputCanGoToSystemLogger() throws Exception {
         Logger jul = Logger.getLogger("io.github.mbedtlsjni.mbedtls");
         List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());

@@ -80,7 +80,14 @@ final class FuzzSeeds {
 
     private static TestPki pki(KeyType type) {
         try {
-            return TestPki.create(Files.createTempDirectory("fuzz-seeds-"), type);
+            Path dir = Files.createTempDirectory("fuzz-seeds-");
+            dir.toFile().deleteOnExit();
+            TestPki pki = TestPki.create(dir, type);
+            pki.crl(); // everything a seed needs, written now so that deleteOnExit covers it
+            try (var files = Files.list(dir)) {
+                files.forEach(f -> f.toFile().deleteOnExit());
+            }
+            return pki;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

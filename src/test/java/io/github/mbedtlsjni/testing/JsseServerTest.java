@@ -175,6 +175,12 @@ class JsseServerTest {
             server.close(); // while the connection is open
             assertEquals(JsseServer.Ending.ERROR, server.awaitConnection(TIMEOUT).ending());
         }
+        // A pool thread is counted out before it has quite finished dying: wait for it (bounded).
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(threadPrefix)) {
+                t.join(TIMEOUT.toMillis());
+            }
+        }
         assertFalse(Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.isAlive() && t.getName().startsWith(threadPrefix)), "server threads ended");
         AssertionError timeout = assertThrows(AssertionError.class, () -> server.awaitConnection(Duration.ofMillis(50)));
