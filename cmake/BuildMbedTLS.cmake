@@ -49,7 +49,7 @@ foreach(_len MBEDTLS_SSL_IN_CONTENT_LEN MBEDTLS_SSL_OUT_CONTENT_LEN)
       message(FATAL_ERROR "${_len}='${${_len}}': a number of bytes from 512 to 16384")
     endif()
     add_compile_definitions("${_len}=${${_len}}")
-    string(APPEND MBEDTLS_CONFIG_DESCRIPTION "; ${_len}=${${_len}}")
+    string(APPEND MBEDTLS_CONFIG_DESCRIPTION ", ${_len}=${${_len}}")
   endif()
 endforeach()
 

@@ -21,10 +21,9 @@
  * Montgomery ladder on bignums. */
 #define MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED
 
-/* P-256 ECDSA (certificate chain and CertificateVerify/ServerKeyExchange signatures) and ECDH
- * through the p256-m PSA driver: X.509 and TLS reach it once they use PSA (MBEDTLS_USE_PSA_CRYPTO). */
-#define MBEDTLS_USE_PSA_CRYPTO
-#define MBEDTLS_PSA_P256M_DRIVER_ENABLED
+/* Not here: the p256-m PSA driver (MBEDTLS_PSA_P256M_DRIVER_ENABLED + MBEDTLS_USE_PSA_CRYPTO) is
+ * built for code size, with 32-bit limbs: measured 4x slower TLS 1.3 handshakes on x86-64 than
+ * Mbed TLS's own 64-bit P-256 (scripts/bench). */
 
 /* GHASH with 8-bit tables where there is no PCLMUL (no effect where AES-NI/PCLMUL run). */
 #define MBEDTLS_GCM_LARGE_TABLE

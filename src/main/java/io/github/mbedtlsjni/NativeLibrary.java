@@ -9,14 +9,15 @@ import org.scijava.nativelib.NativeLoader;
  *
  * <p>The library is looked up, in this order: the file named by the system property
  * {@code mbedtlsjni.library} (for instance a sanitizer build), then the jar resource
- * {@code natives/<platform>/} (on Linux x86-64 and aarch64 loaded directly, see
- * {@link #loadDirectly()}; elsewhere, or if that fails, through org.scijava:native-lib-loader). A
- * failure is remembered and
- * reported again, with the same explanation, on every later use.
+ * {@code natives/<platform>/} through org.scijava:native-lib-loader. With
+ * {@code -Dmbedtlsjni.loader=direct}, Linux x86-64 and aarch64 load that same resource without
+ * native-lib-loader (see {@link #loadDirectly()}: ~30-150 ms less start-up), falling back to it.
+ * A failure is remembered and reported again, with the same explanation, on every later use.
  */
 final class NativeLibrary {
     static final String NAME = "mbedtlsjni";
     static final String PATH_PROPERTY = "mbedtlsjni.library";
+    static final String LOADER_PROPERTY = "mbedtlsjni.loader";
 
     private static volatile boolean loaded;
     private static UnsatisfiedLinkError failure; // guarded by NativeLibrary.class
@@ -56,7 +57,7 @@ final class NativeLibrary {
                 throw failed(platform(), "the file named by -D" + PATH_PROPERTY + "=" + explicit, e);
             }
         }
-        if (loadDirectly()) {
+        if ("direct".equals(System.getProperty(LOADER_PROPERTY)) && loadDirectly()) {
             return;
         }
         String platform = platform();
@@ -78,7 +79,8 @@ final class NativeLibrary {
     }
 
     /**
-     * The fast path for the platforms this project builds: the jar resource
+     * The opt-in fast path ({@code -Dmbedtlsjni.loader=direct}) for the platforms this project
+     * builds: the jar resource
      * {@code natives/<platform>/libmbedtlsjni.so} (the directory native-lib-loader uses), loaded in
      * place from a class directory, or else copied to a new temporary file that is deleted as
      * soon as it is loaded. It skips native-lib-loader's start-up (SLF4J initialisation, its

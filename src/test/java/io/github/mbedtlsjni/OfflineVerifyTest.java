@@ -72,7 +72,10 @@ class OfflineVerifyTest {
             VerifyResult ok = chain.verify(trusted, null, TestPki.SERVER_NAME);
             assertTrue(ok.isOk(), ok::describe);
             assertEquals("", ok.info());
-            assertTrue(chain.verify(trusted, null, TestPki.SERVER_IP).isOk(), "the IP SAN");
+            // The leaf's SANs are DNS:localhost and IP:127.0.0.1. Mbed TLS matches an IP literal
+            // against iPAddress SANs since 3.5.0; 2.28 compares it with dNSName SANs only.
+            assertEquals(MbedTlsVersions.hasIpSanMatching() ? 0 : flags(VerifyFlag.BADCERT_CN_MISMATCH),
+                    chain.verify(trusted, null, TestPki.SERVER_IP).flags(), "the IP SAN");
             assertTrue(chain.verify(trusted, null, null).isOk(), "null: no name check");
 
             VerifyResult wrong = chain.verify(trusted, null, "wrong.example");

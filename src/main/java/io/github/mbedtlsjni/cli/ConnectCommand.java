@@ -1,27 +1,42 @@
 package io.github.mbedtlsjni.cli;
 
 import io.github.mbedtlsjni.AuthMode;
-import io.github.mbedtlsjni.CertificateVerificationException;
-import io.github.mbedtlsjni.CtrDrbg;
-import io.github.mbedtlsjni.Entropy;
 import io.github.mbedtlsjni.MbedTls;
 import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.NetContext;
 import io.github.mbedtlsjni.SslConfig;
-import io.github.mbedtlsjni.SslContext;
+import io.github.mbedtlsjni.SslSession;
+import io.github.mbedtlsjni.TlsClient;
+import io.github.mbedtlsjni.TlsConnection;
+import io.github.mbedtlsjni.TlsException;
+import io.github.mbedtlsjni.TlsVersion;
+import io.github.mbedtlsjni.TruncationException;
 import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crl;
 import io.github.mbedtlsjni.X509Crt;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Runs {@code connect}: the steps of the Mbed TLS developer guide through the public API, exactly
- * as an application would, recording what happened in a {@link ConnectResult}. Never throws: a
- * failure becomes the result's error.
+ * Runs {@code connect} through {@link TlsClient}, exactly as an application would (and so
+ * through the guide's steps, which {@code TlsClient} runs), recording what happened in a
+ * {@link ConnectResult}. Never throws: a failure becomes the result's error.
  */
 final class ConnectCommand {
+    /** How long --reconnect waits for a TLS 1.3 session ticket, in all, and per read. */
+    private static final int TICKET_WAIT_MILLIS = 5000;
+    private static final int TICKET_POLL_MILLIS = 100;
+
     private final ConnectOptions options;
+    private final PrintStream debugOut;
 
     private boolean handshakeOk;
     private boolean verifyFailed;
@@ -33,105 +48,253 @@ final class ConnectCommand {
     private String peerSubject;
     private String mbedtlsVersion;
     private ByteArrayOutputStream received;
+    private String alpn;
+    private final List<ConnectResult.ChainEntry> chain = new ArrayList<>();
+    private final List<ConnectResult.Resumption> resumptions = new ArrayList<>();
 
-    private ConnectCommand(ConnectOptions options) {
+    private ConnectCommand(ConnectOptions options, PrintStream debugOut) {
         this.options = options;
+        this.debugOut = debugOut;
     }
 
-    /** Connects as {@code options} say and reports what happened. */
+    /** Connects as {@code options} say and reports what happened; debug output (--debug) goes to stderr. */
     static ConnectResult run(ConnectOptions options) {
-        ConnectCommand command = new ConnectCommand(options);
+        return run(options, System.err);
+    }
+
+    /** Connects as {@code options} say and reports what happened; debug output (--debug) goes to {@code debugOut}. */
+    static ConnectResult run(ConnectOptions options, PrintStream debugOut) {
+        ConnectCommand command = new ConnectCommand(options, debugOut);
         try {
             command.mbedtlsVersion = MbedTls.version();
-            command.connect();
+            command.connectAll();
         } catch (MbedTlsException e) {
             command.errorCode = e.code();
             command.error = e.getMessage();
         } catch (RuntimeException | LinkageError e) {
-            // Not an Mbed TLS error: the native library did not load, or a bug. Report, don't crash.
-            command.error = e.toString();
+            // Not an Mbed TLS error: a file TlsClient refused, the native library did not load, or
+            // a bug. Report, don't crash.
+            command.error = e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    ? e.getMessage() : e.toString();
         }
         return command.result();
     }
 
-    private void connect() {
-        try (NetContext net = new NetContext();
-                Entropy entropy = new Entropy();
-                CtrDrbg drbg = new CtrDrbg();
-                SslConfig config = new SslConfig();
-                SslContext ssl = new SslContext();
-                X509Crt ca = options.caFile() == null ? null : new X509Crt();
-                X509Crl crl = options.crlFile() == null ? null : new X509Crl()) {
-            drbg.seed(entropy, "mbedtls-jni-cli");
+    /**
+     * Checks what only the linked Mbed TLS can tell: that it knows every --ciphersuites name.
+     * Nothing to check (or the library does not load, which {@link #run} reports): no exception.
+     *
+     * @throws UsageException naming an unknown cipher suite
+     */
+    static void checkAgainstLibrary(ConnectOptions options) throws UsageException {
+        if (options.ciphersuites() == null) {
+            return;
+        }
+        try (SslConfig config = new SslConfig()) {
             config.defaults();
-            config.setMinTlsVersion(options.tlsMin());
-            if (options.tlsMax() != null) {
-                config.setMaxTlsVersion(options.tlsMax());
-            }
-            config.setAuthMode(options.verify());
-            if (ca != null) {
-                ca.parseFile(options.caFile());
-                if (crl != null) {
-                    crl.parseFile(options.crlFile());
-                }
-                config.setCaChain(ca, crl);
-            }
-            config.setRng(drbg);
-            ssl.setup(config);
-            ssl.setHostname(options.serverName());
-            net.connect(options.host(), options.port());
-            ssl.setBio(net);
-            handshake(ssl);
-            if (options.send() != null) {
-                exchange(ssl, options.send());
-            }
-            closeNotify(ssl);
+            config.setCiphersuites(options.ciphersuites().toArray(new String[0]));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--ciphersuites: " + e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            // reported by run()
         }
     }
 
-    private void handshake(SslContext ssl) {
-        try {
-            ssl.handshake();
-        } catch (CertificateVerificationException e) {
-            verify = e.verifyResult();
-            verifyFailed = options.verify() == AuthMode.REQUIRED;
-            throw e;
-        } catch (MbedTlsException e) {
-            verify = available(ssl.verifyResult());
-            throw e;
+    private TlsClient client() {
+        TlsClient.Builder b = TlsClient.builder().personalization("mbedtls-jni-cli").authMode(options.verify());
+        if (options.caFile() != null) {
+            b.trustPemFile(options.caFile());
         }
-        handshakeOk = true;
-        verify = available(ssl.verifyResult());
-        protocol = ssl.protocol();
-        ciphersuite = ssl.ciphersuite();
-        try (X509Crt peer = ssl.peerCertificates()) {
-            peerSubject = peer == null ? null : peer.subject(0);
+        if (options.caPath() != null) {
+            b.trustPath(options.caPath());
+        }
+        if (options.jdkTrust()) {
+            b.trustJdkDefaults();
+        }
+        if (options.crlFile() != null) {
+            b.crlFile(options.crlFile());
+        }
+        if (options.cert() != null) {
+            char[] password = options.keyPassword() == null ? null : options.keyPassword().toCharArray();
+            b.identity(options.cert(), options.key(), password);
+        }
+        TlsVersion max = options.tlsMax();
+        if (max != null || options.tlsMin() != TlsVersion.TLS1_2) {
+            b.tlsVersions(options.tlsMin(), max != null ? max : TlsVersion.TLS1_3);
+        }
+        if (options.ciphersuites() != null) {
+            b.ciphersuites(options.ciphersuites().toArray(new String[0]));
+        }
+        if (options.alpn() != null) {
+            b.alpn(options.alpn().toArray(new String[0]));
+        }
+        if (options.timeoutMillis() > 0) {
+            Duration limit = Duration.ofMillis(options.timeoutMillis());
+            b.connectTimeout(limit).handshakeTimeout(limit).readTimeout(limit);
+        }
+        if (options.debugLevel() > 0) {
+            b.debug(options.debugLevel(), (level, file, line, text) -> {
+                String shortFile = file.substring(file.lastIndexOf('/') + 1);
+                debugOut.println("mbedtls [" + level + "] " + shortFile + ":" + line + ": " + text.stripTrailing());
+            });
+        }
+        return b.build();
+    }
+
+    private void connectAll() {
+        try (TlsClient client = client()) {
+            SslSession session = first(client);
+            try {
+                for (int i = 0; i < options.reconnect() && error == null; i++) {
+                    session = reconnect(client, session);
+                }
+            } finally {
+                if (session != null) {
+                    session.close();
+                }
+            }
+        }
+    }
+
+    /** The first connection; returns the session to offer next, or null. */
+    private SslSession first(TlsClient client) {
+        TlsConnection c;
+        try {
+            c = client.connection(options.host(), options.port()).serverName(options.serverName()).connect();
+        } catch (IOException e) {
+            failed(e);
+            return null;
+        }
+        try (c) {
+            handshakeOk = true;
+            verify = available(c.verifyResult());
+            protocol = c.protocol();
+            ciphersuite = c.ciphersuite();
+            alpn = c.alpnProtocol();
+            try (X509Crt peer = c.peerChain()) {
+                peerSubject = peer == null ? null : peer.subject(0);
+                if (options.showChain() && peer != null) {
+                    describeChain(peer, c.peerCertificates());
+                }
+            }
+            if (options.send() != null) {
+                exchange(c, options.send());
+            }
+            return options.reconnect() > 0 ? awaitSession(c, received != null) : null;
+        } catch (IOException e) {
+            failed(e);
+            return null;
+        }
+    }
+
+    /** One reconnection, offering {@code session} (null: none); returns the session to offer next. */
+    private SslSession reconnect(TlsClient client, SslSession session) {
+        TlsClient.ConnectionBuilder builder = client.connection(options.host(), options.port())
+                .serverName(options.serverName());
+        if (session != null) {
+            builder.resume(session);
+        }
+        TlsConnection c;
+        try {
+            c = builder.connect();
+        } catch (IOException e) {
+            Failure f = failure(e);
+            boolean verifyFail = e instanceof TlsException && ((TlsException) e).isCertificateVerificationFailure();
+            resumptions.add(new ConnectResult.Resumption(false, session != null, false, verifyFail, f.code, f.text,
+                    null, null));
+            return session;
+        }
+        try (c) {
+            resumptions.add(new ConnectResult.Resumption(c.isResumed(), session != null, true, false, 0, null,
+                    c.protocol(), c.ciphersuite()));
+            if (resumptions.size() < options.reconnect()) {
+                SslSession next = awaitSession(c, false);
+                if (next != null) {
+                    if (session != null) {
+                        session.close();
+                    }
+                    return next;
+                }
+            }
+            return session;
+        }
+    }
+
+    /**
+     * The connection's session for resumption. TLS 1.2 has it at once. A TLS 1.3 ticket arrives
+     * after the handshake and is taken in by a read ({@code haveRead}: one was made), so unless
+     * a read was made, reads that time out quickly are made first (their data, if any, is
+     * dropped) until a session is there or the wait is over. (Mbed TLS exports each session
+     * once, and a TLS 1.3 session exported before its ticket arrived cannot be resumed.)
+     */
+    static SslSession awaitSession(TlsConnection c, boolean haveRead) {
+        try {
+            if (haveRead || !"TLSv1.3".equals(c.protocol())) {
+                return c.session();
+            }
+            SslSession session;
+            c.setReadTimeout(Duration.ofMillis(TICKET_POLL_MILLIS));
+            InputStream in = c.getInputStream();
+            byte[] buffer = new byte[4096];
+            for (int waited = 0; waited < TICKET_WAIT_MILLIS; waited += TICKET_POLL_MILLIS) {
+                try {
+                    if (in.read(buffer) < 0) {
+                        return c.session();
+                    }
+                } catch (SocketTimeoutException e) {
+                    // no data: the ticket, if it came, has been taken in
+                }
+                session = c.session();
+                if (session != null) {
+                    return session;
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void describeChain(X509Crt peer, List<X509Certificate> certificates) {
+        for (int i = 0; i < peer.size(); i++) {
+            X509Certificate x = i < certificates.size() ? certificates.get(i) : null;
+            chain.add(new ConnectResult.ChainEntry(peer.subject(i), peer.issuer(i),
+                    x == null ? null : x.getNotBefore().toInstant().toString(),
+                    x == null ? null : x.getNotAfter().toInstant().toString(),
+                    sha256Hex(peer.der(i))));
+        }
+    }
+
+    static String sha256Hex(byte[] data) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(data);
+            StringBuilder hex = new StringBuilder(digest.length * 2);
+            for (byte b : digest) {
+                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            }
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
         }
     }
 
     /** Sends the text and a newline, then reads until a newline has arrived or the server has closed. */
-    private void exchange(SslContext ssl, String text) {
+    private void exchange(TlsConnection c, String text) throws IOException {
         String line = text.endsWith("\n") ? text : text + "\n";
         received = new ByteArrayOutputStream();
-        ssl.writeFully(line.getBytes(StandardCharsets.UTF_8));
+        c.getOutputStream().write(line.getBytes(StandardCharsets.UTF_8));
+        InputStream in = c.getInputStream();
         byte[] buffer = new byte[4096];
         int n;
-        while ((n = ssl.read(buffer)) > 0) {
-            received.write(buffer, 0, n);
-            if (containsNewline(buffer, n)) {
-                break;
-            }
-        }
-    }
-
-    /** Sends close_notify; if the server has already closed, failing to do so does not matter. */
-    private static void closeNotify(SslContext ssl) {
         try {
-            ssl.closeNotify();
-        } catch (MbedTlsException e) {
-            if (ssl.inbound() == SslContext.Inbound.OPEN) {
-                throw e;
+            while ((n = in.read(buffer)) > 0) {
+                received.write(buffer, 0, n);
+                if (containsNewline(buffer, n)) {
+                    break;
+                }
             }
+        } catch (TruncationException e) {
+            // The server closed without close_notify: what arrived is the answer.
         }
     }
 
@@ -144,13 +307,50 @@ final class ConnectCommand {
         return false;
     }
 
+    /** A failure of the first connection. */
+    private void failed(IOException e) {
+        if (e instanceof TlsException && ((TlsException) e).isCertificateVerificationFailure()) {
+            verify = ((TlsException) e).verifyResult();
+            verifyFailed = options.verify() == AuthMode.REQUIRED;
+        }
+        Failure f = failure(e);
+        errorCode = f.code;
+        error = f.text;
+    }
+
+    private static final class Failure {
+        final int code;
+        final String text;
+
+        Failure(int code, String text) {
+            this.code = code;
+            this.text = text;
+        }
+    }
+
+    /**
+     * The Mbed TLS code and text of a failure: the Mbed TLS message itself
+     * ({@code mbedtls_ssl_handshake: -0x2700 X509 - Certificate verification failed}), led by
+     * what timed out for a timeout.
+     */
+    private static Failure failure(IOException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof MbedTlsException) {
+            MbedTlsException m = (MbedTlsException) cause;
+            String text = e instanceof SocketTimeoutException ? e.getMessage() + " (" + m.getMessage() + ")" : m.getMessage();
+            return new Failure(m.code(), text);
+        }
+        String text = e.getMessage() == null ? e.toString() : e.getMessage();
+        return new Failure(0, text);
+    }
+
     private static VerifyResult available(VerifyResult result) {
-        return result.isAvailable() ? result : null;
+        return result != null && result.isAvailable() ? result : null;
     }
 
     private ConnectResult result() {
         String answer = received == null ? null : new String(received.toByteArray(), StandardCharsets.UTF_8);
-        return new ConnectResult(options, handshakeOk, verifyFailed, errorCode, error, verify, protocol,
-                ciphersuite, peerSubject, mbedtlsVersion, answer);
+        return new ConnectResult(options, handshakeOk, verifyFailed, errorCode, error, verify,
+                protocol, ciphersuite, peerSubject, mbedtlsVersion, answer, alpn, chain, resumptions);
     }
 }

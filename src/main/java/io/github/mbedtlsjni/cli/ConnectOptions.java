@@ -2,27 +2,37 @@ package io.github.mbedtlsjni.cli;
 
 import io.github.mbedtlsjni.AuthMode;
 import io.github.mbedtlsjni.TlsVersion;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The command line of {@code connect}, parsed and checked: {@link #parse} either returns options
  * that make sense together or throws a {@link UsageException} saying what is wrong.
  */
 final class ConnectOptions {
-    /** The usage text printed by {@code --help} and after a usage error. */
+    /** The usage text printed by {@code connect --help} and after a usage error of {@code connect}. */
     static final String USAGE = String.join("\n",
             "Usage: java -jar mbedtls-jni-cli.jar connect HOST:PORT [options]",
+            "   or: scripts/mbedtls-jni connect HOST:PORT [options]",
             "",
             "Connects to HOST:PORT over TCP, performs a TLS handshake with Mbed TLS (through",
             "mbedtls-jni), verifies the server's certificate and prints what happened.",
             "",
             "  HOST:PORT              the server; an IPv6 address goes in brackets: [::1]:443",
             "",
-            "Options:",
-            "  --ca-file PEM          the CA certificates to trust (PEM or DER file). Required",
-            "                         unless --verify optional: no system trust store is used.",
-            "  --crl-file PEM         certificate revocation lists to check (needs --ca-file)",
+            "Trust (at least one is required unless --verify optional; they add up):",
+            "  --ca-file PEM          the CA certificates to trust (PEM or DER file). There is",
+            "                         no default trust store.",
+            "  --ca-path DIR          every CA certificate file in DIR, e.g. /etc/ssl/certs,",
+            "                         nothing concatenated (files Mbed TLS cannot parse are skipped)",
+            "  --jdk-trust            the CA certificates the JDK trusts (its cacerts, or the",
+            "                         -Djavax.net.ssl.trustStore given to java)",
+            "  --crl-file PEM         certificate revocation lists to check (needs trust)",
+            "",
+            "Verification:",
             "  --server-name NAME     the name sent as SNI and the name the certificate must",
             "                         match (default: HOST)",
             "  --verify required|optional",
@@ -30,11 +40,38 @@ final class ConnectOptions {
             "                         certificate verifies. optional: the handshake completes",
             "                         whatever the certificate, and the verification result is",
             "                         reported (insecure: for inspecting certificates only).",
+            "",
+            "Client certificate (mutual TLS):",
+            "  --cert PEM             the client's certificate chain, leaf first (needs --key)",
+            "  --key PEM              its private key, PEM or DER (needs --cert)",
+            "  --key-password P       the password of an encrypted --key (other users of this",
+            "                         machine can read a command line: for tests and demos)",
+            "",
+            "Handshake:",
             "  --tls-min 1.2|1.3      the lowest TLS version to accept (default: 1.2)",
             "  --tls-max 1.2|1.3      the highest TLS version to offer (default: 1.3)",
-            "  --send TEXT            after the handshake, send TEXT (plus a newline if it does",
-            "                         not end with one), then read the answer until a newline",
-            "                         arrives or the server closes the connection",
+            "  --ciphersuites LIST    the cipher suites to offer, by Mbed TLS name, in order,",
+            "                         comma-separated, e.g. TLS1-3-AES-128-GCM-SHA256,",
+            "                         TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256 (default: all)",
+            "  --alpn LIST            the application protocols to offer by ALPN, in order,",
+            "                         comma-separated, e.g. h2,http/1.1",
+            "  --timeout MS           a limit in milliseconds for the TCP connect, for the whole",
+            "                         handshake and for each read (default: none)",
+            "",
+            "After the handshake:",
+            "  --send TEXT            send TEXT (plus a newline if it does not end with one),",
+            "                         then read the answer until a newline arrives or the",
+            "                         server closes the connection",
+            "  --reconnect N          then connect N more times, each offering the session of",
+            "                         the connection before (session ID or ticket), and report",
+            "                         whether each handshake resumed it. A TLS 1.3 ticket comes",
+            "                         after the handshake: up to 5 s are spent waiting for it.",
+            "",
+            "Output:",
+            "  --show-chain           the server's certificates: subject, issuer, validity and",
+            "                         SHA-256 fingerprint of each (of the DER encoding)",
+            "  --debug LEVEL          Mbed TLS's debug messages of level 1 (errors) to LEVEL",
+            "                         (4: everything) on stderr; 0: none (the default)",
             "  --json                 print one JSON object instead of a summary",
             "  --help                 print this help and exit",
             "",
@@ -42,15 +79,23 @@ final class ConnectOptions {
             "code, 0 if none), error (text or null), verify_flags, verify_flag_names (Mbed",
             "TLS macro names), verify_categories (x509errors.org categories) and verify_info",
             "(only when a certificate was verified), protocol, ciphersuite, peer_subject (null when",
-            "unknown), mbedtls_version, and with --send: received (null if nothing was sent).",
+            "unknown), mbedtls_version, and with --send: received (null if nothing was sent);",
+            "with --alpn: alpn (the negotiated protocol or null); with --show-chain: chain",
+            "([{subject, issuer, not_before, not_after, sha256}], leaf first, times in UTC);",
+            "with --reconnect: resumptions ([{resumed, session_offered, handshake, error_code,",
+            "error, protocol, ciphersuite}], one per reconnection).",
             "",
             "Exit status:",
             "  0   the handshake completed and the certificate verified",
             "      (with --verify optional: the handshake completed)",
             "  1   the certificate did not verify",
-            "  2   any other failure: network, TLS, unreadable --ca-file or --crl-file",
+            "  2   any other failure: network, TLS, timeout, unreadable file, wrong key",
+            "      password, a failed reconnection",
             "  64  bad usage",
             "");
+
+    /** The most reconnections {@code --reconnect} accepts. */
+    static final int MAX_RECONNECT = 100;
 
     private String host;
     private int port;
@@ -63,6 +108,17 @@ final class ConnectOptions {
     private String send;
     private boolean json;
     private boolean help;
+    private Path caPath;
+    private boolean jdkTrust;
+    private Path cert;
+    private Path key;
+    private String keyPassword;
+    private List<String> alpn;
+    private List<String> ciphersuites;
+    private Integer timeoutMillis;
+    private Integer debugLevel;
+    private Integer reconnect;
+    private boolean showChain;
 
     private ConnectOptions() {}
 
@@ -97,8 +153,18 @@ final class ConnectOptions {
                 o.json = true;
                 continue;
             }
-            if (arg.startsWith("--json=")) {
-                throw new UsageException("--json takes no value");
+            if (arg.equals("--jdk-trust")) {
+                o.jdkTrust = true;
+                continue;
+            }
+            if (arg.equals("--show-chain")) {
+                o.showChain = true;
+                continue;
+            }
+            for (String flag : List.of("--json", "--jdk-trust", "--show-chain")) {
+                if (arg.startsWith(flag + "=")) {
+                    throw new UsageException(flag + " takes no value");
+                }
             }
             if (!arg.startsWith("-") || arg.equals("-")) {
                 if (address != null) {
@@ -150,6 +216,39 @@ final class ConnectOptions {
                     once(name, o.send);
                     o.send = value;
                     break;
+                case "--ca-path":
+                    o.caPath = path(name, value, o.caPath);
+                    break;
+                case "--cert":
+                    o.cert = path(name, value, o.cert);
+                    break;
+                case "--key":
+                    o.key = path(name, value, o.key);
+                    break;
+                case "--key-password":
+                    once(name, o.keyPassword);
+                    o.keyPassword = value;
+                    break;
+                case "--alpn":
+                    once(name, o.alpn);
+                    o.alpn = list(name, value, 255);
+                    break;
+                case "--ciphersuites":
+                    once(name, o.ciphersuites);
+                    o.ciphersuites = list(name, value, 0);
+                    break;
+                case "--timeout":
+                    once(name, o.timeoutMillis);
+                    o.timeoutMillis = number(name, value, 0, Integer.MAX_VALUE, "a number of milliseconds (0: none)");
+                    break;
+                case "--debug":
+                    once(name, o.debugLevel);
+                    o.debugLevel = number(name, value, 0, 4, "a level from 0 (none) to 4 (everything)");
+                    break;
+                case "--reconnect":
+                    once(name, o.reconnect);
+                    o.reconnect = number(name, value, 0, MAX_RECONNECT, "a number from 0 to " + MAX_RECONNECT);
+                    break;
                 default:
                     throw new UsageException("unknown option '" + name + "'");
             }
@@ -164,12 +263,23 @@ final class ConnectOptions {
         if (o.tlsMax != null && o.tlsMax.compareTo(o.tlsMin) < 0) {
             throw new UsageException("--tls-max " + text(o.tlsMax) + " is lower than --tls-min " + text(o.tlsMin));
         }
-        if (o.crlFile != null && o.caFile == null) {
-            throw new UsageException("--crl-file needs --ca-file (the CRLs are checked along the CA chain)");
+        boolean trust = o.caFile != null || o.caPath != null || o.jdkTrust;
+        if (o.crlFile != null && !trust) {
+            throw new UsageException("--crl-file needs --ca-file, --ca-path or --jdk-trust "
+                    + "(the CRLs are checked along the CA chain)");
         }
-        if (o.caFile == null && o.verify == AuthMode.REQUIRED) {
-            throw new UsageException("--ca-file is required: there is no system trust store "
-                    + "(or use --verify optional to inspect a certificate without trusting it)");
+        if (!trust && o.verify == AuthMode.REQUIRED) {
+            throw new UsageException("--ca-file is required, or --ca-path or --jdk-trust: there is no default "
+                    + "trust store (or use --verify optional to inspect a certificate without trusting it)");
+        }
+        if (o.cert != null && o.key == null) {
+            throw new UsageException("--cert needs --key (the private key of the client certificate)");
+        }
+        if (o.key != null && o.cert == null) {
+            throw new UsageException("--key needs --cert (the client certificate chain)");
+        }
+        if (o.keyPassword != null && o.key == null) {
+            throw new UsageException("--key-password needs --key");
         }
         return o;
     }
@@ -227,6 +337,61 @@ final class ConnectOptions {
     /** {@code --json}. */
     boolean json() {
         return json;
+    }
+
+    /** {@code --ca-path}, or null. */
+    Path caPath() {
+        return caPath;
+    }
+
+    /** {@code --jdk-trust}. */
+    boolean jdkTrust() {
+        return jdkTrust;
+    }
+
+    /** {@code --cert}, or null. */
+    Path cert() {
+        return cert;
+    }
+
+    /** {@code --key}, or null. */
+    Path key() {
+        return key;
+    }
+
+    /** {@code --key-password}, or null. */
+    String keyPassword() {
+        return keyPassword;
+    }
+
+    /** {@code --alpn} as a list, or null. */
+    List<String> alpn() {
+        return alpn;
+    }
+
+    /** {@code --ciphersuites} as a list, or null for Mbed TLS's default. */
+    List<String> ciphersuites() {
+        return ciphersuites;
+    }
+
+    /** {@code --timeout} in ms; 0 (none) by default. */
+    int timeoutMillis() {
+        return timeoutMillis == null ? 0 : timeoutMillis;
+    }
+
+    /** {@code --debug} level; 0 (none) by default. */
+    int debugLevel() {
+        return debugLevel == null ? 0 : debugLevel;
+    }
+
+    /** {@code --reconnect} count, or -1 if not given (0 given: no reconnection, but an empty report). */
+    int reconnect() {
+        return reconnect == null ? -1 : reconnect;
+    }
+
+    /** {@code --show-chain}. */
+    boolean showChain() {
+        return showChain;
     }
 
     /** {@code HOST:PORT} as the user wrote it, IPv6 in brackets. */
@@ -287,6 +452,15 @@ final class ConnectOptions {
             case "--tls-min":
             case "--tls-max":
             case "--send":
+            case "--ca-path":
+            case "--cert":
+            case "--key":
+            case "--key-password":
+            case "--alpn":
+            case "--ciphersuites":
+            case "--timeout":
+            case "--debug":
+            case "--reconnect":
                 return true;
             default:
                 return false;
@@ -318,6 +492,34 @@ final class ConnectOptions {
             }
         }
         return value;
+    }
+
+    /**
+     * A comma-separated list of names, each non-empty, without spaces or control characters and,
+     * if {@code maxBytes > 0}, at most that many UTF-8 bytes.
+     */
+    private static List<String> list(String name, String value, int maxBytes) throws UsageException {
+        List<String> items = new ArrayList<>();
+        for (String item : value.split(",", -1)) {
+            if (item.isEmpty()) {
+                throw new UsageException(name + " needs a comma-separated list without empty items, not '" + value + "'");
+            }
+            checkName(name, item);
+            if (maxBytes > 0 && item.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+                throw new UsageException(name + ": '" + item + "' is longer than " + maxBytes + " bytes");
+            }
+            items.add(item);
+        }
+        return List.copyOf(items);
+    }
+
+    private static int number(String name, String value, int min, int max, String what) throws UsageException {
+        boolean digits = !value.isEmpty() && value.length() <= 10 && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        long n = digits ? Long.parseLong(value) : -1;
+        if (n < min || n > max) {
+            throw new UsageException(name + " must be " + what + ", not '" + value + "'");
+        }
+        return (int) n;
     }
 
     private static AuthMode authMode(String value) throws UsageException {

@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.cli;
 
 import io.github.mbedtlsjni.VerifyResult;
+import java.util.List;
 
 /** What one {@code connect} run found out: an immutable value, printed by {@link Report}. */
 final class ConnectResult {
@@ -32,10 +33,69 @@ final class ConnectResult {
     final String mbedtlsVersion;
     /** With --send: what the server answered (possibly empty), or null if nothing was sent. */
     final String received;
+    /** With --alpn: the negotiated protocol, or null. */
+    final String alpn;
+    /** With --show-chain: the server's certificates, leaf first (empty if unknown); otherwise empty. */
+    final List<ChainEntry> chain;
+    /** With --reconnect: one entry per reconnection made; otherwise empty. */
+    final List<Resumption> resumptions;
+
+    /** One certificate of the server's chain, for --show-chain. */
+    static final class ChainEntry {
+        final String subject;
+        final String issuer;
+        /** ISO 8601, UTC, e.g. {@code 2025-01-31T12:00:00Z}. */
+        final String notBefore;
+        final String notAfter;
+        /** The SHA-256 of the DER encoding, lowercase hex. */
+        final String sha256;
+
+        ChainEntry(String subject, String issuer, String notBefore, String notAfter, String sha256) {
+            this.subject = subject;
+            this.issuer = issuer;
+            this.notBefore = notBefore;
+            this.notAfter = notAfter;
+            this.sha256 = sha256;
+        }
+    }
+
+    /** One reconnection of --reconnect. */
+    static final class Resumption {
+        /** True if the handshake resumed the offered session (abbreviated handshake). */
+        final boolean resumed;
+        /** True if a session was offered (the connection before yielded one). */
+        final boolean sessionOffered;
+        final boolean handshakeOk;
+        /** True if the handshake failed because the certificate did not verify. */
+        final boolean verifyFailed;
+        final int errorCode;
+        final String error;
+        final String protocol;
+        final String ciphersuite;
+
+        Resumption(boolean resumed, boolean sessionOffered, boolean handshakeOk, boolean verifyFailed, int errorCode,
+                String error, String protocol, String ciphersuite) {
+            this.resumed = resumed;
+            this.sessionOffered = sessionOffered;
+            this.handshakeOk = handshakeOk;
+            this.verifyFailed = verifyFailed;
+            this.errorCode = errorCode;
+            this.error = error;
+            this.protocol = protocol;
+            this.ciphersuite = ciphersuite;
+        }
+    }
 
     ConnectResult(ConnectOptions options, boolean handshakeOk, boolean verifyFailed, int errorCode, String error,
             VerifyResult verify, String protocol, String ciphersuite, String peerSubject, String mbedtlsVersion,
             String received) {
+        this(options, handshakeOk, verifyFailed, errorCode, error, verify, protocol, ciphersuite, peerSubject,
+                mbedtlsVersion, received, null, List.of(), List.of());
+    }
+
+    ConnectResult(ConnectOptions options, boolean handshakeOk, boolean verifyFailed, int errorCode, String error,
+            VerifyResult verify, String protocol, String ciphersuite, String peerSubject, String mbedtlsVersion,
+            String received, String alpn, List<ChainEntry> chain, List<Resumption> resumptions) {
         this.options = options;
         this.handshakeOk = handshakeOk;
         this.verifyFailed = verifyFailed;
@@ -47,13 +107,31 @@ final class ConnectResult {
         this.peerSubject = peerSubject;
         this.mbedtlsVersion = mbedtlsVersion;
         this.received = received;
+        this.alpn = alpn;
+        this.chain = List.copyOf(chain);
+        this.resumptions = List.copyOf(resumptions);
     }
 
-    /** {@link #OK}, {@link #VERIFY_FAILED} or {@link #FAILED}. */
+    /**
+     * {@link #OK}, {@link #VERIFY_FAILED} or {@link #FAILED}: the first connection decides; if it
+     * succeeded, a failed reconnection is a failure too (one whose certificate did not verify,
+     * {@link #VERIFY_FAILED}). A reconnection that was not resumed is no failure.
+     */
     int exitStatus() {
         if (verifyFailed) {
             return VERIFY_FAILED;
         }
-        return error == null ? OK : FAILED;
+        if (error != null) {
+            return FAILED;
+        }
+        for (Resumption r : resumptions) {
+            if (r.verifyFailed) {
+                return VERIFY_FAILED;
+            }
+            if (r.error != null) {
+                return FAILED;
+            }
+        }
+        return OK;
     }
 }

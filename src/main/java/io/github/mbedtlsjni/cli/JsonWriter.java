@@ -1,8 +1,8 @@
 package io.github.mbedtlsjni.cli;
 
 /**
- * Writes one flat JSON object (RFC 8259): string, integer, string-array and null members, in the
- * order added.
+ * Writes one JSON object (RFC 8259): string, integer, boolean, string-array, null and
+ * array-of-object members, in the order added.
  *
  * <pre>{@code
  * new JsonWriter().add("handshake", "ok").add("error_code", 0).add("error", null).toString()
@@ -41,6 +41,27 @@ final class JsonWriter {
     JsonWriter add(String name, long value) {
         member(name);
         json.append(value);
+        return this;
+    }
+
+    /** Adds a boolean member. */
+    JsonWriter add(String name, boolean value) {
+        member(name);
+        json.append(value);
+        return this;
+    }
+
+    /** Adds an array of objects, each written by a {@link JsonWriter}. */
+    JsonWriter addObjects(String name, java.util.List<JsonWriter> objects) {
+        member(name);
+        json.append('[');
+        for (int i = 0; i < objects.size(); i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            json.append(objects.get(i));
+        }
+        json.append(']');
         return this;
     }
 

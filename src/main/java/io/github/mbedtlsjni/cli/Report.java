@@ -28,6 +28,26 @@ final class Report {
         if (r.options.send() != null) {
             json.add("received", r.received);
         }
+        if (r.options.alpn() != null) {
+            json.add("alpn", r.alpn);
+        }
+        if (r.options.showChain()) {
+            List<JsonWriter> chain = new ArrayList<>();
+            for (ConnectResult.ChainEntry c : r.chain) {
+                chain.add(new JsonWriter().add("subject", c.subject).add("issuer", c.issuer)
+                        .add("not_before", c.notBefore).add("not_after", c.notAfter).add("sha256", c.sha256));
+            }
+            json.addObjects("chain", chain);
+        }
+        if (r.options.reconnect() >= 0) {
+            List<JsonWriter> resumptions = new ArrayList<>();
+            for (ConnectResult.Resumption x : r.resumptions) {
+                resumptions.add(new JsonWriter().add("resumed", x.resumed).add("session_offered", x.sessionOffered)
+                        .add("handshake", x.handshakeOk ? "ok" : "failed").add("error_code", x.errorCode)
+                        .add("error", x.error).add("protocol", x.protocol).add("ciphersuite", x.ciphersuite));
+            }
+            json.addObjects("resumptions", resumptions);
+        }
         return json.toString();
     }
 
@@ -55,6 +75,29 @@ final class Report {
         }
         if (r.received != null) {
             line(sb, "Received", printable(r.received));
+        }
+        if (o.alpn() != null && r.handshakeOk) {
+            line(sb, "ALPN", r.alpn == null ? "none negotiated (offered " + String.join(", ", o.alpn()) + ")" : r.alpn);
+        }
+        for (int i = 0; i < r.chain.size(); i++) {
+            ConnectResult.ChainEntry c = r.chain.get(i);
+            line(sb, i == 0 ? "Chain" : "", "[" + i + "] " + c.subject);
+            line(sb, "", "    issuer   " + c.issuer);
+            line(sb, "", "    valid    " + c.notBefore + " to " + c.notAfter);
+            line(sb, "", "    sha256   " + c.sha256);
+        }
+        for (int i = 0; i < r.resumptions.size(); i++) {
+            ConnectResult.Resumption x = r.resumptions.get(i);
+            String what;
+            if (!x.handshakeOk) {
+                what = "failed: " + x.error;
+            } else if (x.resumed) {
+                what = "resumed (" + x.protocol + ", " + x.ciphersuite + ")";
+            } else {
+                what = "not resumed: full handshake" + (x.sessionOffered ? "" : ", no session to offer")
+                        + " (" + x.protocol + ", " + x.ciphersuite + ")";
+            }
+            line(sb, "Reconnect " + (i + 1), what);
         }
         line(sb, "Mbed TLS", r.mbedtlsVersion == null ? "not loaded" : r.mbedtlsVersion);
         return sb.toString();
@@ -96,6 +139,7 @@ final class Report {
     }
 
     private static void line(StringBuilder sb, String label, String value) {
-        sb.append(String.format("%-14s%s%n", label.isEmpty() ? "" : label + ":", value));
+        String text = label.isEmpty() ? "" : label + ":";
+        sb.append(String.format("%-14s%s%s%n", text, text.length() >= 14 ? " " : "", value));
     }
 }

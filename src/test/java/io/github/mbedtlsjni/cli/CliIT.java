@@ -7,8 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mbedtlsjni.MbedTlsVersions;
+import io.github.mbedtlsjni.testing.CertBuilder;
+import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.OpenSslServer;
+import io.github.mbedtlsjni.testing.SilentServer;
+import io.github.mbedtlsjni.testing.SslContexts;
+import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;
 import java.io.IOException;
@@ -17,7 +23,10 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The packaged CLI ({@code java -jar target/mbedtls-jni-cli.jar connect ...}, path in the system
@@ -254,6 +265,224 @@ class CliIT {
         assertEquals(0, cli("--help").status());
     }
 
+    // ---- the options of issue 5 ----------------------------------------------------------------
+
+    @Test
+    void caPathTrustsADirectoryOfPemFiles() throws Exception {
+        Path trusted = Files.createDirectories(dir.resolve("ca-path"));
+        Files.copy(pki.unknownRootPem(), trusted.resolve("00-other.pem"));
+        Files.copy(pki.rootPem(), trusted.resolve("10-root.pem"));
+        Files.writeString(trusted.resolve("README"), "not a certificate\n");
+        Path wrong = Files.createDirectories(dir.resolve("ca-path-wrong"));
+        Files.copy(pki.unknownRootPem(), wrong.resolve("other.pem"));
+        try (OpenSslServer server = OpenSslServer.start(pki)) {
+            Run run = cli("connect", address(server), "--ca-path", trusted.toString(), "--server-name", "localhost", "--json");
+            assertEquals(0, run.status(), run.toString());
+            assertEquals(0L, run.json().get("verify_flags"), run.toString());
+
+            Run untrusted = cli("connect", address(server), "--ca-path", wrong.toString(), "--server-name", "localhost", "--json");
+            assertEquals(1, untrusted.status(), untrusted.toString());
+            assertEquals(List.of("MBEDTLS_X509_BADCERT_NOT_TRUSTED"), untrusted.json().get("verify_flag_names"), untrusted.toString());
+        }
+    }
+
+    @Test
+    void jdkTrustDoesNotTrustTheLocalCa() throws Exception {
+        // The test PKI's root is in no JDK's cacerts: trusting the JDK must refuse this server.
+        try (OpenSslServer server = OpenSslServer.start(pki)) {
+            Run run = cli("connect", address(server), "--jdk-trust", "--server-name", "localhost", "--json");
+            assertEquals(1, run.status(), run.toString());
+            Map<String, Object> json = run.json();
+            assertEquals("failed", json.get("handshake"));
+            assertEquals(ERR_X509_CERT_VERIFY_FAILED, json.get("error_code"), run.toString());
+            assertEquals(List.of("MBEDTLS_X509_BADCERT_NOT_TRUSTED"), json.get("verify_flag_names"), run.toString());
+            assertEquals(List.of("trust"), json.get("verify_categories"));
+
+            // With the local root added (the sources add up), the same server verifies.
+            Run both = cli("connect", address(server), "--jdk-trust", "--ca-file", root(), "--server-name", "localhost", "--json");
+            assertEquals(0, both.status(), both.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void clientCertificateAndKeyAlsoEncrypted(TlsProtocol protocol) throws Exception {
+        assumeProtocol(protocol);
+        TestCert client = CertBuilder.client("mbedtls-jni cli client").keyType(KeyType.EC_P256)
+                .keyLabel("Test/cli-client").issuedBy(pki.intermediate());
+        Path chain = pki.writeChain("cli-client-chain.pem", client, pki.intermediate());
+        Path key = pki.writeKey("cli-client-key.pem", client);
+        Path encrypted = dir.resolve("cli-client-key-encrypted.pem");
+        OpenSsl.Result r = OpenSsl.run(TIMEOUT, "pkey", "-in", key.toString(), MbedTlsVersions.byLine("-des3", "-aes256"),
+                "-passout", "pass:s3cret", "-out", encrypted.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        try (JsseServer server = JsseServer.builder(SslContexts.server(pki.leaf().privateKey(),
+                        List.of(pki.leaf().certificate(), pki.intermediate().certificate()), pki.root().certificate()))
+                .protocols(protocol).needClientAuth().start()) {
+            String address = "127.0.0.1:" + server.port();
+            Run plain = cli("connect", address, "--ca-file", root(), "--server-name", "localhost",
+                    "--cert", chain.toString(), "--key", key.toString(), "--send", "mtls", "--json");
+            assertEquals(0, plain.status(), plain.toString());
+            assertEquals("mtls\n", plain.json().get("received"), plain.toString());
+            JsseServer.Connection seen = server.awaitConnection(TIMEOUT);
+            assertEquals(client.certificate(), seen.peerCertificates().get(0), "the server saw the client certificate: " + seen);
+
+            Run withPassword = cli("connect", address, "--ca-file", root(), "--server-name", "localhost",
+                    "--cert", chain.toString(), "--key", encrypted.toString(), "--key-password", "s3cret", "--send", "again", "--json");
+            assertEquals(0, withPassword.status(), withPassword.toString());
+            assertEquals("again\n", withPassword.json().get("received"), withPassword.toString());
+            assertEquals(client.certificate(), server.awaitConnection(TIMEOUT).peerCertificates().get(0));
+
+            Run wrongPassword = cli("connect", address, "--ca-file", root(), "--server-name", "localhost",
+                    "--cert", chain.toString(), "--key", encrypted.toString(), "--key-password", "wrong", "--json");
+            assertEquals(2, wrongPassword.status(), wrongPassword.toString());
+            assertTrue(((String) wrongPassword.json().get("error")).contains("mbedtls_pk_parse"), wrongPassword.toString());
+        }
+    }
+
+    @Test
+    void alpnIsOfferedAndReported() throws Exception {
+        try (OpenSslServer server = OpenSslServer.builder(pki).args("-alpn", "h2,http/1.1").start()) {
+            Run run = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost",
+                    "--alpn", "x-unknown,http/1.1", "--json");
+            assertEquals(0, run.status(), run.toString());
+            assertEquals("http/1.1", run.json().get("alpn"), run.toString());
+
+            Run human = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost", "--alpn", "h2");
+            assertEquals(0, human.status(), human.toString());
+            assertTrue(human.out().contains("ALPN:         h2"), human.out());
+
+            Run without = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost", "--json");
+            assertFalse(without.json().containsKey("alpn"), "no --alpn, no alpn member: " + without);
+        }
+    }
+
+    @Test
+    void ciphersuitesForceTheSuite() throws Exception {
+        String suite = "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256";
+        try (OpenSslServer server = OpenSslServer.start(pki)) {
+            Run run = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost",
+                    "--tls-max", "1.2", "--ciphersuites", suite, "--json");
+            assertEquals(0, run.status(), run.toString());
+            assertEquals(suite, run.json().get("ciphersuite"), run.toString());
+            assertEquals("TLSv1.2", run.json().get("protocol"));
+
+            if (MbedTlsVersions.hasTls13()) {
+                String suite13 = "TLS1-3-AES-128-GCM-SHA256";
+                Run tls13 = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost",
+                        "--tls-min", "1.3", "--ciphersuites", suite13, "--json");
+                assertEquals(0, tls13.status(), tls13.toString());
+                assertEquals(suite13, tls13.json().get("ciphersuite"), tls13.toString());
+            }
+        }
+        Run unknown = cli("connect", "127.0.0.1:" + closedPort(), "--ca-file", root(), "--ciphersuites", "TLS-NO-SUCH-SUITE");
+        assertEquals(64, unknown.status(), unknown.toString());
+        assertTrue(unknown.err().contains("TLS-NO-SUCH-SUITE"), unknown.toString());
+    }
+
+    @Test
+    void timeoutEndsAHandshakeWithASilentServer() throws Exception {
+        try (SilentServer silent = SilentServer.start()) {
+            Run run = cli("connect", "127.0.0.1:" + silent.port(), "--ca-file", root(), "--timeout", "500", "--json");
+            assertEquals(2, run.status(), run.toString());
+            Map<String, Object> json = run.json();
+            assertEquals("failed", json.get("handshake"));
+            assertTrue(((String) json.get("error")).contains("timed out"), run.toString());
+            assertFalse(json.containsKey("verify_flags"), run.toString());
+        }
+    }
+
+    @Test
+    void debugGoesToStderrAndLeavesTheJsonClean() throws Exception {
+        try (OpenSslServer server = OpenSslServer.start(pki)) {
+            Run run = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost",
+                    "--debug", "3", "--json");
+            assertEquals(0, run.status(), run.toString());
+            assertEquals("ok", run.json().get("handshake"), "stdout is exactly one JSON object: " + run);
+            assertTrue(run.err().lines().anyMatch(l -> l.startsWith("mbedtls [") && l.contains("handshake")),
+                    "Mbed TLS debug lines on stderr: " + run.err());
+
+            Run quiet = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost", "--json");
+            assertEquals("", quiet.err(), "no --debug, nothing on stderr");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void reconnectResumesTheSession(TlsProtocol protocol) throws Exception {
+        assumeProtocol(protocol);
+        try (OpenSslServer server = OpenSslServer.builder(pki).protocols(protocol).start()) {
+            Run run = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost",
+                    "--reconnect", "2", "--json");
+            assertEquals(0, run.status(), run.toString());
+            Map<String, Object> json = run.json();
+            assertEquals(protocol.protocolName(), json.get("protocol"));
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> resumptions = (List<Map<String, Object>>) json.get("resumptions");
+            assertEquals(2, resumptions.size(), run.toString());
+            for (Map<String, Object> r : resumptions) {
+                assertEquals(Boolean.TRUE, r.get("resumed"), run.toString());
+                assertEquals(Boolean.TRUE, r.get("session_offered"));
+                assertEquals("ok", r.get("handshake"));
+                assertEquals(protocol.protocolName(), r.get("protocol"));
+                assertNull(r.get("error"));
+            }
+
+            Run human = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost", "--reconnect", "1");
+            assertEquals(0, human.status(), human.toString());
+            assertTrue(human.out().contains("Reconnect 1:  resumed ("), human.out());
+        }
+    }
+
+    @Test
+    void showChainListsTheServersCertificates() throws Exception {
+        try (OpenSslServer server = OpenSslServer.start(pki)) {
+            Run run = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost",
+                    "--show-chain", "--json");
+            assertEquals(0, run.status(), run.toString());
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> chain = (List<Map<String, Object>>) run.json().get("chain");
+            assertEquals(2, chain.size(), run.toString());
+            Map<String, Object> leaf = chain.get(0);
+            assertEquals("CN=localhost", leaf.get("subject"));
+            assertEquals(chain.get(1).get("subject"), leaf.get("issuer"), "the intermediate issued the leaf");
+            String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(pki.leaf().der()));
+            assertEquals(sha256, leaf.get("sha256"));
+            assertEquals(pki.leaf().certificate().getNotBefore().toInstant(), Instant.parse((String) leaf.get("not_before")));
+            assertEquals(pki.leaf().certificate().getNotAfter().toInstant(), Instant.parse((String) leaf.get("not_after")));
+            String intermediateSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(pki.intermediate().der()));
+            assertEquals(intermediateSha, chain.get(1).get("sha256"));
+
+            Run human = cli("connect", address(server), "--ca-file", root(), "--server-name", "localhost", "--show-chain");
+            assertEquals(0, human.status(), human.toString());
+            assertTrue(human.out().contains("Chain:        [0] CN=localhost"), human.out());
+            assertTrue(human.out().contains("sha256   " + sha256), human.out());
+        }
+    }
+
+    @Test
+    void newOptionsAreUsageErrors() throws Exception {
+        Run noKey = cli("connect", "127.0.0.1:443", "--ca-file", root(), "--cert", root(), "--json");
+        assertEquals(64, noKey.status(), noKey.toString());
+        assertEquals("", noKey.out());
+        assertTrue(noKey.err().contains("--cert needs --key"), noKey.toString());
+        assertEquals(64, cli("connect", "127.0.0.1:443", "--ca-file", root(), "--timeout", "soon").status());
+        assertEquals(64, cli("connect", "127.0.0.1:443", "--ca-file", root(), "--debug", "9").status());
+        assertEquals(64, cli("connect", "127.0.0.1:443", "--ca-file", root(), "--reconnect", "-1").status());
+        assertEquals(64, cli("connect", "127.0.0.1:443", "--ca-file", root(), "--alpn", "h2,,x").status());
+        Run help = cli("connect", "--help");
+        for (String flag : List.of("--ca-path DIR", "--jdk-trust", "--cert PEM", "--key PEM", "--key-password P",
+                "--alpn LIST", "--ciphersuites LIST", "--timeout MS", "--debug LEVEL", "--reconnect N", "--show-chain")) {
+            assertTrue(help.out().contains(flag), flag + " in connect --help: " + help.out());
+        }
+        Run top = cli("--help");
+        assertEquals(0, top.status(), top.toString());
+        assertTrue(top.out().contains("connect HOST:PORT") && top.out().contains("demo [HOST:PORT]"), top.toString());
+        Run unknown = cli("frobnicate");
+        assertEquals(64, unknown.status(), unknown.toString());
+        assertTrue(unknown.err().contains("unknown command 'frobnicate'"), unknown.toString());
+    }
+
     /**
      * {@code args}, plus {@code --server-name localhost} where Mbed TLS cannot verify HOST
      * 127.0.0.1 against the leaf's IP SAN (2.28; see {@link MbedTlsVersions#hasIpSanMatching()}).
@@ -266,6 +495,12 @@ class CliIT {
         named[args.length] = "--server-name";
         named[args.length + 1] = "localhost";
         return named;
+    }
+
+    private static void assumeProtocol(TlsProtocol protocol) {
+        if (protocol == TlsProtocol.TLS_1_3) {
+            MbedTlsVersions.assumeTls13();
+        }
     }
 
     /** A port on 127.0.0.1 that nothing listens on (just released by the OS). */

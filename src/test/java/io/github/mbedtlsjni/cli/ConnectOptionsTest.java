@@ -12,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -127,6 +128,103 @@ class ConnectOptionsTest {
         assertEquals("--server-name is empty", usageError("connect", "h:1", "--ca-file", "a", "--server-name", ""));
         assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--server-name", "a b").contains("space"));
         assertEquals("--ca-file needs a file name", usageError("connect", "h:1", "--ca-file", ""));
+    }
+
+    @Test
+    void newOptionsDefaults() throws UsageException {
+        ConnectOptions o = parse("connect", "example.com:443", "--ca-file", "ca.pem");
+        assertNull(o.caPath());
+        assertFalse(o.jdkTrust());
+        assertNull(o.cert());
+        assertNull(o.key());
+        assertNull(o.keyPassword());
+        assertNull(o.alpn());
+        assertNull(o.ciphersuites());
+        assertEquals(0, o.timeoutMillis(), "no timeout");
+        assertEquals(0, o.debugLevel(), "no debug output");
+        assertEquals(-1, o.reconnect(), "no --reconnect");
+        assertFalse(o.showChain());
+    }
+
+    @Test
+    void everyNewOption() throws UsageException {
+        ConnectOptions o = parse("connect", "h:443", "--ca-path", "/etc/ssl/certs", "--jdk-trust",
+                "--cert", "client.pem", "--key", "client.key", "--key-password", "-secret-",
+                "--alpn", "h2,http/1.1", "--ciphersuites", "TLS1-3-AES-128-GCM-SHA256,TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256",
+                "--timeout", "2500", "--debug", "4", "--reconnect", "3", "--show-chain");
+        assertNull(o.caFile());
+        assertEquals(Path.of("/etc/ssl/certs"), o.caPath());
+        assertTrue(o.jdkTrust());
+        assertEquals(Path.of("client.pem"), o.cert());
+        assertEquals(Path.of("client.key"), o.key());
+        assertEquals("-secret-", o.keyPassword(), "a value is taken as is");
+        assertEquals(List.of("h2", "http/1.1"), o.alpn());
+        assertEquals(List.of("TLS1-3-AES-128-GCM-SHA256", "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"), o.ciphersuites());
+        assertEquals(2500, o.timeoutMillis());
+        assertEquals(4, o.debugLevel());
+        assertEquals(3, o.reconnect());
+        assertTrue(o.showChain());
+
+        ConnectOptions eq = parse("connect", "h:443", "--jdk-trust", "--timeout=0", "--debug=0", "--reconnect=0", "--alpn=x");
+        assertEquals(0, eq.timeoutMillis());
+        assertEquals(0, eq.reconnect(), "0 given: no reconnection, an empty report");
+        assertEquals(List.of("x"), eq.alpn());
+    }
+
+    @Test
+    void anyTrustSourceIsEnough() throws UsageException {
+        assertTrue(parse("connect", "h:1", "--jdk-trust").jdkTrust());
+        assertEquals(Path.of("d"), parse("connect", "h:1", "--ca-path", "d").caPath());
+        assertEquals(Path.of("c"), parse("connect", "h:1", "--jdk-trust", "--crl-file", "c").crlFile());
+        assertEquals(Path.of("c"), parse("connect", "h:1", "--ca-path", "d", "--crl-file", "c").crlFile());
+        assertTrue(usageError("connect", "h:1").contains("--jdk-trust"), "the message names every trust option");
+    }
+
+    @Test
+    void newOptionsUsageErrors() {
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--cert", "c").startsWith("--cert needs --key"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--key", "k").startsWith("--key needs --cert"));
+        assertEquals("--key-password needs --key", usageError("connect", "h:1", "--ca-file", "a", "--key-password", "p"));
+        assertEquals("--ca-path needs a value", usageError("connect", "h:1", "--ca-path"));
+        assertEquals("--ca-path needs a file name", usageError("connect", "h:1", "--ca-path", ""));
+        assertEquals("--ca-path was given twice", usageError("connect", "h:1", "--ca-path", "a", "--ca-path", "b"));
+        assertEquals("--jdk-trust takes no value", usageError("connect", "h:1", "--jdk-trust=yes"));
+        assertEquals("--show-chain takes no value", usageError("connect", "h:1", "--ca-file", "a", "--show-chain=1"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--alpn", "").startsWith("--alpn needs a comma-separated list"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--alpn", "h2,").startsWith("--alpn needs a comma-separated list"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--alpn", "h 2").contains("space"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--alpn", "x".repeat(256)).contains("longer than 255 bytes"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--ciphersuites", ",").startsWith("--ciphersuites needs"));
+        assertEquals("--timeout must be a number of milliseconds (0: none), not '1.5'",
+                usageError("connect", "h:1", "--ca-file", "a", "--timeout", "1.5"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--timeout", "-1").startsWith("--timeout must be"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--timeout", "99999999999").startsWith("--timeout must be"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--debug", "5").startsWith("--debug must be a level from 0"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--debug", "x").startsWith("--debug must be"));
+        assertTrue(usageError("connect", "h:1", "--ca-file", "a", "--reconnect", "101").startsWith("--reconnect must be a number from 0 to 100"));
+        assertEquals("--reconnect was given twice", usageError("connect", "h:1", "--ca-file", "a", "--reconnect", "1", "--reconnect", "2"));
+        assertEquals("--timeout needs a value", usageError("connect", "h:1", "--ca-file", "a", "--timeout"));
+    }
+
+    @Test
+    void mainListsTheCommandsAndHasHelpPerCommand() {
+        Run top = Run.of("--help");
+        assertEquals(0, top.status);
+        assertEquals(Main.USAGE, top.out);
+        assertTrue(top.out.contains("connect HOST:PORT") && top.out.contains("demo [HOST:PORT]") && top.out.contains("version"));
+        assertEquals(ConnectOptions.USAGE, Run.of("help", "connect").out);
+        assertEquals(Demo.USAGE, Run.of("demo", "--help").out);
+        assertEquals(Demo.USAGE, Run.of("help", "demo").out);
+        assertEquals(0, Run.of("demo", "--help").status);
+
+        Run unknown = Run.of("fetch", "h:1");
+        assertEquals(64, unknown.status);
+        assertTrue(unknown.err.startsWith("mbedtls-jni-cli: unknown command 'fetch'"), unknown.err);
+        assertTrue(unknown.err.contains(Main.USAGE), unknown.err);
+        assertEquals(64, Run.of("demo", "--bogus").status);
+        assertEquals(64, Run.of("demo", "h:1", "h:2").status);
+        assertEquals(64, Run.of("demo", "no-port").status);
+        assertEquals(64, Run.of("demo", "--ca-file", "ca.pem").status, "--ca-file is for HOST:PORT");
     }
 
     @Test

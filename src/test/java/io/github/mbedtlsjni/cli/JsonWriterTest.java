@@ -21,6 +21,17 @@ class JsonWriterTest {
     }
 
     @Test
+    void writesBooleansAndArraysOfObjects() {
+        String json = new JsonWriter().add("resumed", true).add("offered", false)
+                .addObjects("chain", java.util.List.of(new JsonWriter().add("subject", "CN=a").add("n", 1), new JsonWriter()))
+                .addObjects("none", java.util.List.of()).toString();
+        assertEquals("{\"resumed\":true,\"offered\":false,\"chain\":[{\"subject\":\"CN=a\",\"n\":1},{}],\"none\":[]}", json);
+        Map<String, Object> parsed = MiniJson.parseObject(json);
+        assertEquals(Boolean.TRUE, parsed.get("resumed"));
+        assertEquals(java.util.List.of(Map.of("subject", "CN=a", "n", 1L), Map.of()), parsed.get("chain"));
+    }
+
+    @Test
     void emptyObject() {
         assertEquals("{}", new JsonWriter().toString());
     }

@@ -79,6 +79,54 @@ class ReportTest {
     }
 
     @Test
+    void newMembersOnlyWithTheirOptions() throws UsageException {
+        ConnectResult r = new ConnectResult(options("--alpn", "h2,http/1.1", "--show-chain", "--reconnect", "2"), true, false,
+                0, null, new VerifyResult(0, ""), "TLSv1.3", "TLS1-3-AES-256-GCM-SHA384", "CN=localhost", "3.6.7", null,
+                "h2",
+                List.of(new ConnectResult.ChainEntry("CN=localhost", "CN=ca", "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "ab01"),
+                        new ConnectResult.ChainEntry("CN=ca", "CN=root", "2024-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "cd02")),
+                List.of(new ConnectResult.Resumption(true, true, true, false, 0, null, "TLSv1.3", "TLS1-3-AES-256-GCM-SHA384"),
+                        new ConnectResult.Resumption(false, true, true, false, 0, null, "TLSv1.3", "TLS1-3-AES-256-GCM-SHA384")));
+        assertEquals(0, r.exitStatus(), "a reconnection that did not resume is no failure");
+        Map<String, Object> json = MiniJson.parseObject(Report.json(r));
+        assertEquals(List.of("handshake", "error_code", "error", "verify_flags", "verify_flag_names", "verify_categories", "verify_info", "protocol",
+                "ciphersuite", "peer_subject", "mbedtls_version", "alpn", "chain", "resumptions"), List.copyOf(json.keySet()));
+        assertEquals("h2", json.get("alpn"));
+        assertEquals(Map.of("subject", "CN=localhost", "issuer", "CN=ca", "not_before", "2025-01-01T00:00:00Z",
+                "not_after", "2025-02-01T00:00:00Z", "sha256", "ab01"), ((List<?>) json.get("chain")).get(0));
+        List<?> resumptions = (List<?>) json.get("resumptions");
+        assertEquals(2, resumptions.size());
+        Map<?, ?> first = (Map<?, ?>) resumptions.get(0);
+        assertEquals(List.of("resumed", "session_offered", "handshake", "error_code", "error", "protocol", "ciphersuite"),
+                List.copyOf(first.keySet().stream().map(String::valueOf).collect(java.util.stream.Collectors.toList())));
+        assertEquals(Boolean.TRUE, first.get("resumed"));
+        assertEquals(Boolean.FALSE, ((Map<?, ?>) resumptions.get(1)).get("resumed"));
+
+        String human = Report.human(r);
+        assertTrue(human.contains("ALPN:         h2"), human);
+        assertTrue(human.contains("Chain:        [0] CN=localhost"), human);
+        assertTrue(human.contains("                  issuer   CN=ca"), human);
+        assertTrue(human.contains("Reconnect 1:  resumed (TLSv1.3, TLS1-3-AES-256-GCM-SHA384)"), human);
+        assertTrue(human.contains("Reconnect 2:  not resumed: full handshake (TLSv1.3"), human);
+    }
+
+    @Test
+    void aFailedReconnectionFails() throws UsageException {
+        ConnectResult network = new ConnectResult(options("--reconnect", "1"), true, false, 0, null, new VerifyResult(0, ""),
+                "TLSv1.2", "suite", "CN=x", "3.6.7", null, null, List.of(),
+                List.of(new ConnectResult.Resumption(false, true, false, false, -0x44, "mbedtls_net_connect: -0x0044", null, null)));
+        assertEquals(2, network.exitStatus());
+        assertTrue(Report.human(network).contains("Reconnect 1:  failed: mbedtls_net_connect"), Report.human(network));
+        ConnectResult verify = new ConnectResult(options("--reconnect", "1"), true, false, 0, null, new VerifyResult(0, ""),
+                "TLSv1.2", "suite", "CN=x", "3.6.7", null, null, List.of(),
+                List.of(new ConnectResult.Resumption(false, false, false, true, -0x2700, "x", null, null)));
+        assertEquals(1, verify.exitStatus());
+        ConnectResult none = new ConnectResult(options("--reconnect", "0"), true, false, 0, null, new VerifyResult(0, ""),
+                "TLSv1.2", "suite", "CN=x", "3.6.7", null);
+        assertEquals(List.of(), MiniJson.parseObject(Report.json(none)).get("resumptions"), "--reconnect 0: an empty list");
+    }
+
+    @Test
     void networkFailureHasNoVerifyFlags() throws UsageException {
         ConnectResult r = new ConnectResult(options("--send", "x"), false, false, -0x52,
                 "mbedtls_net_connect: -0x0052 NET - The connection to the given server / port failed", null,
