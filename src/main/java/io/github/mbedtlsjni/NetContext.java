@@ -34,16 +34,7 @@ public final class NetContext extends NativeResource {
      * @throws MbedTlsException ({@code MBEDTLS_ERR_NET_UNKNOWN_HOST}, {@code ..._CONNECT_FAILED}) on failure
      */
     public synchronized void connect(String host, int port) {
-        Objects.requireNonNull(host, "host");
-        if (host.isEmpty()) {
-            throw new IllegalArgumentException("host is empty");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port " + port + " is not in 1..65535");
-        }
-        if (connected) {
-            throw new IllegalStateException("NetContext is already connected");
-        }
+        checkConnect(host, port);
         long self = handle.acquire();
         try {
             nConnect(self, this, host, Integer.toString(port));
@@ -72,16 +63,7 @@ public final class NetContext extends NativeResource {
             connect(host, port);
             return;
         }
-        Objects.requireNonNull(host, "host");
-        if (host.isEmpty()) {
-            throw new IllegalArgumentException("host is empty");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("port " + port + " is not in 1..65535");
-        }
-        if (connected) {
-            throw new IllegalStateException("NetContext is already connected");
-        }
+        checkConnect(host, port);
         long self = handle.acquire();
         try {
             nConnectTimeout(self, this, host, Integer.toString(port), timeoutMillis);
@@ -118,6 +100,19 @@ public final class NetContext extends NativeResource {
             nSetRecvTimeout(self, timeoutMillis, deadlineMillis);
         } finally {
             handle.release();
+        }
+    }
+
+    private void checkConnect(String host, int port) {
+        Objects.requireNonNull(host, "host");
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("host is empty");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not in 1..65535");
+        }
+        if (connected) {
+            throw new IllegalStateException("NetContext is already connected");
         }
     }
 
