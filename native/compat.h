@@ -176,4 +176,17 @@ static inline int mj_crypto_init(void)
 #endif
 }
 
+/* SHA-3 digests for verification profiles (MBEDTLS_MD_SHA3_* came with 3.5); -1 where absent. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03050000
+#define MJ_MD_SHA3_224 MBEDTLS_MD_SHA3_224
+#define MJ_MD_SHA3_256 MBEDTLS_MD_SHA3_256
+#define MJ_MD_SHA3_384 MBEDTLS_MD_SHA3_384
+#define MJ_MD_SHA3_512 MBEDTLS_MD_SHA3_512
+#else
+#define MJ_MD_SHA3_224 (-1)
+#define MJ_MD_SHA3_256 (-1)
+#define MJ_MD_SHA3_384 (-1)
+#define MJ_MD_SHA3_512 (-1)
+#endif
+
 #endif /* MJ_COMPAT_H */
