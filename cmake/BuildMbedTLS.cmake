@@ -54,17 +54,10 @@ foreach(_len MBEDTLS_SSL_IN_CONTENT_LEN MBEDTLS_SSL_OUT_CONTENT_LEN)
 endforeach()
 
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
-set(ENABLE_PROGRAMS OFF CACHE BOOL "" FORCE)
-set(ENABLE_TESTING OFF CACHE BOOL "" FORCE)
-set(GEN_FILES OFF CACHE BOOL "" FORCE)
-set(USE_STATIC_MBEDTLS_LIBRARY ON CACHE BOOL "" FORCE)
-set(USE_SHARED_MBEDTLS_LIBRARY OFF CACHE BOOL "" FORCE)
-set(MBEDTLS_FATAL_WARNINGS OFF CACHE BOOL "" FORCE)
-set(DISABLE_PACKAGE_CONFIG_AND_INSTALL ON CACHE BOOL "" FORCE)
-set(INSTALL_MBEDTLS_HEADERS OFF CACHE BOOL "" FORCE)
 
 # Section GC in the final shared library needs every function in its own section.
 add_compile_options(-ffunction-sections -fdata-sections)
 
-add_subdirectory("${MBEDTLS_SOURCE_DIR}" mbedtls EXCLUDE_FROM_ALL)
+include(AddMbedTLS)
+add_mbedtls_static_libraries()
 set(MBEDTLS_LIBRARIES mbedtls mbedx509 mbedcrypto)
