@@ -57,7 +57,7 @@ class DemoIT {
     }
 
     private static Path script(String name) {
-        Path script = Path.of("scripts", name).toAbsolutePath();
+        Path script = Path.of(System.getProperty("mbedtlsjni.scripts.dir", "../scripts"), name).toAbsolutePath();
         assertTrue(Files.isExecutable(script), script + " is executable");
         return script;
     }

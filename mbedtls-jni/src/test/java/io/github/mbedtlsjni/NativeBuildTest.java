@@ -32,7 +32,7 @@ class NativeBuildTest {
 
     private Result configure(String... defines) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("cmake",
-                "-S", Path.of(System.getProperty("mbedtlsjni.basedir"), "native").toString(),
+                "-S", System.getProperty("mbedtlsjni.native.source.dir"),
                 "-B", tmp.resolve("build").toString(),
                 "-DJAVA_HOME=" + System.getProperty("java.home"),
                 "-DJNI_HEADERS_DIR=" + System.getProperty("mbedtlsjni.native.headers.dir"),
