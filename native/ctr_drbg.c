@@ -26,9 +26,8 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nFree(JNIEnv *env, jcla
     mj_release(MJ_KIND_CTR_DRBG, drbg);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nSeed(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                               jlong entropy_handle, jobject entropy_owner,
-                                                               jbyteArray personalization)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nSeed(JNIEnv *env, jclass cls, jlong handle,
+                                                               jlong entropy_handle, jbyteArray personalization)
 {
     mbedtls_ctr_drbg_context *drbg = MJ_PTR(mbedtls_ctr_drbg_context, handle);
     mbedtls_entropy_context *entropy = MJ_PTR(mbedtls_entropy_context, entropy_handle);
@@ -36,8 +35,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nSeed(JNIEnv *env, jcla
     unsigned char *pers = malloc((size_t) len + 1);
     int ret;
     (void) cls;
-    (void) owner;
-    (void) entropy_owner;
 
     if (pers == NULL) {
         mj_throw_oom(env, "the personalization string");
@@ -51,14 +48,12 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nSeed(JNIEnv *env, jcla
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nRandom(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                 jbyteArray out)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nRandom(JNIEnv *env, jclass cls, jlong handle, jbyteArray out)
 {
     mbedtls_ctr_drbg_context *drbg = MJ_PTR(mbedtls_ctr_drbg_context, handle);
     jsize len = (*env)->GetArrayLength(env, out), done = 0;
     unsigned char chunk[MBEDTLS_CTR_DRBG_MAX_REQUEST];
     (void) cls;
-    (void) owner;
 
     while (done < len) {
         jsize n = len - done < (jsize) sizeof chunk ? len - done : (jsize) sizeof chunk;

@@ -48,50 +48,37 @@ long mj_live_count(enum mj_kind kind)
 
 /* --- Exceptions ------------------------------------------------------------------------------ */
 
-static void throw_plain(JNIEnv *env, const char *class_name, const char *message)
-{
-    jclass cls = (*env)->FindClass(env, class_name);
-    if (cls != NULL) {
-        (*env)->ThrowNew(env, cls, message);
-        (*env)->DeleteLocalRef(env, cls);
-    }
-}
-
 void mj_throw_state(JNIEnv *env, const char *message)
 {
-    throw_plain(env, "java/lang/IllegalStateException", message);
+    (*env)->ThrowNew(env, mj_jni.illegal_state, message);
 }
 
 void mj_throw_argument(JNIEnv *env, const char *message)
 {
-    throw_plain(env, "java/lang/IllegalArgumentException", message);
+    (*env)->ThrowNew(env, mj_jni.illegal_argument, message);
 }
 
 void mj_throw_oom(JNIEnv *env, const char *what)
 {
     char message[128];
     snprintf(message, sizeof message, "native memory for %s", what);
-    throw_plain(env, "java/lang/OutOfMemoryError", message);
+    (*env)->ThrowNew(env, mj_jni.out_of_memory, message);
 }
 
-/* Throws class_name(code, function, mbedtls_strerror(code), detail): MbedTlsException or a subclass. */
-static void throw_mbedtls_as(JNIEnv *env, const char *class_name, int code, const char *function, const char *detail)
+void mj_throw_socket_timeout(JNIEnv *env, const char *message)
+{
+    (*env)->ThrowNew(env, mj_jni.socket_timeout, message);
+}
+
+/* Throws cls(code, function, mbedtls_strerror(code), detail): MbedTlsException or a subclass. */
+static void throw_mbedtls_as(JNIEnv *env, jclass cls, jmethodID ctor, int code, const char *function,
+                             const char *detail)
 {
     char text[256];
-    jclass cls;
-    jmethodID ctor;
     jstring jfunction, jtext, jdetail = NULL;
     jobject ex;
 
     mbedtls_strerror(code, text, sizeof text);
-    cls = (*env)->FindClass(env, class_name);
-    if (cls == NULL) {
-        return;
-    }
-    ctor = (*env)->GetMethodID(env, cls, "<init>", "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V");
-    if (ctor == NULL) {
-        return;
-    }
     jfunction = mj_string(env, function);
     jtext = jfunction != NULL ? mj_string(env, text) : NULL;
     if (jtext == NULL) {
@@ -108,39 +95,29 @@ static void throw_mbedtls_as(JNIEnv *env, const char *class_name, int code, cons
 
 void mj_throw_mbedtls(JNIEnv *env, int code, const char *function, const char *detail)
 {
-    throw_mbedtls_as(env, "io/github/mbedtlsjni/MbedTlsException", code, function, detail);
+    throw_mbedtls_as(env, mj_jni.mbedtls_exception, mj_jni.mbedtls_exception_init, code, function, detail);
 }
 
 void mj_throw_parse(JNIEnv *env, int code, const char *function, const char *detail)
 {
-    throw_mbedtls_as(env, "io/github/mbedtlsjni/X509ParseException", code, function, detail);
+    throw_mbedtls_as(env, mj_jni.parse_exception, mj_jni.parse_exception_init, code, function, detail);
 }
 
 void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags)
 {
     char text[256];
-    jclass cls;
-    jmethodID ctor;
     jstring jfunction, jtext, jinfo;
     jobject ex;
 
     mbedtls_strerror(code, text, sizeof text);
-    cls = (*env)->FindClass(env, "io/github/mbedtlsjni/CertificateVerificationException");
-    if (cls == NULL) {
-        return;
-    }
-    ctor = (*env)->GetMethodID(env, cls, "<init>",
-                               "(ILjava/lang/String;Ljava/lang/String;ILjava/lang/String;)V");
-    if (ctor == NULL) {
-        return;
-    }
     jfunction = mj_string(env, function);
     jtext = jfunction != NULL ? mj_string(env, text) : NULL;
     jinfo = jtext != NULL ? mj_verify_info(env, flags) : NULL;
     if (jinfo == NULL) {
         return;
     }
-    ex = (*env)->NewObject(env, cls, ctor, (jint) code, jfunction, jtext, (jint) flags, jinfo);
+    ex = (*env)->NewObject(env, mj_jni.verify_exception, mj_jni.verify_exception_init, (jint) code, jfunction,
+                           jtext, (jint) flags, jinfo);
     if (ex != NULL) {
         (*env)->Throw(env, (jthrowable) ex);
     }
@@ -300,13 +277,86 @@ jstring mj_verify_info(JNIEnv *env, uint32_t flags)
 /* --- Library lifetime ------------------------------------------------------------------------ */
 
 JavaVM *mj_vm;
+struct mj_jni mj_jni;
+
+/* A global reference to class `name`, or NULL with an exception pending. */
+static jclass global_class(JNIEnv *env, const char *name)
+{
+    jclass local = (*env)->FindClass(env, name);
+    jclass global;
+    if (local == NULL) {
+        return NULL;
+    }
+    global = (*env)->NewGlobalRef(env, local);
+    (*env)->DeleteLocalRef(env, local);
+    return global;
+}
+
+static int lookup_ids(JNIEnv *env)
+{
+    jclass debug_callback;
+    const char *exception_init = "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V";
+
+    if ((mj_jni.string = global_class(env, "java/lang/String")) == NULL ||
+        (mj_jni.byte_array = global_class(env, "[B")) == NULL ||
+        (mj_jni.illegal_state = global_class(env, "java/lang/IllegalStateException")) == NULL ||
+        (mj_jni.illegal_argument = global_class(env, "java/lang/IllegalArgumentException")) == NULL ||
+        (mj_jni.out_of_memory = global_class(env, "java/lang/OutOfMemoryError")) == NULL ||
+        (mj_jni.socket_timeout = global_class(env, "java/net/SocketTimeoutException")) == NULL ||
+        (mj_jni.mbedtls_exception = global_class(env, "io/github/mbedtlsjni/MbedTlsException")) == NULL ||
+        (mj_jni.parse_exception = global_class(env, "io/github/mbedtlsjni/X509ParseException")) == NULL ||
+        (mj_jni.verify_exception =
+             global_class(env, "io/github/mbedtlsjni/CertificateVerificationException")) == NULL) {
+        return -1;
+    }
+    mj_jni.mbedtls_exception_init = (*env)->GetMethodID(env, mj_jni.mbedtls_exception, "<init>", exception_init);
+    mj_jni.parse_exception_init = (*env)->GetMethodID(env, mj_jni.parse_exception, "<init>", exception_init);
+    mj_jni.verify_exception_init = (*env)->GetMethodID(env, mj_jni.verify_exception, "<init>",
+                                                       "(ILjava/lang/String;Ljava/lang/String;ILjava/lang/String;)V");
+    if (mj_jni.mbedtls_exception_init == NULL || mj_jni.parse_exception_init == NULL ||
+        mj_jni.verify_exception_init == NULL) {
+        return -1;
+    }
+    debug_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/DebugCallback");
+    if (debug_callback == NULL) {
+        return -1;
+    }
+    mj_jni.debug_message =
+        (*env)->GetMethodID(env, debug_callback, "message", "(ILjava/lang/String;ILjava/lang/String;)V");
+    (*env)->DeleteLocalRef(env, debug_callback);
+    return mj_jni.debug_message != NULL ? 0 : -1;
+}
 
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
 {
+    JNIEnv *env;
     (void) reserved;
+    if ((*vm)->GetEnv(vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK || lookup_ids(env) != 0) {
+        return JNI_ERR;
+    }
     mj_vm = vm;
     if (mj_crypto_init() != 0) {
         return JNI_ERR;
     }
     return JNI_VERSION_1_8;
+}
+
+/* The library is unloaded with its class loader: drop the references JNI_OnLoad took. */
+JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved)
+{
+    JNIEnv *env;
+    jclass *classes[] = { &mj_jni.string, &mj_jni.byte_array, &mj_jni.illegal_state, &mj_jni.illegal_argument,
+                          &mj_jni.out_of_memory, &mj_jni.socket_timeout, &mj_jni.mbedtls_exception,
+                          &mj_jni.parse_exception, &mj_jni.verify_exception };
+    size_t i;
+    (void) reserved;
+    if ((*vm)->GetEnv(vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK) {
+        return;
+    }
+    for (i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        if (*classes[i] != NULL) {
+            (*env)->DeleteGlobalRef(env, *classes[i]);
+            *classes[i] = NULL;
+        }
+    }
 }

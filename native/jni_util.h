@@ -94,6 +94,28 @@ long mj_live_count(enum mj_kind kind);
 extern JavaVM *mj_vm;
 
 /*
+ * The classes and methods the glue calls, looked up once by JNI_OnLoad (global references), so
+ * that throwing or logging never searches for a class. Written before any other call, then only
+ * read; a lookup that fails makes the library fail to load.
+ */
+struct mj_jni {
+    jclass string;                 /* java.lang.String */
+    jclass byte_array;             /* byte[] */
+    jclass illegal_state;          /* java.lang.IllegalStateException */
+    jclass illegal_argument;       /* java.lang.IllegalArgumentException */
+    jclass out_of_memory;          /* java.lang.OutOfMemoryError */
+    jclass socket_timeout;         /* java.net.SocketTimeoutException */
+    jclass mbedtls_exception;      /* MbedTlsException(int, String, String, String) */
+    jmethodID mbedtls_exception_init;
+    jclass parse_exception;        /* X509ParseException(int, String, String, String) */
+    jmethodID parse_exception_init;
+    jclass verify_exception;       /* CertificateVerificationException(int, String, String, int, String) */
+    jmethodID verify_exception_init;
+    jmethodID debug_message;       /* DebugCallback.message(int, String, int, String) */
+};
+extern struct mj_jni mj_jni;
+
+/*
  * The bio receive function every SslContext uses (net_context.c): mbedtls_net_recv, but when
  * the mj_net has a timeout or deadline it first waits with poll() (never select(), which fails
  * for descriptors >= FD_SETSIZE) and returns MBEDTLS_ERR_SSL_TIMEOUT when it elapses.
@@ -111,6 +133,7 @@ void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags
 void mj_throw_state(JNIEnv *env, const char *message);
 void mj_throw_argument(JNIEnv *env, const char *message);
 void mj_throw_oom(JNIEnv *env, const char *what);
+void mj_throw_socket_timeout(JNIEnv *env, const char *message);
 
 /* --- Input ---------------------------------------------------------------------------------- */
 

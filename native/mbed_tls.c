@@ -74,14 +74,10 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nBuildConfig(JNIEnv 
 
 JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_MbedTls_nLiveObjectNames(JNIEnv *env, jclass cls)
 {
-    jclass string_class = (*env)->FindClass(env, "java/lang/String");
     jobjectArray names;
     int i;
     (void) cls;
-    if (string_class == NULL) {
-        return NULL;
-    }
-    names = (*env)->NewObjectArray(env, MJ_KIND_COUNT, string_class, NULL);
+    names = (*env)->NewObjectArray(env, MJ_KIND_COUNT, mj_jni.string, NULL);
     for (i = 0; names != NULL && i < MJ_KIND_COUNT; i++) {
         jstring name = mj_string(env, mj_kind_names[i]);
         if (name == NULL) {

@@ -114,14 +114,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nFree(JNIEnv *env, j
     mj_release(MJ_KIND_NET, n);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnect(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnect(JNIEnv *env, jclass cls, jlong handle,
                                                                      jstring jhost, jstring jport)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
     char *host, *port;
     int ret;
     (void) cls;
-    (void) owner;
 
     host = mj_utf8(env, jhost);
     if (host == NULL) {
@@ -229,15 +228,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nSetRecvTimeout(JNIE
     atomic_store(&n->recv_deadline_ms, deadline_in_ms > 0 ? now_ms() + deadline_in_ms : 0);
 }
 
-static void throw_socket_timeout(JNIEnv *env, const char *message)
-{
-    jclass cls = (*env)->FindClass(env, "java/net/SocketTimeoutException");
-    if (cls != NULL) {
-        (*env)->ThrowNew(env, cls, message);
-        (*env)->DeleteLocalRef(env, cls);
-    }
-}
-
 /* 0 connected, 1 timed out, -1 failed (errno set); *fd_out holds the connected socket. */
 static int connect_one(const struct addrinfo *a, long long end, int *fd_out)
 {
@@ -293,7 +283,7 @@ fail:
  * with poll(), over all addresses within timeout_ms. Fills n->net.fd like mbedtls_net_connect.
  */
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIEnv *env, jclass cls, jlong handle,
-                                                                            jobject owner, jstring jhost, jstring jport,
+                                                                            jstring jhost, jstring jport,
                                                                             jint timeout_ms)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
@@ -303,7 +293,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIE
     long long end = now_ms() + timeout_ms;
     int fd = -1, r = -1, timed_out = 0;
     (void) cls;
-    (void) owner;
 
     host = mj_utf8(env, jhost);
     if (host == NULL) {
@@ -339,7 +328,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIE
     } else if (timed_out) {
         char message[360];
         snprintf(message, sizeof message, "connect to %s timed out after %d ms", where, (int) timeout_ms);
-        throw_socket_timeout(env, message);
+        mj_throw_socket_timeout(env, message);
     } else {
         mj_throw_mbedtls(env, MBEDTLS_ERR_NET_CONNECT_FAILED, "mbedtls_net_connect", where);
     }

@@ -60,16 +60,14 @@ static void free_secret(void *p, size_t len)
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKey(JNIEnv *env, jclass cls, jlong handle,
-                                                                     jobject owner, jbyteArray key, jbyteArray password,
-                                                                     jlong drbg_handle, jobject drbg_owner)
+                                                                     jbyteArray key, jbyteArray password,
+                                                                     jlong drbg_handle)
 {
     mbedtls_pk_context *pk = MJ_PTR(mbedtls_pk_context, handle);
     size_t key_len, pwd_len;
     unsigned char *buf, *pwd;
     int failed, ret;
     (void) cls;
-    (void) owner;
-    (void) drbg_owner;
 
     buf = mj_copy_for_parse(env, key, &key_len);
     if (buf == NULL) {
@@ -90,9 +88,8 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKey(JNIEnv *env
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKeyFile(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject owner, jstring jpath,
-                                                                         jbyteArray password, jlong drbg_handle,
-                                                                         jobject drbg_owner)
+                                                                         jstring jpath, jbyteArray password,
+                                                                         jlong drbg_handle)
 {
 #if defined(MBEDTLS_FS_IO)
     mbedtls_pk_context *pk = MJ_PTR(mbedtls_pk_context, handle);
@@ -101,8 +98,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKeyFile(JNIEnv 
     char *path;
     int failed, ret;
     (void) cls;
-    (void) owner;
-    (void) drbg_owner;
 
     path = mj_utf8(env, jpath);
     if (path == NULL) {
@@ -128,26 +123,22 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKeyFile(JNIEnv 
 #else
     (void) cls;
     (void) handle;
-    (void) owner;
     (void) jpath;
     (void) password;
     (void) drbg_handle;
-    (void) drbg_owner;
     mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_FS_IO: read the file in Java and call parseKey");
 #endif
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_PkContext_nName(JNIEnv *env, jclass cls, jlong handle, jobject owner)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_PkContext_nName(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) cls;
-    (void) owner;
     return mj_string(env, mbedtls_pk_get_name(MJ_PTR(mbedtls_pk_context, handle)));
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_PkContext_nBits(JNIEnv *env, jclass cls, jlong handle, jobject owner)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_PkContext_nBits(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) env;
     (void) cls;
-    (void) owner;
     return (jint) mbedtls_pk_get_bitlen(MJ_PTR(mbedtls_pk_context, handle));
 }

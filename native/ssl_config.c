@@ -48,12 +48,11 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nFree(JNIEnv *env, jc
     mj_release(MJ_KIND_SSL_CONFIG, c);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nDefaults(JNIEnv *env, jclass cls, jlong handle, jobject owner)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nDefaults(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     int ret;
     (void) cls;
-    (void) owner;
     ret = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                       MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret != 0) {
@@ -75,23 +74,20 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nDefaults(JNIEnv *env
 #endif
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetRng(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                   jlong drbg_handle, jobject drbg_owner)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetRng(JNIEnv *env, jclass cls, jlong handle,
+                                                                   jlong drbg_handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     (void) env;
     (void) cls;
-    (void) owner;
-    (void) drbg_owner;
     mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, MJ_PTR(mbedtls_ctr_drbg_context, drbg_handle));
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAuthMode(JNIEnv *env, jclass cls, jlong handle,
-                                                                        jobject owner, jint mode)
+                                                                        jint mode)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     (void) cls;
-    (void) owner;
     if (mode < 0 || mode >= (jint) (sizeof authmodes / sizeof authmodes[0])) {
         mj_throw_argument(env, "unknown authentication mode");
         return;
@@ -101,39 +97,32 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAuthMode(JNIEnv *
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVersion(JNIEnv *env, jclass cls, jlong handle,
-                                                                       jobject owner, jint version, jboolean minimum)
+                                                                       jint version, jboolean minimum)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     (void) cls;
-    (void) owner;
     if (mj_conf_tls_version(&c->conf, version, minimum) != 0) {
         mj_throw_argument(env, MJ_TLS13_UNAVAILABLE);
     }
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCaChain(JNIEnv *env, jclass cls, jlong handle,
-                                                                       jobject owner, jlong ca_handle, jobject ca_owner,
-                                                                       jlong crl_handle, jobject crl_owner)
+                                                                       jlong ca_handle, jlong crl_handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     (void) env;
     (void) cls;
-    (void) owner;
-    (void) ca_owner;
-    (void) crl_owner;
     mbedtls_ssl_conf_ca_chain(&c->conf, MJ_PTR(mbedtls_x509_crt, ca_handle),
                               crl_handle != 0 ? MJ_PTR(mbedtls_x509_crl, crl_handle) : NULL);
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVerifyProfile(JNIEnv *env, jclass cls, jlong handle,
-                                                                             jobject owner, jint kind, jint hashes,
-                                                                             jint pk_types, jint curves,
-                                                                             jint min_rsa_bits)
+                                                                             jint kind, jint hashes, jint pk_types,
+                                                                             jint curves, jint min_rsa_bits)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     mbedtls_x509_crt_profile profile;
     (void) cls;
-    (void) owner;
     if (mj_profile_fill(env, kind, hashes, pk_types, curves, min_rsa_bits, &profile) != 0) {
         return;
     }
@@ -144,15 +133,11 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVerifyProfile(JNI
 /* --- Client certificate ------------------------------------------------------------------------ */
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetOwnCert(JNIEnv *env, jclass cls, jlong handle,
-                                                                       jobject owner, jlong crt_handle, jobject crt_owner,
-                                                                       jlong pk_handle, jobject pk_owner)
+                                                                       jlong crt_handle, jlong pk_handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     int ret;
     (void) cls;
-    (void) owner;
-    (void) crt_owner;
-    (void) pk_owner;
     ret = mbedtls_ssl_conf_own_cert(&c->conf, MJ_PTR(mbedtls_x509_crt, crt_handle),
                                     MJ_PTR(mbedtls_pk_context, pk_handle));
     if (ret != 0) {
@@ -163,13 +148,12 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetOwnCert(JNIEnv *e
 /* --- Cipher suites and ALPN -------------------------------------------------------------------- */
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCiphersuites(JNIEnv *env, jclass cls, jlong handle,
-                                                                            jobject owner, jobjectArray names)
+                                                                            jobjectArray names)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     jsize n = (*env)->GetArrayLength(env, names), i;
     int *ids;
     (void) cls;
-    (void) owner;
 
     ids = calloc((size_t) n + 1, sizeof *ids); /* zero-terminated, as Mbed TLS wants it */
     if (ids == NULL) {
@@ -210,7 +194,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCiphersuites(JNIE
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAlpn(JNIEnv *env, jclass cls, jlong handle,
-                                                                    jobject owner, jobjectArray protocols)
+                                                                    jobjectArray protocols)
 {
 #if defined(MBEDTLS_SSL_ALPN)
     mj_conf *c = MJ_PTR(mj_conf, handle);
@@ -218,7 +202,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAlpn(JNIEnv *env,
     char **list, **p;
     int ret;
     (void) cls;
-    (void) owner;
 
     list = calloc((size_t) n + 1, sizeof *list); /* NULL-terminated */
     if (list == NULL) {
@@ -256,7 +239,6 @@ fail:
 #else
     (void) cls;
     (void) handle;
-    (void) owner;
     (void) protocols;
     mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_ALPN");
 #endif
@@ -265,11 +247,10 @@ fail:
 /* --- TLS 1.3 tickets --------------------------------------------------------------------------- */
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetTls13Tickets(JNIEnv *env, jclass cls, jlong handle,
-                                                                            jobject owner, jboolean enable)
+                                                                            jboolean enable)
 {
     (void) env;
     (void) cls;
-    (void) owner;
     mj_conf_tls13_signal_tickets(&MJ_PTR(mj_conf, handle)->conf, enable);
 }
 
@@ -318,8 +299,6 @@ static void debug_message(void *ctx, int level, const char *file, int line, cons
 {
     mj_conf *c = ctx;
     JNIEnv *env = NULL;
-    jclass cls;
-    jmethodID method;
     jstring jfile, jtext;
     jthrowable pending;
 
@@ -336,26 +315,23 @@ static void debug_message(void *ctx, int level, const char *file, int line, cons
         (*env)->ExceptionClear(env);
         return;
     }
-    cls = (*env)->GetObjectClass(env, c->debug_callback);
-    method = cls != NULL ? (*env)->GetMethodID(env, cls, "message", "(ILjava/lang/String;ILjava/lang/String;)V") : NULL;
-    jfile = method != NULL ? mj_string(env, file != NULL ? file : "") : NULL;
+    jfile = mj_string(env, file != NULL ? file : "");
     jtext = jfile != NULL ? mj_string(env, text != NULL ? text : "") : NULL;
     if (jtext != NULL) {
-        (*env)->CallVoidMethod(env, c->debug_callback, method, (jint) level, jfile, (jint) line, jtext);
+        (*env)->CallVoidMethod(env, c->debug_callback, mj_jni.debug_message, (jint) level, jfile, (jint) line, jtext);
     }
     (*env)->ExceptionClear(env);
     (*env)->PopLocalFrame(env, NULL);
 }
 #endif
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetDebug(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                     jint level, jobject callback)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetDebug(JNIEnv *env, jclass cls, jlong handle, jint level,
+                                                                     jobject callback)
 {
 #if defined(MBEDTLS_DEBUG_C)
     mj_conf *c = MJ_PTR(mj_conf, handle);
     jobject ref = NULL;
     (void) cls;
-    (void) owner;
     if (level < 0 || level >= MJ_DEBUG_LEVELS) {
         mj_throw_argument(env, "the debug level must be 0 (off) to 5");
         return;
@@ -381,7 +357,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetDebug(JNIEnv *env
 #else
     (void) cls;
     (void) handle;
-    (void) owner;
     (void) callback;
     if (level != 0) {
         mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_DEBUG_C: no debug output");

@@ -33,15 +33,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nFree(JNIEnv *env, j
     mj_release(MJ_KIND_SSL_CONTEXT, s);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetup(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                   jlong conf_handle, jobject conf_owner)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetup(JNIEnv *env, jclass cls, jlong handle,
+                                                                   jlong conf_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     mj_conf *c = MJ_PTR(mj_conf, conf_handle);
     int ret;
     (void) cls;
-    (void) owner;
-    (void) conf_owner;
     if (s->conf != NULL) { /* a second mbedtls_ssl_setup would leak the first one's buffers */
         mj_throw_state(env, "SslContext is already set up");
         return;
@@ -88,12 +86,11 @@ static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyName(JNIEnv *env, jclass cls, jlong handle,
-                                                                           jobject owner, jstring jname)
+                                                                           jstring jname)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     char *name = NULL;
     (void) cls;
-    (void) owner;
     if (jname != NULL && (name = mj_utf8(env, jname)) == NULL) {
         return;
     }
@@ -102,14 +99,11 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyName(JNIEn
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetSession(JNIEnv *env, jclass cls, jlong handle,
-                                                                        jobject owner, jlong session_handle,
-                                                                        jobject session_owner)
+                                                                        jlong session_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int ret;
     (void) cls;
-    (void) owner;
-    (void) session_owner;
     ret = mbedtls_ssl_set_session(&s->ssl, MJ_PTR(mbedtls_ssl_session, session_handle));
     if (ret != 0) {
         mj_throw_mbedtls(env, ret, "mbedtls_ssl_set_session", NULL);
@@ -120,15 +114,12 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetSession(JNIEnv *
 
 /* mbedtls_ssl_get_session: true if filled, false if there is nothing new to export. */
 JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nGetSession(JNIEnv *env, jclass cls, jlong handle,
-                                                                            jobject owner, jlong session_handle,
-                                                                            jobject session_owner)
+                                                                            jlong session_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, session_handle);
     int ret;
     (void) cls;
-    (void) owner;
-    (void) session_owner;
     ret = mbedtls_ssl_get_session(&s->ssl, session);
     if (ret == 0) {
         return JNI_TRUE;
@@ -143,41 +134,35 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nGetSession(JNIE
     return JNI_FALSE;
 }
 
-JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nResumed(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject owner)
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nResumed(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     (void) env;
     (void) cls;
-    (void) owner;
     return s->session_offered && !s->leaf_verified && s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE;
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nAlpnProtocol(JNIEnv *env, jclass cls, jlong handle,
-                                                                             jobject owner)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nAlpnProtocol(JNIEnv *env, jclass cls, jlong handle)
 {
 #if defined(MBEDTLS_SSL_ALPN)
     const char *name = mbedtls_ssl_get_alpn_protocol(&MJ_PTR(mj_ssl, handle)->ssl);
     (void) cls;
-    (void) owner;
     return name != NULL ? mj_string(env, name) : NULL;
 #else
     (void) env;
     (void) cls;
     (void) handle;
-    (void) owner;
     return NULL;
 #endif
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetHostname(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject owner, jstring jhostname)
+                                                                         jstring jhostname)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     char *hostname = NULL;
     int ret;
     (void) cls;
-    (void) owner;
     if (jhostname != NULL && (hostname = mj_utf8(env, jhostname)) == NULL) {
         return;
     }
@@ -190,28 +175,24 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetHostname(JNIEnv 
     s->hostname = jhostname != NULL ? MJ_HOSTNAME_SET : MJ_HOSTNAME_SKIPPED;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetBio(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                    jlong net_handle, jobject net_owner)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetBio(JNIEnv *env, jclass cls, jlong handle,
+                                                                    jlong net_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     mj_net *n = MJ_PTR(mj_net, net_handle);
     (void) env;
     (void) cls;
-    (void) owner;
-    (void) net_owner;
     /* &n->net is also the mj_net (its first member), which mj_net_recv reads its timeouts from. */
     mbedtls_ssl_set_bio(&s->ssl, &n->net, mbedtls_net_send, mj_net_recv, NULL);
     s->net = n;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *env, jclass cls, jlong handle,
-                                                                       jobject owner)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int ret;
     uint32_t flags;
     (void) cls;
-    (void) owner;
 
     /* The binding's rule on every Mbed TLS version (3.6.3+ has the same rule built in). */
     if (s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE && s->hostname == MJ_HOSTNAME_UNSET) {
@@ -245,12 +226,10 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *e
     }
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyFlags(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject owner)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyFlags(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) env;
     (void) cls;
-    (void) owner;
     return (jint) mbedtls_ssl_get_verify_result(&MJ_PTR(mj_ssl, handle)->ssl);
 }
 
@@ -260,33 +239,27 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyInfo(JNIEn
     return mj_verify_info(env, (uint32_t) flags);
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nProtocol(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject owner)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nProtocol(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) cls;
-    (void) owner;
     return mj_string(env, mbedtls_ssl_get_version(&MJ_PTR(mj_ssl, handle)->ssl));
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nCiphersuite(JNIEnv *env, jclass cls, jlong handle,
-                                                                            jobject owner)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nCiphersuite(JNIEnv *env, jclass cls, jlong handle)
 {
     const char *name = mbedtls_ssl_get_ciphersuite(&MJ_PTR(mj_ssl, handle)->ssl);
     (void) cls;
-    (void) owner;
     return name != NULL ? mj_string(env, name) : NULL;
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertificates(JNIEnv *env, jclass cls,
-                                                                                      jlong handle, jobject owner)
+                                                                                      jlong handle)
 {
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&MJ_PTR(mj_ssl, handle)->ssl);
     const mbedtls_x509_crt *c;
-    jclass byte_array_class;
     jobjectArray result;
     jsize n = 0, i = 0;
     (void) cls;
-    (void) owner;
 
     if (peer == NULL || peer->raw.len == 0) {
         return NULL;
@@ -294,11 +267,7 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertifi
     for (c = peer; c != NULL && c->raw.len != 0; c = c->next) {
         n++;
     }
-    byte_array_class = (*env)->FindClass(env, "[B");
-    if (byte_array_class == NULL) {
-        return NULL;
-    }
-    result = (*env)->NewObjectArray(env, n, byte_array_class, NULL);
+    result = (*env)->NewObjectArray(env, n, mj_jni.byte_array, NULL);
     if (result == NULL) {
         return NULL;
     }
@@ -385,14 +354,13 @@ static int write_some(JNIEnv *env, mj_ssl *s, const unsigned char *buf, size_t l
     return ret;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nRead(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                  jbyteArray b, jint off, jint len)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nRead(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
+                                                                  jint off, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     unsigned char buf[MJ_IO_CHUNK];
     int n;
     (void) cls;
-    (void) owner;
     n = read_some(env, s, buf, len < MJ_IO_CHUNK ? (size_t) len : MJ_IO_CHUNK);
     if (n > 0) {
         (*env)->SetByteArrayRegion(env, b, off, n, (const jbyte *) buf);
@@ -401,13 +369,12 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nRead(JNIEnv *env, j
 }
 
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nReadDirect(JNIEnv *env, jclass cls, jlong handle,
-                                                                        jobject owner, jobject dst, jint pos, jint len)
+                                                                        jobject dst, jint pos, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     unsigned char *address = (*env)->GetDirectBufferAddress(env, dst);
     int n;
     (void) cls;
-    (void) owner;
     if (address == NULL) {
         mj_throw_argument(env, "the ByteBuffer has no native address");
         return -1;
@@ -416,28 +383,26 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nReadDirect(JNIEnv *
     return n < -1 ? -1 : n;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWrite(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                   jbyteArray b, jint off, jint len)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWrite(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
+                                                                   jint off, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     unsigned char buf[MJ_IO_CHUNK];
     jint n = len < MJ_IO_CHUNK ? len : MJ_IO_CHUNK;
     int ret;
     (void) cls;
-    (void) owner;
     (*env)->GetByteArrayRegion(env, b, off, n, (jbyte *) buf);
     ret = write_some(env, s, buf, (size_t) n);
     return ret < 0 ? 0 : ret;
 }
 
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteDirect(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject owner, jobject src, jint pos, jint len)
+                                                                         jobject src, jint pos, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     const unsigned char *address = (*env)->GetDirectBufferAddress(env, src);
     int ret;
     (void) cls;
-    (void) owner;
     if (address == NULL) {
         mj_throw_argument(env, "the ByteBuffer has no native address");
         return 0;
@@ -446,13 +411,11 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteDirect(JNIEnv 
     return ret < 0 ? 0 : ret;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject owner)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int ret;
     (void) cls;
-    (void) owner;
     do {
         ret = mbedtls_ssl_close_notify(&s->ssl);
     } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
@@ -461,11 +424,9 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNIEnv 
     }
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nInbound(JNIEnv *env, jclass cls, jlong handle,
-                                                                     jobject owner)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nInbound(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) env;
     (void) cls;
-    (void) owner;
     return MJ_PTR(mj_ssl, handle)->inbound;
 }

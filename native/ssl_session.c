@@ -27,8 +27,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslSession_nFree(JNIEnv *env, j
 }
 
 /* mbedtls_ssl_session_save: the serialized session (secret material), or NULL with an exception. */
-JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslSession_nSave(JNIEnv *env, jclass cls, jlong handle,
-                                                                        jobject owner)
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslSession_nSave(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, handle);
     size_t len = 0, written = 0;
@@ -36,7 +35,6 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslSession_nSave(JNIEnv *
     jbyteArray out = NULL;
     int ret;
     (void) cls;
-    (void) owner;
 
     ret = mbedtls_ssl_session_save(session, NULL, 0, &len);
     if (ret != 0 && ret != MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL) {
@@ -60,7 +58,7 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslSession_nSave(JNIEnv *
 }
 
 /* mbedtls_ssl_session_load into this (empty) session. */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslSession_nLoad(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslSession_nLoad(JNIEnv *env, jclass cls, jlong handle,
                                                                   jbyteArray data)
 {
     mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, handle);
@@ -68,7 +66,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslSession_nLoad(JNIEnv *env, j
     unsigned char *buf = malloc(len > 0 ? (size_t) len : 1);
     int ret;
     (void) cls;
-    (void) owner;
     if (buf == NULL) {
         mj_throw_oom(env, "a serialized session");
         return;

@@ -24,15 +24,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nFree(JNIEnv *env, jcla
     mj_release(MJ_KIND_X509_CRL, crl);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParse(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                jbyteArray data)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParse(JNIEnv *env, jclass cls, jlong handle, jbyteArray data)
 {
     mbedtls_x509_crl *crl = MJ_PTR(mbedtls_x509_crl, handle);
     size_t parse_len;
     unsigned char *buf = mj_copy_for_parse(env, data, &parse_len);
     int ret;
     (void) cls;
-    (void) owner;
     if (buf == NULL) {
         return;
     }
@@ -43,14 +41,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParse(JNIEnv *env, jcl
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParseFile(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParseFile(JNIEnv *env, jclass cls, jlong handle,
                                                                     jstring jpath)
 {
     mbedtls_x509_crl *crl = MJ_PTR(mbedtls_x509_crl, handle);
     char *path = mj_utf8(env, jpath);
     int ret;
     (void) cls;
-    (void) owner;
     if (path == NULL) {
         return;
     }
@@ -61,13 +58,12 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParseFile(JNIEnv *env,
     free(path);
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crl_nCount(JNIEnv *env, jclass cls, jlong handle, jobject owner)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crl_nCount(JNIEnv *env, jclass cls, jlong handle)
 {
     const mbedtls_x509_crl *crl = MJ_PTR(mbedtls_x509_crl, handle);
     jint n = 0;
     (void) env;
     (void) cls;
-    (void) owner;
     for (; crl != NULL && crl->version != 0; crl = crl->next) {
         n++;
     }

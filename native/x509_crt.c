@@ -25,15 +25,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nFree(JNIEnv *env, jcla
     mj_release(MJ_KIND_X509_CRT, crt);
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParse(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                jbyteArray data)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParse(JNIEnv *env, jclass cls, jlong handle, jbyteArray data)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     size_t len;
     unsigned char *buf = mj_copy_for_parse(env, data, &len);
     int ret;
     (void) cls;
-    (void) owner;
     if (buf == NULL) {
         return 0;
     }
@@ -46,7 +44,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParse(JNIEnv *env, jcl
     return ret;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, jclass cls, jlong handle,
                                                                    jbyteArray data)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
@@ -54,7 +52,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, 
     unsigned char *buf = malloc((size_t) len + 1);
     int ret;
     (void) cls;
-    (void) owner;
     if (buf == NULL) {
         mj_throw_oom(env, "a copy of the input");
         return;
@@ -67,14 +64,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, 
     }
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseFile(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseFile(JNIEnv *env, jclass cls, jlong handle,
                                                                     jstring jpath)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     char *path = mj_utf8(env, jpath);
     int ret;
     (void) cls;
-    (void) owner;
     if (path == NULL) {
         return 0;
     }
@@ -87,14 +83,13 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseFile(JNIEnv *env,
     return ret;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParsePath(JNIEnv *env, jclass cls, jlong handle, jobject owner,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParsePath(JNIEnv *env, jclass cls, jlong handle,
                                                                     jstring jpath)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     char *path = mj_utf8(env, jpath);
     int ret;
     (void) cls;
-    (void) owner;
     if (path == NULL) {
         return 0;
     }
@@ -118,26 +113,23 @@ static const mbedtls_x509_crt *nth(const mbedtls_x509_crt *crt, int index)
     return NULL;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nCount(JNIEnv *env, jclass cls, jlong handle, jobject owner)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nCount(JNIEnv *env, jclass cls, jlong handle)
 {
     const mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     jint n = 0;
     (void) env;
     (void) cls;
-    (void) owner;
     for (; crt != NULL && crt->raw.len != 0; crt = crt->next) {
         n++;
     }
     return n;
 }
 
-JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDer(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                    jint index)
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDer(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
     jbyteArray der;
     (void) cls;
-    (void) owner;
     if (crt == NULL) {
         mj_throw_argument(env, "no certificate at that index");
         return NULL;
@@ -149,14 +141,13 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDer(JNIEnv *env,
     return der;
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                  jint index, jboolean subject)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jint index,
+                                                                  jboolean subject)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
     char name[2048];
     int ret;
     (void) cls;
-    (void) owner;
     if (crt == NULL) {
         mj_throw_argument(env, "no certificate at that index");
         return NULL;
@@ -169,15 +160,13 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nName(JNIEnv *env, j
     return mj_string(env, name);
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                  jint index)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
     char *info;
     int ret;
     jstring s;
     (void) cls;
-    (void) owner;
     if (crt == NULL) {
         mj_throw_argument(env, "no certificate at that index");
         return NULL;
@@ -199,11 +188,10 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nInfo(JNIEnv *env, j
     return s;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle, jobject owner,
-                                                                 jlong trusted_handle, jobject trusted_owner,
-                                                                 jlong crl_handle, jobject crl_owner,
-                                                                 jstring jname, jint kind, jint hashes,
-                                                                 jint pk_types, jint curves, jint min_rsa_bits)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle,
+                                                                 jlong trusted_handle, jlong crl_handle, jstring jname,
+                                                                 jint kind, jint hashes, jint pk_types, jint curves,
+                                                                 jint min_rsa_bits)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     mbedtls_x509_crt *trusted = MJ_PTR(mbedtls_x509_crt, trusted_handle);
@@ -213,9 +201,6 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nVerify(JNIEnv *env, jc
     uint32_t flags = 0;
     int ret;
     (void) cls;
-    (void) owner;
-    (void) trusted_owner;
-    (void) crl_owner;
 
     if (mj_profile_fill(env, kind, hashes, pk_types, curves, min_rsa_bits, &profile) != 0) {
         return 0;

@@ -37,7 +37,7 @@ public final class CtrDrbg extends NativeResource {
         try {
             long e = entropy.handle.acquire();
             try {
-                nSeed(self, this, e, entropy, personalization);
+                nSeed(self, e, personalization);
             } catch (RuntimeException ex) {
                 entropy.handle.release();
                 throw ex;
@@ -68,7 +68,7 @@ public final class CtrDrbg extends NativeResource {
         }
         long self = handle.acquire();
         try {
-            nRandom(self, this, out);
+            nRandom(self, out);
         } finally {
             handle.release();
         }
@@ -82,7 +82,7 @@ public final class CtrDrbg extends NativeResource {
 
     private static native void nFree(long drbg);
 
-    private static native void nSeed(long drbg, CtrDrbg owner, long entropy, Entropy entropyOwner, byte[] personalization);
+    private static native void nSeed(long drbg, long entropy, byte[] personalization);
 
-    private static native void nRandom(long drbg, CtrDrbg owner, byte[] out);
+    private static native void nRandom(long drbg, byte[] out);
 }

@@ -37,7 +37,7 @@ public final class NetContext extends NativeResource {
         checkConnect(host, port);
         long self = handle.acquire();
         try {
-            nConnect(self, this, host, Integer.toString(port));
+            nConnect(self, host, Integer.toString(port));
             connected = true;
         } finally {
             handle.release();
@@ -66,7 +66,7 @@ public final class NetContext extends NativeResource {
         checkConnect(host, port);
         long self = handle.acquire();
         try {
-            nConnectTimeout(self, this, host, Integer.toString(port), timeoutMillis);
+            nConnectTimeout(self, host, Integer.toString(port), timeoutMillis);
             connected = true;
         } finally {
             handle.release();
@@ -151,11 +151,11 @@ public final class NetContext extends NativeResource {
 
     private static native void nFree(long net);
 
-    private static native void nConnect(long net, NetContext owner, String host, String port);
+    private static native void nConnect(long net, String host, String port);
 
     private static native void nShutdown(long net);
 
-    private static native void nConnectTimeout(long net, NetContext owner, String host, String port, int timeoutMillis);
+    private static native void nConnectTimeout(long net, String host, String port, int timeoutMillis);
 
     private static native void nSetRecvTimeout(long net, int timeoutMillis, int deadlineMillis);
 }

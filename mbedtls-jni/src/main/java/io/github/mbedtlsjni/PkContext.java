@@ -68,7 +68,7 @@ public final class PkContext extends NativeResource {
         try {
             long r = rng.handle.acquire();
             try {
-                nParseKey(self, this, key, pwd, r, rng);
+                nParseKey(self, key, pwd, r);
                 hasKey = true;
             } finally {
                 rng.handle.release();
@@ -105,7 +105,7 @@ public final class PkContext extends NativeResource {
         try {
             long r = rng.handle.acquire();
             try {
-                nParseKeyFile(self, this, file.toString(), pwd, r, rng);
+                nParseKeyFile(self, file.toString(), pwd, r);
                 hasKey = true;
             } finally {
                 rng.handle.release();
@@ -128,7 +128,7 @@ public final class PkContext extends NativeResource {
     public synchronized String name() {
         long self = handle.acquire();
         try {
-            return nName(self, this);
+            return nName(self);
         } finally {
             handle.release();
         }
@@ -138,7 +138,7 @@ public final class PkContext extends NativeResource {
     public synchronized int bits() {
         long self = handle.acquire();
         try {
-            return nBits(self, this);
+            return nBits(self);
         } finally {
             handle.release();
         }
@@ -186,12 +186,11 @@ public final class PkContext extends NativeResource {
 
     private static native void nFree(long pk);
 
-    private static native void nParseKey(long pk, PkContext owner, byte[] key, byte[] password, long drbg, CtrDrbg drbgOwner);
+    private static native void nParseKey(long pk, byte[] key, byte[] password, long drbg);
 
-    private static native void nParseKeyFile(long pk, PkContext owner, String path, byte[] password, long drbg,
-            CtrDrbg drbgOwner);
+    private static native void nParseKeyFile(long pk, String path, byte[] password, long drbg);
 
-    private static native String nName(long pk, PkContext owner);
+    private static native String nName(long pk);
 
-    private static native int nBits(long pk, PkContext owner);
+    private static native int nBits(long pk);
 }

@@ -47,7 +47,7 @@ public final class SslConfig extends NativeResource {
         }
         long self = handle.acquire();
         try {
-            nDefaults(self, this);
+            nDefaults(self);
             defaultsLoaded = true;
             authMode = AuthMode.REQUIRED;
         } finally {
@@ -66,7 +66,7 @@ public final class SslConfig extends NativeResource {
         try {
             long rng = drbg.handle.acquire();
             handle.setDependency(RNG, drbg.handle); // owns the reference just taken
-            nSetRng(self, this, rng, drbg);
+            nSetRng(self, rng);
             hasRng = true;
         } finally {
             handle.release();
@@ -82,7 +82,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetAuthMode(self, this, mode.ordinal());
+            nSetAuthMode(self, mode.ordinal());
             authMode = mode;
         } finally {
             handle.release();
@@ -100,7 +100,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetVersion(self, this, version.ordinal(), true);
+            nSetVersion(self, version.ordinal(), true);
         } finally {
             handle.release();
         }
@@ -112,7 +112,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetVersion(self, this, version.ordinal(), false);
+            nSetVersion(self, version.ordinal(), false);
         } finally {
             handle.release();
         }
@@ -146,7 +146,7 @@ public final class SslConfig extends NativeResource {
             // The references just taken now belong to this config (released when it is freed).
             handle.setDependency(CA_CHAIN, caChain.handle);
             handle.setDependency(CRL, crl == null ? null : crl.handle);
-            nSetCaChain(self, this, ca, caChain, c, crl);
+            nSetCaChain(self, ca, c);
         } finally {
             handle.release();
         }
@@ -167,7 +167,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetVerifyProfile(self, this, profile.kind(), VerifyProfile.mask(profile.allowedHashes()),
+            nSetVerifyProfile(self, profile.kind(), VerifyProfile.mask(profile.allowedHashes()),
                     VerifyProfile.mask(profile.allowedPkTypes()), VerifyProfile.mask(profile.allowedCurves()),
                     profile.minRsaBits());
         } finally {
@@ -208,7 +208,7 @@ public final class SslConfig extends NativeResource {
             // The references just taken now belong to this config (released when it is freed).
             handle.setDependency(OWN_CERT, chain.handle);
             handle.setDependency(OWN_KEY, key.handle);
-            nSetOwnCert(self, this, crt, chain, pk, key);
+            nSetOwnCert(self, crt, pk);
             hasOwnCert = true;
         } finally {
             handle.release();
@@ -234,7 +234,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetCiphersuites(self, this, names.clone());
+            nSetCiphersuites(self, names.clone());
         } finally {
             handle.release();
         }
@@ -262,7 +262,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetAlpn(self, this, protocols.clone());
+            nSetAlpn(self, protocols.clone());
         } finally {
             handle.release();
         }
@@ -278,7 +278,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetTls13Tickets(self, this, enable);
+            nSetTls13Tickets(self, enable);
         } finally {
             handle.release();
         }
@@ -304,7 +304,7 @@ public final class SslConfig extends NativeResource {
         checkConfigurable();
         long self = handle.acquire();
         try {
-            nSetDebug(self, this, level, level > 0 ? callback : null);
+            nSetDebug(self, level, level > 0 ? callback : null);
         } finally {
             handle.release();
         }
@@ -339,26 +339,26 @@ public final class SslConfig extends NativeResource {
 
     private static native void nFree(long conf);
 
-    private static native void nDefaults(long conf, SslConfig owner);
+    private static native void nDefaults(long conf);
 
-    private static native void nSetRng(long conf, SslConfig owner, long drbg, CtrDrbg drbgOwner);
+    private static native void nSetRng(long conf, long drbg);
 
-    private static native void nSetAuthMode(long conf, SslConfig owner, int mode);
+    private static native void nSetAuthMode(long conf, int mode);
 
-    private static native void nSetVersion(long conf, SslConfig owner, int version, boolean minimum);
+    private static native void nSetVersion(long conf, int version, boolean minimum);
 
-    private static native void nSetCaChain(long conf, SslConfig owner, long ca, X509Crt caOwner, long crl, X509Crl crlOwner);
+    private static native void nSetCaChain(long conf, long ca, long crl);
 
-    private static native void nSetOwnCert(long conf, SslConfig owner, long crt, X509Crt crtOwner, long pk, PkContext pkOwner);
+    private static native void nSetOwnCert(long conf, long crt, long pk);
 
-    private static native void nSetCiphersuites(long conf, SslConfig owner, String[] names);
+    private static native void nSetCiphersuites(long conf, String[] names);
 
-    private static native void nSetAlpn(long conf, SslConfig owner, String[] protocols);
+    private static native void nSetAlpn(long conf, String[] protocols);
 
-    private static native void nSetTls13Tickets(long conf, SslConfig owner, boolean enable);
+    private static native void nSetTls13Tickets(long conf, boolean enable);
 
-    private static native void nSetDebug(long conf, SslConfig owner, int level, DebugCallback callback);
+    private static native void nSetDebug(long conf, int level, DebugCallback callback);
 
-    private static native void nSetVerifyProfile(long conf, SslConfig owner, int kind, int hashes, int pkTypes,
+    private static native void nSetVerifyProfile(long conf, int kind, int hashes, int pkTypes,
             int curves, int minRsaBits);
 }

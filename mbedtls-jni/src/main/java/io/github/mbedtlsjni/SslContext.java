@@ -65,7 +65,7 @@ public final class SslContext extends NativeResource {
                 config.freezeForSetup();
                 long conf = config.handle.acquire();
                 handle.setDependency(CONFIG, config.handle); // owns the reference just taken
-                nSetup(self, this, conf, config);
+                nSetup(self, conf);
                 this.config = config;
             } finally {
                 handle.release();
@@ -89,7 +89,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireSetup("setHostname");
-                nSetHostname(self, this, hostname);
+                nSetHostname(self, hostname);
             } finally {
                 handle.release();
             }
@@ -106,7 +106,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireSetup("skipHostnameVerification");
-                nSetHostname(self, this, null);
+                nSetHostname(self, null);
             } finally {
                 handle.release();
             }
@@ -127,7 +127,7 @@ public final class SslContext extends NativeResource {
                 requireSetup("setBio");
                 long n = net.handle.acquire();
                 handle.setDependency(NET, net.handle); // owns the reference just taken
-                nSetBio(self, this, n, net);
+                nSetBio(self, n);
                 hasBio = true;
             } finally {
                 handle.release();
@@ -151,7 +151,7 @@ public final class SslContext extends NativeResource {
                 requireConnected("handshake");
                 handshakeStarted = true;
                 try {
-                    nHandshake(self, this);
+                    nHandshake(self);
                     handshakeDone = true;
                 } catch (MbedTlsException e) {
                     throw closedDuring("handshake", e);
@@ -187,7 +187,7 @@ public final class SslContext extends NativeResource {
             try {
                 requireSetup("setVerifyName");
                 requireBeforeHandshake("setVerifyName");
-                nSetVerifyName(self, this, name);
+                nSetVerifyName(self, name);
             } finally {
                 handle.release();
             }
@@ -212,7 +212,7 @@ public final class SslContext extends NativeResource {
                 session.requireFilled();
                 long ses = session.handle.acquire();
                 try {
-                    nSetSession(self, this, ses, session);
+                    nSetSession(self, ses);
                 } finally {
                     session.handle.release();
                 }
@@ -245,7 +245,7 @@ public final class SslContext extends NativeResource {
                     session.requireEmpty();
                     long ses = session.handle.acquire();
                     try {
-                        if (!nGetSession(self, this, ses, session)) {
+                        if (!nGetSession(self, ses)) {
                             return false;
                         }
                         session.markFilled();
@@ -273,7 +273,7 @@ public final class SslContext extends NativeResource {
         synchronized (io) {
             long self = handle.acquire();
             try {
-                return handshakeDone && nResumed(self, this);
+                return handshakeDone && nResumed(self);
             } finally {
                 handle.release();
             }
@@ -286,7 +286,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireSetup("alpnProtocol");
-                return nAlpnProtocol(self, this);
+                return nAlpnProtocol(self);
             } finally {
                 handle.release();
             }
@@ -302,7 +302,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireSetup("verifyResult");
-                int flags = nVerifyFlags(self, this);
+                int flags = nVerifyFlags(self);
                 return new VerifyResult(flags, flags == VerifyResult.NOT_AVAILABLE ? "" : nVerifyInfo(flags));
             } finally {
                 handle.release();
@@ -316,7 +316,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireSetup("protocol");
-                return nProtocol(self, this);
+                return nProtocol(self);
             } finally {
                 handle.release();
             }
@@ -329,7 +329,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireSetup("ciphersuite");
-                return nCiphersuite(self, this);
+                return nCiphersuite(self);
             } finally {
                 handle.release();
             }
@@ -346,7 +346,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireSetup("peerCertificates");
-                ders = nPeerCertificates(self, this);
+                ders = nPeerCertificates(self);
             } finally {
                 handle.release();
             }
@@ -387,7 +387,7 @@ public final class SslContext extends NativeResource {
                 requireConnected("read");
                 int n;
                 try {
-                    n = nRead(self, this, b, off, len);
+                    n = nRead(self, b, off, len);
                 } catch (MbedTlsException e) {
                     throw closedDuring("read", e);
                 }
@@ -429,7 +429,7 @@ public final class SslContext extends NativeResource {
                 try {
                     requireConnected("read");
                     try {
-                        n = nReadDirect(self, this, dst, pos, len);
+                        n = nReadDirect(self, dst, pos, len);
                     } catch (MbedTlsException e) {
                         throw closedDuring("read", e);
                     }
@@ -467,7 +467,7 @@ public final class SslContext extends NativeResource {
             try {
                 requireConnected("write");
                 try {
-                    return nWrite(self, this, b, off, len);
+                    return nWrite(self, b, off, len);
                 } catch (MbedTlsException e) {
                     throw closedDuring("write", e);
                 }
@@ -513,7 +513,7 @@ public final class SslContext extends NativeResource {
                 try {
                     requireConnected("write");
                     try {
-                        n = nWriteDirect(self, this, src, pos, len);
+                        n = nWriteDirect(self, src, pos, len);
                     } catch (MbedTlsException e) {
                         throw closedDuring("write", e);
                     }
@@ -536,7 +536,7 @@ public final class SslContext extends NativeResource {
             long self = handle.acquire();
             try {
                 requireConnected("closeNotify");
-                nCloseNotify(self, this);
+                nCloseNotify(self);
             } finally {
                 handle.release();
             }
@@ -548,7 +548,7 @@ public final class SslContext extends NativeResource {
         synchronized (io) {
             long self = handle.acquire();
             try {
-                return Inbound.values()[nInbound(self, this)];
+                return Inbound.values()[nInbound(self)];
             } finally {
                 handle.release();
             }
@@ -618,43 +618,43 @@ public final class SslContext extends NativeResource {
 
     private static native void nFree(long ssl);
 
-    private static native void nSetup(long ssl, SslContext owner, long conf, SslConfig confOwner);
+    private static native void nSetup(long ssl, long conf);
 
-    private static native void nSetHostname(long ssl, SslContext owner, String hostname);
+    private static native void nSetHostname(long ssl, String hostname);
 
-    private static native void nSetBio(long ssl, SslContext owner, long net, NetContext netOwner);
+    private static native void nSetBio(long ssl, long net);
 
-    private static native void nHandshake(long ssl, SslContext owner);
+    private static native void nHandshake(long ssl);
 
-    private static native void nSetVerifyName(long ssl, SslContext owner, String name);
+    private static native void nSetVerifyName(long ssl, String name);
 
-    private static native void nSetSession(long ssl, SslContext owner, long session, SslSession sessionOwner);
+    private static native void nSetSession(long ssl, long session);
 
-    private static native boolean nGetSession(long ssl, SslContext owner, long session, SslSession sessionOwner);
+    private static native boolean nGetSession(long ssl, long session);
 
-    private static native boolean nResumed(long ssl, SslContext owner);
+    private static native boolean nResumed(long ssl);
 
-    private static native String nAlpnProtocol(long ssl, SslContext owner);
+    private static native String nAlpnProtocol(long ssl);
 
-    private static native int nVerifyFlags(long ssl, SslContext owner);
+    private static native int nVerifyFlags(long ssl);
 
     static native String nVerifyInfo(int flags);
 
-    private static native String nProtocol(long ssl, SslContext owner);
+    private static native String nProtocol(long ssl);
 
-    private static native String nCiphersuite(long ssl, SslContext owner);
+    private static native String nCiphersuite(long ssl);
 
-    private static native byte[][] nPeerCertificates(long ssl, SslContext owner);
+    private static native byte[][] nPeerCertificates(long ssl);
 
-    private static native int nRead(long ssl, SslContext owner, byte[] b, int off, int len);
+    private static native int nRead(long ssl, byte[] b, int off, int len);
 
-    private static native int nReadDirect(long ssl, SslContext owner, ByteBuffer dst, int pos, int len);
+    private static native int nReadDirect(long ssl, ByteBuffer dst, int pos, int len);
 
-    private static native int nWrite(long ssl, SslContext owner, byte[] b, int off, int len);
+    private static native int nWrite(long ssl, byte[] b, int off, int len);
 
-    private static native int nWriteDirect(long ssl, SslContext owner, ByteBuffer src, int pos, int len);
+    private static native int nWriteDirect(long ssl, ByteBuffer src, int pos, int len);
 
-    private static native void nCloseNotify(long ssl, SslContext owner);
+    private static native void nCloseNotify(long ssl);
 
-    private static native int nInbound(long ssl, SslContext owner);
+    private static native int nInbound(long ssl);
 }

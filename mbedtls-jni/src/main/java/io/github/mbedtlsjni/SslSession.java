@@ -37,7 +37,7 @@ public final class SslSession extends NativeResource {
         try {
             long self = session.handle.acquire();
             try {
-                nLoad(self, session, data);
+                nLoad(self, data);
             } finally {
                 session.handle.release();
             }
@@ -59,7 +59,7 @@ public final class SslSession extends NativeResource {
         requireFilled();
         long self = handle.acquire();
         try {
-            return nSave(self, this);
+            return nSave(self);
         } finally {
             handle.release();
         }
@@ -100,7 +100,7 @@ public final class SslSession extends NativeResource {
 
     private static native void nFree(long session);
 
-    private static native byte[] nSave(long session, SslSession owner);
+    private static native byte[] nSave(long session);
 
-    private static native void nLoad(long session, SslSession owner, byte[] data);
+    private static native void nLoad(long session, byte[] data);
 }

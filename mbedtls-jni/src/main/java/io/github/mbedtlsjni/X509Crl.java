@@ -29,7 +29,7 @@ public final class X509Crl extends NativeResource {
         long self = handle.acquire();
         try {
             synchronized (X509Crt.LIST_LOCK) {
-                nParse(self, this, data);
+                nParse(self, data);
             }
         } finally {
             handle.release();
@@ -43,7 +43,7 @@ public final class X509Crl extends NativeResource {
         long self = handle.acquire();
         try {
             synchronized (X509Crt.LIST_LOCK) {
-                nParseFile(self, this, file.toString());
+                nParseFile(self, file.toString());
             }
         } finally {
             handle.release();
@@ -54,7 +54,7 @@ public final class X509Crl extends NativeResource {
     public synchronized int size() {
         long self = handle.acquire();
         try {
-            return nCount(self, this);
+            return nCount(self);
         } finally {
             handle.release();
         }
@@ -74,9 +74,9 @@ public final class X509Crl extends NativeResource {
 
     private static native void nFree(long crl);
 
-    private static native void nParse(long crl, X509Crl owner, byte[] data);
+    private static native void nParse(long crl, byte[] data);
 
-    private static native void nParseFile(long crl, X509Crl owner, String path);
+    private static native void nParseFile(long crl, String path);
 
-    private static native int nCount(long crl, X509Crl owner);
+    private static native int nCount(long crl);
 }

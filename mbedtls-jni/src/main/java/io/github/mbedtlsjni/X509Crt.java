@@ -62,7 +62,7 @@ public final class X509Crt extends NativeResource {
         long self = handle.acquire();
         try {
             synchronized (LIST_LOCK) {
-                return nParse(self, this, data);
+                return nParse(self, data);
             }
         } finally {
             handle.release();
@@ -76,7 +76,7 @@ public final class X509Crt extends NativeResource {
         long self = handle.acquire();
         try {
             synchronized (LIST_LOCK) {
-                nParseDer(self, this, der);
+                nParseDer(self, der);
             }
         } finally {
             handle.release();
@@ -95,7 +95,7 @@ public final class X509Crt extends NativeResource {
         long self = handle.acquire();
         try {
             synchronized (LIST_LOCK) {
-                return nParseFile(self, this, file.toString());
+                return nParseFile(self, file.toString());
             }
         } finally {
             handle.release();
@@ -114,7 +114,7 @@ public final class X509Crt extends NativeResource {
         long self = handle.acquire();
         try {
             synchronized (LIST_LOCK) {
-                return nParsePath(self, this, directory.toString());
+                return nParsePath(self, directory.toString());
             }
         } finally {
             handle.release();
@@ -125,7 +125,7 @@ public final class X509Crt extends NativeResource {
     public synchronized int size() {
         long self = handle.acquire();
         try {
-            return nCount(self, this);
+            return nCount(self);
         } finally {
             handle.release();
         }
@@ -135,7 +135,7 @@ public final class X509Crt extends NativeResource {
     public synchronized byte[] der(int index) {
         long self = handle.acquire();
         try {
-            return nDer(self, this, checkIndex(self, index));
+            return nDer(self, checkIndex(self, index));
         } finally {
             handle.release();
         }
@@ -145,7 +145,7 @@ public final class X509Crt extends NativeResource {
     public synchronized String subject(int index) {
         long self = handle.acquire();
         try {
-            return nName(self, this, checkIndex(self, index), true);
+            return nName(self, checkIndex(self, index), true);
         } finally {
             handle.release();
         }
@@ -155,7 +155,7 @@ public final class X509Crt extends NativeResource {
     public synchronized String issuer(int index) {
         long self = handle.acquire();
         try {
-            return nName(self, this, checkIndex(self, index), false);
+            return nName(self, checkIndex(self, index), false);
         } finally {
             handle.release();
         }
@@ -165,7 +165,7 @@ public final class X509Crt extends NativeResource {
     public synchronized String info(int index) {
         long self = handle.acquire();
         try {
-            return nInfo(self, this, checkIndex(self, index));
+            return nInfo(self, checkIndex(self, index));
         } finally {
             handle.release();
         }
@@ -194,14 +194,14 @@ public final class X509Crt extends NativeResource {
         synchronized (LIST_LOCK) {
             long self = handle.acquire();
             try {
-                if (nCount(self, this) == 0) {
+                if (nCount(self) == 0) {
                     throw new IllegalStateException("X509Crt is empty: parse the chain to verify first");
                 }
                 long ca = trusted.handle.acquire();
                 try {
                     long crl = crls != null ? crls.handle.acquire() : 0;
                     try {
-                        int flags = nVerify(self, this, ca, trusted, crl, crls, expectedName, profile.kind(),
+                        int flags = nVerify(self, ca, crl, expectedName, profile.kind(),
                                 VerifyProfile.mask(profile.allowedHashes()), VerifyProfile.mask(profile.allowedPkTypes()),
                                 VerifyProfile.mask(profile.allowedCurves()), profile.minRsaBits());
                         return new VerifyResult(flags, SslContext.nVerifyInfo(flags));
@@ -251,7 +251,7 @@ public final class X509Crt extends NativeResource {
     }
 
     private int checkIndex(long self, int index) {
-        int n = nCount(self, this);
+        int n = nCount(self);
         if (index < 0 || index >= n) {
             throw new IndexOutOfBoundsException("certificate index " + index + " out of range for a chain of " + n);
         }
@@ -262,23 +262,22 @@ public final class X509Crt extends NativeResource {
 
     private static native void nFree(long crt);
 
-    private static native int nParse(long crt, X509Crt owner, byte[] data);
+    private static native int nParse(long crt, byte[] data);
 
-    private static native void nParseDer(long crt, X509Crt owner, byte[] der);
+    private static native void nParseDer(long crt, byte[] der);
 
-    private static native int nParseFile(long crt, X509Crt owner, String path);
+    private static native int nParseFile(long crt, String path);
 
-    private static native int nParsePath(long crt, X509Crt owner, String path);
+    private static native int nParsePath(long crt, String path);
 
-    private static native int nCount(long crt, X509Crt owner);
+    private static native int nCount(long crt);
 
-    private static native byte[] nDer(long crt, X509Crt owner, int index);
+    private static native byte[] nDer(long crt, int index);
 
-    private static native String nName(long crt, X509Crt owner, int index, boolean subject);
+    private static native String nName(long crt, int index, boolean subject);
 
-    private static native String nInfo(long crt, X509Crt owner, int index);
+    private static native String nInfo(long crt, int index);
 
-    private static native int nVerify(long crt, X509Crt owner, long trusted, X509Crt trustedOwner, long crl,
-            X509Crl crlOwner, String expectedName, int profileKind, int hashes, int pkTypes, int curves,
-            int minRsaBits);
+    private static native int nVerify(long crt, long trusted, long crl, String expectedName, int profileKind,
+            int hashes, int pkTypes, int curves, int minRsaBits);
 }
