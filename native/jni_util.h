@@ -48,7 +48,9 @@ typedef struct {
 } mj_conf;
 
 enum mj_hostname { MJ_HOSTNAME_UNSET = 0, MJ_HOSTNAME_SET = 1, MJ_HOSTNAME_SKIPPED = 2 };
-enum mj_inbound { MJ_INBOUND_OPEN = 0, MJ_INBOUND_CLOSE_NOTIFY = 1, MJ_INBOUND_EOF = 2 };
+/* Java enums passed by ordinal, in their Java order (NativeConstantsTest checks them). */
+enum mj_inbound { MJ_INBOUND_OPEN = 0, MJ_INBOUND_CLOSE_NOTIFY = 1, MJ_INBOUND_EOF = 2 }; /* SslContext.Inbound */
+enum mj_authmode { MJ_AUTHMODE_NONE = 0, MJ_AUTHMODE_OPTIONAL = 1, MJ_AUTHMODE_REQUIRED = 2 }; /* AuthMode */
 
 /* SslContext. The Java side keeps conf and net allocated while this lives. */
 typedef struct {

@@ -2,33 +2,14 @@
 #include "verify_profile.h"
 
 #include "jni_util.h"
-#include "mbedtls/ecp.h"
-#include "mbedtls/md.h"
-#include "mbedtls/pk.h"
-#include "mbedtls/version.h"
 
 #define MJ_COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))
 #define MJ_UNAVAILABLE (-1) /* a value this Mbed TLS does not define */
+#define MJ_ID(name, id) (id),
 
-/* In the order of VerifyProfile.Hash. */
-static const int hashes_by_ordinal[] = {
-    MBEDTLS_MD_MD5, MBEDTLS_MD_RIPEMD160, MBEDTLS_MD_SHA1, MBEDTLS_MD_SHA224, MBEDTLS_MD_SHA256,
-    MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512,
-    MJ_MD_SHA3_224, MJ_MD_SHA3_256, MJ_MD_SHA3_384, MJ_MD_SHA3_512, /* -1 before 3.5 (compat.h) */
-};
-
-/* In the order of VerifyProfile.PkType. */
-static const int pk_types_by_ordinal[] = {
-    MBEDTLS_PK_RSA, MBEDTLS_PK_ECKEY, MBEDTLS_PK_ECKEY_DH, MBEDTLS_PK_ECDSA, MBEDTLS_PK_RSASSA_PSS,
-};
-
-/* In the order of VerifyProfile.Curve. */
-static const int curves_by_ordinal[] = {
-    MBEDTLS_ECP_DP_SECP192R1, MBEDTLS_ECP_DP_SECP224R1, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
-    MBEDTLS_ECP_DP_SECP521R1, MBEDTLS_ECP_DP_BP256R1, MBEDTLS_ECP_DP_BP384R1, MBEDTLS_ECP_DP_BP512R1,
-    MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP192K1, MBEDTLS_ECP_DP_SECP224K1, MBEDTLS_ECP_DP_SECP256K1,
-    MBEDTLS_ECP_DP_CURVE448,
-};
+static const int hashes_by_ordinal[] = { MJ_PROFILE_HASHES(MJ_ID) };
+static const int pk_types_by_ordinal[] = { MJ_PROFILE_PK_TYPES(MJ_ID) };
+static const int curves_by_ordinal[] = { MJ_PROFILE_CURVES(MJ_ID) };
 
 /* The MBEDTLS_X509_ID_FLAG bits of the values whose ordinals are set in mask; -1 if one is unknown. */
 static int id_flags(JNIEnv *env, jint mask, const int *ids, int count, const char *what, uint32_t *out)
@@ -52,16 +33,16 @@ int mj_profile_fill(JNIEnv *env, jint kind, jint hashes, jint pk_types, jint cur
                     mbedtls_x509_crt_profile *out)
 {
     switch (kind) {
-        case 0:
+        case MJ_PROFILE_DEFAULT:
             *out = mbedtls_x509_crt_profile_default;
             return 0;
-        case 1:
+        case MJ_PROFILE_NEXT:
             *out = mbedtls_x509_crt_profile_next;
             return 0;
-        case 2:
+        case MJ_PROFILE_SUITE_B:
             *out = mbedtls_x509_crt_profile_suiteb;
             return 0;
-        case 3:
+        case MJ_PROFILE_CUSTOM:
             if (id_flags(env, hashes, hashes_by_ordinal, MJ_COUNT(hashes_by_ordinal),
                          "a hash of the profile is not defined by this Mbed TLS", &out->allowed_mds) != 0 ||
                 id_flags(env, pk_types, pk_types_by_ordinal, MJ_COUNT(pk_types_by_ordinal),

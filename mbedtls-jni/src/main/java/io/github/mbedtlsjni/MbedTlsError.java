@@ -4,6 +4,8 @@ import static io.github.mbedtlsjni.VerifyCategory.ALGORITHM;
 import static io.github.mbedtlsjni.VerifyCategory.FORMAT;
 import static io.github.mbedtlsjni.VerifyCategory.UNCATEGORIZED;
 
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -132,6 +134,11 @@ public final class MbedTlsError {
     /** A code outside the taxonomy. */
     private static void none(int code, String name) {
         BY_CODE.put(code, new MbedTlsError(code, name, null, null));
+    }
+
+    /** Every code named here (NativeConstantsTest compares them with the headers). */
+    static Collection<MbedTlsError> all() {
+        return Collections.unmodifiableCollection(BY_CODE.values());
     }
 
     /** The error with exactly this code (one part, high- or low-level), if named here. */
