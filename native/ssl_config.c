@@ -13,7 +13,11 @@
 static void debug_release(mj_conf *c);
 
 /* Java AuthMode ordinals -> Mbed TLS. */
-static const int authmodes[] = { MBEDTLS_SSL_VERIFY_NONE, MBEDTLS_SSL_VERIFY_OPTIONAL, MBEDTLS_SSL_VERIFY_REQUIRED };
+static const int authmodes[] = {
+    [MJ_AUTHMODE_NONE] = MBEDTLS_SSL_VERIFY_NONE,
+    [MJ_AUTHMODE_OPTIONAL] = MBEDTLS_SSL_VERIFY_OPTIONAL,
+    [MJ_AUTHMODE_REQUIRED] = MBEDTLS_SSL_VERIFY_REQUIRED,
+};
 
 JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslConfig_nInit(JNIEnv *env, jclass cls)
 {
@@ -87,11 +91,8 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAuthMode(JNIEnv *
                                                                         jint mode)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
+    (void) env;
     (void) cls;
-    if (mode < 0 || mode >= (jint) (sizeof authmodes / sizeof authmodes[0])) {
-        mj_throw_argument(env, "unknown authentication mode");
-        return;
-    }
     mbedtls_ssl_conf_authmode(&c->conf, authmodes[mode]);
     c->authmode = authmodes[mode];
 }
@@ -161,17 +162,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCiphersuites(JNIE
         return;
     }
     for (i = 0; i < n; i++) {
+        /* Java checked every name and passes its own copy of the array: no element is null. */
         jstring jname = (jstring) (*env)->GetObjectArrayElement(env, names, i);
-        char *name = jname != NULL ? mj_utf8(env, jname) : NULL;
+        char *name = mj_utf8(env, jname);
         int id;
-        if (jname != NULL) {
-            (*env)->DeleteLocalRef(env, jname);
-        }
+        (*env)->DeleteLocalRef(env, jname);
         if (name == NULL) {
             free(ids);
-            if (!(*env)->ExceptionCheck(env)) {
-                mj_throw_argument(env, "a cipher suite name is null");
-            }
             return;
         }
         id = mbedtls_ssl_get_ciphersuite_id(name);
@@ -209,14 +206,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAlpn(JNIEnv *env,
         return;
     }
     for (i = 0; i < n; i++) {
+        /* Java checked every name and passes its own copy of the array: no element is null. */
         jstring jname = (jstring) (*env)->GetObjectArrayElement(env, protocols, i);
-        if (jname == NULL || (list[i] = mj_utf8(env, jname)) == NULL) {
-            if (jname == NULL && !(*env)->ExceptionCheck(env)) {
-                mj_throw_argument(env, "an ALPN protocol name is null");
-            }
+        list[i] = mj_utf8(env, jname);
+        (*env)->DeleteLocalRef(env, jname);
+        if (list[i] == NULL) {
             goto fail;
         }
-        (*env)->DeleteLocalRef(env, jname);
     }
     ret = mbedtls_ssl_conf_alpn_protocols(&c->conf, (const char **) list);
     if (ret != 0) {
@@ -332,10 +328,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetDebug(JNIEnv *env
     mj_conf *c = MJ_PTR(mj_conf, handle);
     jobject ref = NULL;
     (void) cls;
-    if (level < 0 || level >= MJ_DEBUG_LEVELS) {
-        mj_throw_argument(env, "the debug level must be 0 (off) to 5");
-        return;
-    }
+    /* Java checked the level: 0 .. MJ_DEBUG_LEVELS - 1. */
     if (level > 0 && (ref = (*env)->NewGlobalRef(env, callback)) == NULL) {
         return;
     }
