@@ -1,16 +1,18 @@
 /*
  * mbedtls_bench: the benchmark workloads in plain C on the same Mbed TLS archives and config as
- * libmbedtlsjni.so, doing what the JMH benchmarks (src/bench/java) do through the binding, step
+ * libmbedtlsjni.so, doing what the JMH benchmarks (bench/) do through the binding, step
  * for step: one shared config (defaults, VERIFY_REQUIRED, TLS 1.2 minimum, CTR_DRBG, CA chain),
  * and per connection mbedtls_net_init + mbedtls_ssl_init, setup, set_hostname, net_connect,
  * set_bio, TCP_NODELAY + handshake (as the glue does), ..., close_notify, mbedtls_ssl_free +
  * mbedtls_net_free.
  *
  *   mbedtls_bench MODE [--port N] [--ca FILE] [--host 127.0.0.1] [--name localhost]
- *                      [--tls 1.2|1.3] [--warmup S] [--seconds S]
+ *                      [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N]
  *
  * MODE (each prints "RESULT <name> <value> <unit>" lines; the peer is native/bench/bench_server.c):
- *   handshake    full handshakes per second, a new TCP connection each, no resumption
+ *   handshake    full handshakes per second, a new TCP connection each, no resumption; with
+ *                --threads N, N threads share the config and DRBG (as Java threads share one
+ *                TlsClient) and the total is reported
  *   resume       resumed handshakes per second: resume the last session, one 64-byte echo (which
  *                also receives the server's new ticket, kept for the next connection), close
  *   bulk-write   MB/s of 16 KiB mbedtls_ssl_write calls over one connection (server sinks)
@@ -33,6 +35,7 @@
 #include "psa/crypto.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -54,6 +57,8 @@ static const char *ca_file = NULL;
 static int tls = 13;
 static double warmup = 1.0;
 static double seconds = 3.0;
+static int threads = 1;
+#define MAX_THREADS 16
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
@@ -244,6 +249,53 @@ static void run_handshake(void)
         }
     }
     result("handshakes_per_s", (double) n / (t - measure_from), "1/s");
+}
+
+/* One thread of handshake --threads N: counts the handshakes it finishes in the common window. */
+typedef struct {
+    double from, end;
+    long count;
+} window;
+
+static void *handshake_thread(void *arg)
+{
+    window *w = arg;
+    conn c;
+    for (;;) {
+        double t;
+        conn_open(&c, NULL);
+        conn_handshake(&c);
+        conn_close(&c);
+        t = now();
+        if (t >= w->end) {
+            return NULL;
+        }
+        if (t >= w->from) {
+            w->count++;
+        }
+    }
+}
+
+static void run_handshake_threads(void)
+{
+    pthread_t ids[MAX_THREADS];
+    window w[MAX_THREADS];
+    double from = now() + warmup;
+    long total = 0;
+    int i;
+    for (i = 0; i < threads; i++) {
+        w[i].from = from;
+        w[i].end = from + seconds;
+        w[i].count = 0;
+        if (pthread_create(&ids[i], NULL, handshake_thread, &w[i]) != 0) {
+            fail("pthread_create", -1);
+        }
+    }
+    for (i = 0; i < threads; i++) {
+        pthread_join(ids[i], NULL);
+        total += w[i].count;
+    }
+    result("handshakes_per_s", (double) total / seconds, "1/s");
 }
 
 static void run_resume(void)
@@ -515,6 +567,12 @@ int main(int argc, char **argv)
             warmup = atof(argv[i + 1]);
         } else if (strcmp(argv[i], "--seconds") == 0) {
             seconds = atof(argv[i + 1]);
+        } else if (strcmp(argv[i], "--threads") == 0) {
+            threads = atoi(argv[i + 1]);
+            if (threads < 1 || threads > MAX_THREADS) {
+                fprintf(stderr, "mbedtls_bench: --threads takes 1 to %d\n", MAX_THREADS);
+                return 64;
+            }
         } else {
             fprintf(stderr, "mbedtls_bench: unknown option %s\n", argv[i]);
             return 64;
@@ -531,13 +589,15 @@ int main(int argc, char **argv)
     }
     if (port == NULL || ca_file == NULL) {
         fprintf(stderr, "usage: mbedtls_bench handshake|resume|bulk-write|bulk-read|roundtrip|once|memory|stats "
-                        "--port N --ca FILE [--host H] [--name N] [--tls 1.2|1.3] [--warmup S] [--seconds S]\n"
+                        "--port N --ca FILE [--host H] [--name N] [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N]\n"
                         "       mbedtls_bench suites\n"
                         "       mbedtls_bench spawn N COMMAND...\n");
         return 64;
     }
     setup_config(strcmp(mode, "resume") == 0);
-    if (strcmp(mode, "handshake") == 0) {
+    if (strcmp(mode, "handshake") == 0 && threads > 1) {
+        run_handshake_threads();
+    } else if (strcmp(mode, "handshake") == 0) {
         run_handshake();
     } else if (strcmp(mode, "resume") == 0) {
         run_resume();
