@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Servers that misbehave on purpose (issue 7, "hostile peers"): each gives the client a clear
+ * Servers that misbehave on purpose: each gives the client a clear
  * exception &mdash; an {@link MbedTlsException} with Mbed TLS's code, or an end of stream that says
  * it was truncated &mdash; never a hang or a crash. Each client call runs under a generous
  * deadline ({@link #HANG}); a call still blocked then fails the test, and closing the client

@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.opentest4j.TestAbortedException;
 
 /**
- * Interoperability (issue 7): handshake, verification and an application-data exchange against
+ * Interoperability: handshake, verification and an application-data exchange against
  * five independent servers, TLS 1.2 and 1.3, ECDSA P-256 and RSA-2048 chains (leaf +
  * intermediate), all on 127.0.0.1:
  *

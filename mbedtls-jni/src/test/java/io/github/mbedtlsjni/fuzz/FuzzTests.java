@@ -1,7 +1,7 @@
 package io.github.mbedtlsjni.fuzz;
 
 /**
- * How the Jazzer fuzz tests of this package run (issue 7, "Fuzzing").
+ * How the Jazzer fuzz tests of this package run.
  *
  * <ul>
  *   <li>They run in the {@code fuzz} execution of maven-surefire-plugin (pom.xml), not with the
