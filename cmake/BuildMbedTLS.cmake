@@ -58,6 +58,9 @@ set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 # Section GC in the final shared library needs every function in its own section.
 add_compile_options(-ffunction-sections -fdata-sections)
 
+# No symbol newer than glibc 2.17 (MBEDTLS_PLATFORM_ZEROIZE_ALT, the stat wrapper).
+include(GlibcFloor)
+
 include(AddMbedTLS)
 add_mbedtls_static_libraries()
-set(MBEDTLS_LIBRARIES mbedtls mbedx509 mbedcrypto)
+set(MBEDTLS_LIBRARIES mbedtls mbedx509 mbedcrypto ${MJ_COMPAT_LIBRARY})

@@ -13,6 +13,9 @@
 #ifndef MJ_CONFIG_DESCRIPTION
 #define MJ_CONFIG_DESCRIPTION "unknown"
 #endif
+#ifndef MJ_PLATFORM
+#define MJ_PLATFORM "unknown"
+#endif
 
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nVersion(JNIEnv *env, jclass cls)
 {
@@ -70,6 +73,12 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nBuildConfig(JNIEnv 
 {
     (void) cls;
     return mj_string(env, MJ_CONFIG_DESCRIPTION);
+}
+
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nPlatform(JNIEnv *env, jclass cls)
+{
+    (void) cls;
+    return mj_string(env, MJ_PLATFORM);
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_MbedTls_nLiveObjectNames(JNIEnv *env, jclass cls)

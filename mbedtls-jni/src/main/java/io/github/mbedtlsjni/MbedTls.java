@@ -63,6 +63,18 @@ public final class MbedTls {
     }
 
     /**
+     * The platform the loaded native library was built for, as the jar's {@code natives/}
+     * directory names it: {@code linux_64} (x86-64), {@code linux_arm64} (aarch64),
+     * {@code linux_arm} (armhf), or another name for a library built with
+     * {@code -Dmbedtls.toolchain} (README "Platforms"). The library says it itself, so this is
+     * right also for a library loaded with {@code -Dmbedtlsjni.library}.
+     */
+    public static String platform() {
+        NativeLibrary.ensureLoaded();
+        return nPlatform();
+    }
+
+    /**
      * How many native structures of each kind are allocated right now, keyed by Mbed TLS type
      * name ({@code mbedtls_ssl_context}, {@code mbedtls_x509_crt}, ...). A count that only grows
      * points at objects that are neither closed nor garbage: a leak in the application.
@@ -98,6 +110,8 @@ public final class MbedTls {
     private static native String nBuildSource();
 
     private static native String nBuildConfig();
+
+    private static native String nPlatform();
 
     private static native String[] nLiveObjectNames();
 

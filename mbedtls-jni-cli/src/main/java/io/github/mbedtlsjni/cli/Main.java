@@ -26,7 +26,7 @@ public final class Main {
             "  demo [HOST:PORT]              a TLS server on 127.0.0.1 with a fresh PKI: a verified",
             "                                session, an echo, and a table of certificate failures;",
             "                                or the same checks against a real server",
-            "  version                       print the mbedtls-jni and Mbed TLS versions",
+            "  version                       print the mbedtls-jni and Mbed TLS versions and the native platform",
             "  help [COMMAND]                print this help, or a command's",
             "",
             "COMMAND --help details a command's options and exit status.",
@@ -121,12 +121,12 @@ public final class Main {
         return ConnectResult.OK;
     }
 
-    /** {@code mbedtls-jni VERSION, Mbed TLS X.Y.Z (source)}, or what failed to load. */
+    /** {@code mbedtls-jni VERSION, Mbed TLS X.Y.Z (source, native PLATFORM)}, or what failed to load. */
     static String version() {
         String own = Main.class.getPackage().getImplementationVersion();
         String text = "mbedtls-jni " + (own == null ? "(development build)" : own);
         try {
-            return text + ", Mbed TLS " + MbedTls.version() + " (" + MbedTls.buildSource() + ")";
+            return text + ", Mbed TLS " + MbedTls.version() + " (" + MbedTls.buildSource() + ", native " + MbedTls.platform() + ")";
         } catch (RuntimeException | LinkageError e) {
             return text + ", Mbed TLS not loaded: " + e.getMessage();
         }
