@@ -6,6 +6,7 @@
 #define MJ_JNI_UTIL_H
 
 #include <jni.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,14 +21,19 @@
 
 /* --- Native structures, one per Java class ------------------------------------------------ */
 
-/* NetContext. fd mirrors net.fd for shutdown() from another thread (set once connected). */
+/*
+ * NetContext. fd mirrors net.fd for shutdown() from another thread (set once connected). The
+ * socket is used non-blocking (mj_net_send/mj_net_recv); mj_net_wait waits for it with poll().
+ * Timeouts, set from Java at any time and read by the threads doing I/O: the longest wait for
+ * data and for send buffer space in ms (0: forever), and an absolute deadline in ms of
+ * CLOCK_MONOTONIC for every wait (0: none; the handshake timeout).
+ */
 typedef struct {
     mbedtls_net_context net;
     atomic_int fd;
-    /* mj_net_recv: longest wait for data in ms (0: forever), and an absolute deadline in ms of
-     * CLOCK_MONOTONIC (0: none). Set from Java at any time, read by the thread doing I/O. */
     atomic_int recv_timeout_ms;
-    atomic_llong recv_deadline_ms;
+    atomic_int send_timeout_ms;
+    atomic_llong deadline_ms;
 } mj_net;
 
 /*
@@ -47,15 +53,21 @@ typedef struct {
     mbedtls_x509_crt_profile profile;
 } mj_conf;
 
-enum mj_hostname { MJ_HOSTNAME_UNSET = 0, MJ_HOSTNAME_SET = 1, MJ_HOSTNAME_SKIPPED = 2 };
 enum mj_inbound { MJ_INBOUND_OPEN = 0, MJ_INBOUND_CLOSE_NOTIFY = 1, MJ_INBOUND_EOF = 2 };
 
-/* SslContext. The Java side keeps conf and net allocated while this lives. */
+/*
+ * SslContext. The Java side keeps conf and net allocated while this lives.
+ *
+ * lock: the context's one lock. Mbed TLS contexts are not thread-safe, so every Mbed TLS call on
+ * ssl (and every read of the fields below that I/O changes) holds it; it is held only around
+ * calls that do not block (the bio never waits), and released while a thread waits for the
+ * socket, so one thread waiting to read never holds up another one writing.
+ */
 typedef struct {
     mbedtls_ssl_context ssl;
+    pthread_mutex_t lock;
     mj_conf *conf;
     mj_net *net;
-    int hostname;
     int inbound;
     /* The name the server certificate is checked against instead of the SNI (malloc'ed, or NULL:
      * Mbed TLS checks the hostname as usual); see mj_ssl_verify in ssl_context.c. */
@@ -116,11 +128,23 @@ struct mj_jni {
 extern struct mj_jni mj_jni;
 
 /*
- * The bio receive function every SslContext uses (net_context.c): mbedtls_net_recv, but when
- * the mj_net has a timeout or deadline it first waits with poll() (never select(), which fails
- * for descriptors >= FD_SETSIZE) and returns MBEDTLS_ERR_SSL_TIMEOUT when it elapses.
+ * The socket bio of every SslContext (net_context.c): mbedtls_net_send/_recv without ever
+ * blocking (MSG_DONTWAIT), so the wait happens in mj_net_wait, outside the context's lock. Same
+ * return codes as mbedtls_net_send/_recv (WANT_WRITE/WANT_READ when the socket is not ready).
  */
+int mj_net_send(void *ctx, const unsigned char *buf, size_t len);
 int mj_net_recv(void *ctx, unsigned char *buf, size_t len);
+
+/* What an Mbed TLS call that returned WANT_READ or WANT_WRITE waits for. */
+enum mj_wait { MJ_WAIT_RECV, MJ_WAIT_SEND };
+
+/*
+ * Waits with poll() (never select(), which fails for descriptors >= FD_SETSIZE) until the socket
+ * can be read or written, within that direction's timeout and the deadline. 0 when ready (or shut
+ * down, or in error: the next call finds out), MBEDTLS_ERR_SSL_TIMEOUT when a limit elapsed,
+ * MBEDTLS_ERR_NET_POLL_FAILED if poll() failed.
+ */
+int mj_net_wait(mj_net *n, enum mj_wait what);
 
 /* --- Exceptions (each returns nothing; the caller returns at once) ------------------------- */
 
