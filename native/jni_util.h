@@ -72,9 +72,30 @@ typedef struct {
     /* The name the server certificate is checked against instead of the SNI (malloc'ed, or NULL:
      * Mbed TLS checks the hostname as usual); see mj_ssl_verify in ssl_context.c. */
     char *verify_name;
+    int skip_name_check; /* verify the chain only: the name check's CN_MISMATCH bit is dropped */
+    jobject verify_callback; /* a global ref to a Java VerifyCallback, or NULL */
+    uint32_t chain_flags;    /* the flags of the chain's certificates above the leaf, so far */
     int session_offered; /* mbedtls_ssl_set_session succeeded */
     int leaf_verified;   /* the verify callback saw the server's leaf: a full handshake */
+    /* MemoryBio (memory_bio.c): the buffers of the call in progress that Mbed TLS receives
+     * records from and sends them to (struct mj_window *; NULL: none), set under lock. */
+    void *mem_in;
+    void *mem_out;
+    int failure; /* the error of the last failed MemoryBio handshake call, thrown after its counts are in */
 } mj_ssl;
+
+/* The context's lock (ssl_context.c). */
+void mj_ssl_lock(mj_ssl *s);
+void mj_ssl_unlock(mj_ssl *s);
+/*
+ * With the lock held: sends what another call left in Mbed TLS's output buffer (see
+ * ssl_context.c). 0 when nothing is pending any more, else what mbedtls_ssl_write returned.
+ */
+int mj_ssl_flush_pending(mj_ssl *s);
+/* With the lock held: 1 if mbedtls_ssl_* returned WANT_READ although it holds back input to process. */
+int mj_ssl_input_pending(mj_ssl *s, int ret);
+/* Throws for a failed mbedtls_ssl_handshake: CertificateVerificationException when the chain was refused. */
+void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret);
 
 /* --- Handles ------------------------------------------------------------------------------- */
 
@@ -124,6 +145,8 @@ struct mj_jni {
     jclass verify_exception;       /* CertificateVerificationException(int, String, String, int, String) */
     jmethodID verify_exception_init;
     jmethodID debug_message;       /* DebugCallback.message(int, String, int, String) */
+    jmethodID verify_callback;     /* VerifyCallback.verify(byte[][], int) */
+    jclass byte_array_array;       /* byte[][] */
 };
 extern struct mj_jni mj_jni;
 

@@ -13,15 +13,16 @@
 static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
 
 /*
- * The context's lock (see mj_ssl in jni_util.h). A default mutex, initialised in nInit, cannot
- * fail to lock or unlock here (no robust or error-checking type, never locked twice by a thread).
+ * The context's lock (see mj_ssl in jni_util.h). Recursive, so that code called back from
+ * inside an Mbed TLS call (a verify callback in Java) may read the context's state through the
+ * same getters; a mutex initialised in nInit cannot fail to lock or unlock here.
  */
-static void lock(mj_ssl *s)
+void mj_ssl_lock(mj_ssl *s)
 {
     (void) pthread_mutex_lock(&s->lock);
 }
 
-static void unlock(mj_ssl *s)
+void mj_ssl_unlock(mj_ssl *s)
 {
     (void) pthread_mutex_unlock(&s->lock);
 }
@@ -34,7 +35,17 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, 
     if (s == NULL) {
         return 0;
     }
-    ret = pthread_mutex_init(&s->lock, NULL);
+    {
+        pthread_mutexattr_t attr;
+        ret = pthread_mutexattr_init(&attr);
+        if (ret == 0) {
+            ret = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+            if (ret == 0) {
+                ret = pthread_mutex_init(&s->lock, &attr);
+            }
+            (void) pthread_mutexattr_destroy(&attr);
+        }
+    }
     if (ret != 0) {
         mj_release(MJ_KIND_SSL_CONTEXT, s);
         mj_throw_oom(env, "the lock of an mbedtls_ssl_context");
@@ -47,10 +58,12 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    (void) env;
     (void) cls;
     mbedtls_ssl_free(&s->ssl);
     (void) pthread_mutex_destroy(&s->lock); /* unlocked: no call is in flight when the handle frees */
+    if (s->verify_callback != NULL) {
+        (*env)->DeleteGlobalRef(env, s->verify_callback);
+    }
     free(s->verify_name);
     mj_release(MJ_KIND_SSL_CONTEXT, s);
 }
@@ -77,14 +90,69 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetup(JNIEnv *env, 
 }
 
 /*
+ * The chain as the peer sent it, leaf first, as a Java byte[][] (NULL with an exception pending).
+ * At depth 0 of the verify callback, crt is the first certificate of that list.
+ */
+static jobjectArray chain_ders(JNIEnv *env, const mbedtls_x509_crt *crt)
+{
+    const mbedtls_x509_crt *c;
+    jobjectArray result;
+    jsize n = 0, i = 0;
+    for (c = crt; c != NULL && c->raw.len != 0; c = c->next) {
+        n++;
+    }
+    result = (*env)->NewObjectArray(env, n, mj_jni.byte_array, NULL);
+    for (c = crt; result != NULL && c != NULL && c->raw.len != 0; c = c->next, i++) {
+        jbyteArray der = (*env)->NewByteArray(env, (jsize) c->raw.len);
+        if (der == NULL) {
+            return NULL;
+        }
+        (*env)->SetByteArrayRegion(env, der, 0, (jsize) c->raw.len, (const jbyte *) c->raw.p);
+        (*env)->SetObjectArrayElement(env, result, i, der);
+        (*env)->DeleteLocalRef(env, der);
+    }
+    return result;
+}
+
+/*
+ * Asks the Java VerifyCallback about the chain Mbed TLS has checked (total: the flags of all its
+ * certificates). It may only add flags; anything it throws refuses the chain
+ * (MBEDTLS_X509_BADCERT_OTHER). Runs on the thread inside the handshake, a Java thread in a JNI
+ * call, holding the context's (recursive) lock.
+ */
+static uint32_t ask_java(mj_ssl *s, const mbedtls_x509_crt *crt, uint32_t total)
+{
+    JNIEnv *env = NULL;
+    jobjectArray chain;
+    jint answer;
+    uint32_t added = MBEDTLS_X509_BADCERT_OTHER;
+
+    if (mj_vm == NULL || (*mj_vm)->GetEnv(mj_vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK ||
+        (*env)->ExceptionCheck(env) || (*env)->PushLocalFrame(env, 8) != 0) {
+        return added;
+    }
+    chain = chain_ders(env, crt);
+    if (chain != NULL) {
+        answer = (*env)->CallIntMethod(env, s->verify_callback, mj_jni.verify_callback, chain, (jint) total);
+        if (!(*env)->ExceptionCheck(env)) {
+            added = (uint32_t) answer & ~total;
+        }
+    }
+    (*env)->ExceptionClear(env);
+    (*env)->PopLocalFrame(env, NULL);
+    return added;
+}
+
+/*
  * The verify callback of every context (mbedtls_ssl_set_verify). Mbed TLS calls it for each
  * certificate of the server's chain, root first, the leaf (depth 0) last, with that certificate's
  * flags, after its own checks; it is not called when no certificate is verified, as in a resumed
- * handshake. At the leaf it records that a full handshake verified the server, and, when a verify
+ * handshake. At the leaf it records that a full handshake verified the server; when a verify
  * name is set (SNI and verified name differ), replaces Mbed TLS's name check against the hostname
  * (the SNI) by the same check against the verify name: mbedtls_x509_crt_verify with that name
  * computes MBEDTLS_X509_BADCERT_CN_MISMATCH exactly as for the hostname (SAN DNS and IP entries,
- * wildcards, CN without SAN); only that bit of its result is used.
+ * wildcards, CN without SAN); only that bit of its result is used. With skip_name_check the bit
+ * is dropped instead. Then, if the chain is accepted so far, a Java VerifyCallback may refuse it.
  */
 static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
@@ -93,19 +161,48 @@ static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
     int ret;
 
     if (depth != 0) {
+        s->chain_flags |= *flags;
         return 0;
     }
     s->leaf_verified = 1;
-    if (s->verify_name == NULL) {
-        return 0;
+    if (s->skip_name_check) {
+        *flags &= ~(uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    } else if (s->verify_name != NULL) {
+        ret = mbedtls_x509_crt_verify(crt, NULL, NULL, s->verify_name, &name_flags, NULL, NULL);
+        if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+            s->chain_flags = 0;
+            return ret; /* fatal: the handshake fails with this error */
+        }
+        *flags = (*flags & ~(uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH) |
+                 (name_flags & (uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH);
     }
-    ret = mbedtls_x509_crt_verify(crt, NULL, NULL, s->verify_name, &name_flags, NULL, NULL);
-    if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-        return ret; /* fatal: the handshake fails with this error */
+    if (s->verify_callback != NULL && (s->chain_flags | *flags) == 0) {
+        *flags |= ask_java(s, crt, s->chain_flags | *flags);
     }
-    *flags = (*flags & ~(uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH) |
-             (name_flags & (uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    s->chain_flags = 0;
     return 0;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSkipNameCheck(JNIEnv *env, jclass cls, jlong handle)
+{
+    (void) env;
+    (void) cls;
+    MJ_PTR(mj_ssl, handle)->skip_name_check = 1;
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyCallback(JNIEnv *env, jclass cls, jlong handle,
+                                                                               jobject callback)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    jobject ref = NULL;
+    (void) cls;
+    if (callback != NULL && (ref = (*env)->NewGlobalRef(env, callback)) == NULL) {
+        return;
+    }
+    if (s->verify_callback != NULL) {
+        (*env)->DeleteGlobalRef(env, s->verify_callback);
+    }
+    s->verify_callback = ref;
 }
 
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyName(JNIEnv *env, jclass cls, jlong handle,
@@ -143,9 +240,9 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nGetSession(JNIE
     mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, session_handle);
     int ret;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     ret = mbedtls_ssl_get_session(&s->ssl, session);
-    unlock(s);
+    mj_ssl_unlock(s);
     if (ret == 0) {
         return JNI_TRUE;
     }
@@ -165,9 +262,9 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nResumed(JNIEnv 
     int resumed;
     (void) env;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     resumed = s->session_offered && !s->leaf_verified && s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE;
-    unlock(s);
+    mj_ssl_unlock(s);
     return resumed;
 }
 
@@ -178,10 +275,10 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nAlpnProtocol(JNI
     const char *name;
     jstring result;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     name = mbedtls_ssl_get_alpn_protocol(&s->ssl);
     result = name != NULL ? mj_string(env, name) : NULL;
-    unlock(s);
+    mj_ssl_unlock(s);
     return result;
 #else
     (void) env;
@@ -227,10 +324,15 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetBio(JNIEnv *env,
  * "no data": a TLS 1.3 NewSessionTicket is kept back and processed by the next call
  * (mbedtls_ssl_check_pending says so), and waiting for the socket then could wait for ever.
  */
+int mj_ssl_input_pending(mj_ssl *s, int ret)
+{
+    return ret == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(&s->ssl);
+}
+
 static int must_wait(mj_ssl *s, int ret)
 {
     if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
-        return !mbedtls_ssl_check_pending(&s->ssl);
+        return !mj_ssl_input_pending(s, ret);
     }
     return ret == MBEDTLS_ERR_SSL_WANT_WRITE;
 }
@@ -254,7 +356,7 @@ static int await_socket(mj_ssl *s, int ret)
  *   does exactly that flush once the handshake is over (and writes nothing itself).
  * Returns 0 when nothing is pending (any more), or what the flush returned.
  */
-static int flush_pending(mj_ssl *s)
+int mj_ssl_flush_pending(mj_ssl *s)
 {
     static const unsigned char none[1] = { 0 };
     if (s->ssl.MBEDTLS_PRIVATE(out_left) == 0) {
@@ -263,13 +365,12 @@ static int flush_pending(mj_ssl *s)
     return mbedtls_ssl_write(&s->ssl, none, 0);
 }
 
-/* Throws for a failed mbedtls_ssl_handshake: CertificateVerificationException when the chain was refused. */
-static void throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
+void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
 {
     uint32_t flags;
-    lock(s);
+    mj_ssl_lock(s);
     flags = mbedtls_ssl_get_verify_result(&s->ssl);
-    unlock(s);
+    mj_ssl_unlock(s);
     if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (flags != 0 && flags != MJ_VERIFY_RESULT_NONE)) {
         mj_throw_verify(env, ret, "mbedtls_ssl_handshake", flags);
     } else {
@@ -295,10 +396,10 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *e
         (void) setsockopt(s->net->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     for (;;) {
-        lock(s);
+        mj_ssl_lock(s);
         ret = mbedtls_ssl_handshake(&s->ssl);
         wait = must_wait(s, ret);
-        unlock(s);
+        mj_ssl_unlock(s);
         if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
             if (wait && (ret = await_socket(s, ret)) != 0) {
                 break;
@@ -308,7 +409,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *e
         break;
     }
     if (ret != 0) {
-        throw_handshake(env, s, ret);
+        mj_ssl_throw_handshake(env, s, ret);
     }
 }
 
@@ -318,9 +419,9 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyFlags(JNIEnv 
     uint32_t flags;
     (void) env;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     flags = mbedtls_ssl_get_verify_result(&s->ssl);
-    unlock(s);
+    mj_ssl_unlock(s);
     return (jint) flags;
 }
 
@@ -335,9 +436,9 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nProtocol(JNIEnv 
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     jstring result;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     result = mj_string(env, mbedtls_ssl_get_version(&s->ssl));
-    unlock(s);
+    mj_ssl_unlock(s);
     return result;
 }
 
@@ -347,41 +448,18 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nCiphersuite(JNIE
     const char *name;
     jstring result;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     name = mbedtls_ssl_get_ciphersuite(&s->ssl);
     result = name != NULL ? mj_string(env, name) : NULL;
-    unlock(s);
+    mj_ssl_unlock(s);
     return result;
 }
 
-/* The DER of each certificate of the peer's chain (with the lock held). */
+/* The DER of each certificate of the peer's chain (with the lock held), or NULL if there is none. */
 static jobjectArray peer_certificates(JNIEnv *env, mj_ssl *s)
 {
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&s->ssl);
-    const mbedtls_x509_crt *c;
-    jobjectArray result;
-    jsize n = 0, i = 0;
-
-    if (peer == NULL || peer->raw.len == 0) {
-        return NULL;
-    }
-    for (c = peer; c != NULL && c->raw.len != 0; c = c->next) {
-        n++;
-    }
-    result = (*env)->NewObjectArray(env, n, mj_jni.byte_array, NULL);
-    if (result == NULL) {
-        return NULL;
-    }
-    for (c = peer; c != NULL && c->raw.len != 0; c = c->next, i++) {
-        jbyteArray der = (*env)->NewByteArray(env, (jsize) c->raw.len);
-        if (der == NULL) {
-            return NULL;
-        }
-        (*env)->SetByteArrayRegion(env, der, 0, (jsize) c->raw.len, (const jbyte *) c->raw.p);
-        (*env)->SetObjectArrayElement(env, result, i, der);
-        (*env)->DeleteLocalRef(env, der);
-    }
-    return result;
+    return peer == NULL || peer->raw.len == 0 ? NULL : chain_ders(env, peer);
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertificates(JNIEnv *env, jclass cls,
@@ -390,9 +468,9 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertifi
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     jobjectArray result;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     result = peer_certificates(env, s);
-    unlock(s);
+    mj_ssl_unlock(s);
     return result;
 }
 
@@ -406,10 +484,10 @@ static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
 {
     int ret, wait, inbound;
     for (;;) {
-        lock(s);
+        mj_ssl_lock(s);
         inbound = s->inbound;
         if (inbound != MJ_INBOUND_OPEN) {
-            unlock(s);
+            mj_ssl_unlock(s);
             return -1;
         }
         ret = mbedtls_ssl_read(&s->ssl, buf, len);
@@ -419,7 +497,7 @@ static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
             s->inbound = MJ_INBOUND_EOF;
         }
         wait = must_wait(s, ret);
-        unlock(s);
+        mj_ssl_unlock(s);
         if (ret > 0) {
             return ret;
         }
@@ -430,9 +508,9 @@ static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
             }
             if (sending) {
                 /* The alert this read wrote may still be in the output buffer: send it on. */
-                lock(s);
-                ret = flush_pending(s);
-                unlock(s);
+                mj_ssl_lock(s);
+                ret = mj_ssl_flush_pending(s);
+                mj_ssl_unlock(s);
                 if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_WRITE && ret != MJ_ERR_NEW_SESSION_TICKET) {
                     break;
                 }
@@ -451,20 +529,20 @@ static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
 /*
  * mbedtls_ssl_write of buf[0 .. len), as one record (or fewer bytes if a record holds fewer),
  * waiting for the socket outside the lock as often as needed. Returns the byte count (> 0), or
- * a negative Mbed TLS error. See flush_pending for the record another call may send for us.
+ * a negative Mbed TLS error. See mj_ssl_flush_pending for the record another call may send for us.
  */
 static int write_record(mj_ssl *s, const unsigned char *buf, size_t len)
 {
     int in_flight = 0; /* > 0: this call's record, of that many bytes, is (partly) unsent */
     int ret, wait;
     for (;;) {
-        lock(s);
+        mj_ssl_lock(s);
         if (in_flight > 0 && s->ssl.MBEDTLS_PRIVATE(out_left) == 0) {
             ret = in_flight; /* another call sent the rest of it */
         } else if (in_flight == 0 && s->ssl.MBEDTLS_PRIVATE(out_left) != 0) {
-            ret = flush_pending(s);
+            ret = mj_ssl_flush_pending(s);
             if (ret == 0) {
-                unlock(s);
+                mj_ssl_unlock(s);
                 continue; /* now write ours */
             }
         } else {
@@ -475,7 +553,7 @@ static int write_record(mj_ssl *s, const unsigned char *buf, size_t len)
             }
         }
         wait = must_wait(s, ret);
-        unlock(s);
+        mj_ssl_unlock(s);
         if (ret >= 0) {
             return ret;
         }
@@ -617,7 +695,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteDirect(JNIEnv 
 }
 
 /*
- * mbedtls_ssl_close_notify, after any record still pending from another call (flush_pending: else
+ * mbedtls_ssl_close_notify, after any record still pending from another call (mj_ssl_flush_pending: else
  * Mbed TLS would flush that instead of sending the alert). With wait false, gives up instead of
  * waiting when the socket takes nothing now (returns false); true once the alert is sent.
  */
@@ -629,9 +707,9 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNI
     int ret;
     (void) cls;
     for (;;) {
-        lock(s);
+        mj_ssl_lock(s);
         if (s->ssl.MBEDTLS_PRIVATE(out_left) != 0) {
-            ret = flush_pending(s);
+            ret = mj_ssl_flush_pending(s);
         } else if (!written) {
             ret = mbedtls_ssl_close_notify(&s->ssl);
             written = ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_WRITE;
@@ -639,10 +717,10 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNI
             ret = 0;
         }
         if (ret == 0 && written && s->ssl.MBEDTLS_PRIVATE(out_left) == 0) {
-            unlock(s);
+            mj_ssl_unlock(s);
             return JNI_TRUE;
         }
-        unlock(s);
+        mj_ssl_unlock(s);
         if (ret == MJ_ERR_NEW_SESSION_TICKET) { /* the flush took in a held-back ticket first */
             continue;
         }
@@ -659,14 +737,36 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNI
     }
 }
 
+/* The session id of the current session (TLS 1.2: the server's; may be empty), or NULL before a handshake. */
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslContext_nSessionId(JNIEnv *env, jclass cls, jlong handle)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    const mbedtls_ssl_session *session;
+    jbyteArray id = NULL;
+    (void) cls;
+    mj_ssl_lock(s);
+    session = s->ssl.MBEDTLS_PRIVATE(session);
+    if (session != NULL) {
+        size_t len = session->MBEDTLS_PRIVATE(id_len) <= sizeof session->MBEDTLS_PRIVATE(id)
+                         ? session->MBEDTLS_PRIVATE(id_len)
+                         : 0;
+        id = (*env)->NewByteArray(env, (jsize) len);
+        if (id != NULL) {
+            (*env)->SetByteArrayRegion(env, id, 0, (jsize) len, (const jbyte *) session->MBEDTLS_PRIVATE(id));
+        }
+    }
+    mj_ssl_unlock(s);
+    return id;
+}
+
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nInbound(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int inbound;
     (void) env;
     (void) cls;
-    lock(s);
+    mj_ssl_lock(s);
     inbound = s->inbound;
-    unlock(s);
+    mj_ssl_unlock(s);
     return inbound;
 }

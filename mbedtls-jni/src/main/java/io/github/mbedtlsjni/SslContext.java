@@ -38,6 +38,9 @@ public final class SslContext extends NativeResource {
     private static final int CONFIG = 0;
     private static final int NET = 1;
     private static final int MBEDTLS_ERR_SSL_TIMEOUT = -0x6800;
+    private static final int NO_BIO = 0;
+    private static final int SOCKET_BIO = 1;
+    private static final int MEMORY_BIO = 2;
 
     /** How the peer has ended its side of the connection. */
     public enum Inbound {
@@ -58,7 +61,7 @@ public final class SslContext extends NativeResource {
     private volatile SslConfig config; // written under steps
     private volatile boolean verifiesPeer; // written under steps: the config verifies the server's certificate
     private volatile boolean hostnameGiven; // written under steps: setHostname or skipHostnameVerification
-    private volatile boolean hasBio; // written under steps
+    private volatile int bio = NO_BIO; // written under steps
     private volatile boolean handshakeStarted; // written under steps
     private volatile boolean handshakeDone; // written under steps
     private volatile boolean writeTimedOut;
@@ -135,8 +138,23 @@ public final class SslContext extends NativeResource {
             long n = net.handle.acquire();
             handle.setDependency(NET, net.handle); // owns the reference just taken
             nSetBio(self, n);
-            hasBio = true;
+            bio = SOCKET_BIO;
         });
+    }
+
+    /**
+     * {@code mbedtls_ssl_set_bio} with memory instead of a socket: the returned {@link MemoryBio}
+     * performs the handshake, reads and writes over {@link ByteBuffer}s given to each call
+     * (for event loops and engine-style APIs). The socket calls of this class ({@link #handshake()},
+     * {@code read}, {@code write}, {@link #closeNotify()}) are then refused.
+     */
+    public MemoryBio setMemoryBio() {
+        MemoryBio memory = new MemoryBio(this);
+        configure("setMemoryBio", self -> {
+            MemoryBio.nAttach(self);
+            bio = MEMORY_BIO;
+        });
+        return memory;
     }
 
     /**
@@ -175,6 +193,25 @@ public final class SslContext extends NativeResource {
             throw new IllegalArgumentException("verify name contains a NUL character");
         }
         configure("setVerifyName", self -> nSetVerifyName(self, name));
+    }
+
+    /**
+     * Verifies the server's certificate chain but checks no name in it, while the SNI given to
+     * {@link #setHostname} is still sent: JSSE's behaviour without endpoint identification, where
+     * the application checks the name itself. As insecure as {@link #skipHostnameVerification()}
+     * unless the name is checked afterwards. Implemented in the verify callback (see
+     * {@link #setVerifyName}): the {@code MBEDTLS_X509_BADCERT_CN_MISMATCH} bit is dropped.
+     */
+    public void verifyChainOnly() {
+        configure("verifyChainOnly", SslContext::nSkipNameCheck);
+    }
+
+    /**
+     * Lets {@code callback} refuse a server certificate chain that Mbed TLS accepted
+     * ({@code mbedtls_ssl_set_verify}; see {@link VerifyCallback}). Null removes it.
+     */
+    public void setVerifyCallback(VerifyCallback callback) {
+        configure("setVerifyCallback", self -> nSetVerifyCallback(self, callback));
     }
 
     /**
@@ -545,6 +582,22 @@ public final class SslContext extends NativeResource {
         }
     }
 
+    /**
+     * The id of the session the handshake established or resumed (TLS 1.2: the server's session
+     * id, possibly empty when it uses tickets; TLS 1.3: what Mbed TLS keeps there), empty before a
+     * handshake.
+     */
+    public byte[] sessionId() {
+        long self = handle.acquire();
+        try {
+            requireSetup("sessionId");
+            byte[] id = handshakeDone ? nSessionId(self) : null;
+            return id == null ? new byte[0] : id;
+        } finally {
+            handle.release();
+        }
+    }
+
     /** How the peer has ended the connection, as seen by the last {@code read}. */
     public Inbound inbound() {
         long self = handle.acquire();
@@ -602,12 +655,7 @@ public final class SslContext extends NativeResource {
                 if (handshakeDone) {
                     return;
                 }
-                if (verifiesPeer && !hostnameGiven) {
-                    // The binding's rule on every Mbed TLS version (3.6.3+ has the same rule built in).
-                    throw new IllegalStateException("the server certificate would be verified without checking its name: "
-                            + "call sslContext.setHostname(\"server.example\") before handshake(), or "
-                            + "sslContext.skipHostnameVerification() to verify the chain only");
-                }
+                requireHostnameRule();
                 handshakeStarted = true;
                 try {
                     nHandshake(self);
@@ -618,6 +666,83 @@ public final class SslContext extends NativeResource {
             } finally {
                 handle.release();
             }
+        }
+    }
+
+    /**
+     * The binding's rule on every Mbed TLS version (3.6.3+ has the same rule built in): a
+     * certificate is not verified without a name to check, unless skipped by name.
+     */
+    private void requireHostnameRule() {
+        if (verifiesPeer && !hostnameGiven) {
+            throw new IllegalStateException("the server certificate would be verified without checking its name: "
+                    + "call sslContext.setHostname(\"server.example\") before handshake(), or "
+                    + "sslContext.skipHostnameVerification() to verify the chain only");
+        }
+    }
+
+    /** One {@link MemoryBio#handshake} call: the native result, 0 once done. */
+    long memoryHandshake(MemoryBio memory, ByteBuffer in, ByteBuffer out) {
+        synchronized (steps) {
+            long self = handle.acquire();
+            try {
+                requireMemoryBio("handshake");
+                if (handshakeDone) {
+                    return 0;
+                }
+                requireHostnameRule();
+                handshakeStarted = true;
+                long r;
+                try {
+                    r = memory.handshakeNative(self, in, out);
+                } catch (MbedTlsException e) {
+                    throw closedDuring("handshake", e);
+                }
+                if (MemoryBio.code(r) == 0) {
+                    handshakeDone = true;
+                }
+                return r;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** A reference for a {@link MemoryBio} read or write: after the handshake. Release with {@link #releaseHandle()}. */
+    long acquireForMemoryIo(String step) {
+        long self = handle.acquire();
+        try {
+            requireMemoryBio(step);
+            if (!handshakeDone) {
+                throw new IllegalStateException("MemoryBio." + step + "() before the handshake is done: call "
+                        + "handshake(in, out) until it returns 0");
+            }
+            return self;
+        } catch (RuntimeException e) {
+            handle.release();
+            throw e;
+        }
+    }
+
+    /** A reference for any {@link MemoryBio} call. Release with {@link #releaseHandle()}. */
+    long acquireHandle() {
+        long self = handle.acquire();
+        if (bio != MEMORY_BIO) {
+            handle.release();
+            requireMemoryBio("flush");
+        }
+        return self;
+    }
+
+    void releaseHandle() {
+        handle.release();
+    }
+
+    private void requireMemoryBio(String step) {
+        requireSetup(step);
+        if (bio != MEMORY_BIO) {
+            throw new IllegalStateException("MemoryBio." + step + "() on an SslContext without a memory bio: "
+                    + "call sslContext.setMemoryBio() first");
         }
     }
 
@@ -681,7 +806,10 @@ public final class SslContext extends NativeResource {
 
     private void requireConnected(String step) {
         requireSetup(step);
-        if (!hasBio) {
+        if (bio == MEMORY_BIO) {
+            throw new IllegalStateException("SslContext." + step + "() on a memory bio: use the MemoryBio's methods");
+        }
+        if (bio != SOCKET_BIO) {
             throw new IllegalStateException("SslContext." + step + "() before setBio(net): call sslContext.setBio(net) first");
         }
     }
@@ -699,6 +827,10 @@ public final class SslContext extends NativeResource {
     private static native void nHandshake(long ssl);
 
     private static native void nSetVerifyName(long ssl, String name);
+
+    private static native void nSkipNameCheck(long ssl);
+
+    private static native void nSetVerifyCallback(long ssl, VerifyCallback callback);
 
     private static native void nSetSession(long ssl, long session);
 
@@ -735,4 +867,6 @@ public final class SslContext extends NativeResource {
     private static native boolean nCloseNotify(long ssl, boolean wait);
 
     private static native int nInbound(long ssl);
+
+    private static native byte[] nSessionId(long ssl);
 }
