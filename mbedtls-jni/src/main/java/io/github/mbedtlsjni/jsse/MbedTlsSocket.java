@@ -322,9 +322,12 @@ final class MbedTlsSocket extends SSLSocket {
             }
         }
 
+        /** What can be read without blocking: 0 while another thread is inside a read. */
         @Override
         public int available() throws IOException {
-            readLock.lock();
+            if (!readLock.tryLock()) {
+                return 0;
+            }
             try {
                 return appIn == null ? 0 : appIn.remaining();
             } finally {

@@ -251,6 +251,12 @@ class SslEngineTest {
         return n;
     }
 
+    /** The SSLContext algorithms the provider has on this build. */
+    static List<String> supportedContexts() {
+        return MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3") ? List.of("TLS", "TLSv1.2", "TLSv1.3", "Default")
+                : List.of("TLS", "TLSv1.2", "Default");
+    }
+
     static void assumeSupported(TlsProtocol protocol) {
         assumeTrue(protocol != TlsProtocol.TLS_1_3 || MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3"),
                 "TLS 1.3 needs Mbed TLS 3.x");
