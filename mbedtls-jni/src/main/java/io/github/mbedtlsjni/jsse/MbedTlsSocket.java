@@ -306,6 +306,9 @@ final class MbedTlsSocket extends SSLSocket {
                 while (!appIn.hasRemaining()) {
                     checkOpen();
                     if (inputEnded || unwrapOnce() < 0) {
+                        // closed by this side meanwhile: the server's answer to our close_notify
+                        // is not the end of the stream the reader waited for
+                        checkOpen();
                         return -1;
                     }
                 }
