@@ -189,4 +189,34 @@ static inline int mj_crypto_init(void)
 #define MJ_MD_SHA3_512 (-1)
 #endif
 
+/*
+ * What the JSSE provider lists about a cipher suite: whether it is a TLS 1.3 suite, and whether
+ * its key exchange needs a pre-shared key (which the provider never configures). 3.x keeps
+ * these in private members and names versions mbedtls_ssl_protocol_version; 2.28 has no TLS 1.3.
+ */
+#include "mbedtls/ssl_ciphersuites.h"
+static inline int mj_ciphersuite_is_tls13(const mbedtls_ssl_ciphersuite_t *info)
+{
+#if MJ_MBEDTLS_3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    return info->MBEDTLS_PRIVATE(min_tls_version) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    (void) info;
+    return 0;
+#endif
+}
+
+static inline int mj_ciphersuite_uses_psk(const mbedtls_ssl_ciphersuite_t *info)
+{
+    switch (info->MBEDTLS_PRIVATE(key_exchange)) {
+    case MBEDTLS_KEY_EXCHANGE_PSK:
+    case MBEDTLS_KEY_EXCHANGE_DHE_PSK:
+    case MBEDTLS_KEY_EXCHANGE_RSA_PSK:
+    case MBEDTLS_KEY_EXCHANGE_ECDHE_PSK:
+    case MBEDTLS_KEY_EXCHANGE_ECJPAKE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 #endif /* MJ_COMPAT_H */

@@ -317,6 +317,17 @@ static int lookup_ids(JNIEnv *env)
         mj_jni.verify_exception_init == NULL) {
         return -1;
     }
+    {
+        jclass verify_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/VerifyCallback");
+        if (verify_callback == NULL) {
+            return -1;
+        }
+        mj_jni.verify_callback = (*env)->GetMethodID(env, verify_callback, "verify", "([[BI)I");
+        (*env)->DeleteLocalRef(env, verify_callback);
+        if (mj_jni.verify_callback == NULL || (mj_jni.byte_array_array = global_class(env, "[[B")) == NULL) {
+            return -1;
+        }
+    }
     debug_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/DebugCallback");
     if (debug_callback == NULL) {
         return -1;
@@ -347,7 +358,7 @@ JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved)
     JNIEnv *env;
     jclass *classes[] = { &mj_jni.string, &mj_jni.byte_array, &mj_jni.illegal_state, &mj_jni.illegal_argument,
                           &mj_jni.out_of_memory, &mj_jni.socket_timeout, &mj_jni.mbedtls_exception,
-                          &mj_jni.parse_exception, &mj_jni.verify_exception };
+                          &mj_jni.parse_exception, &mj_jni.verify_exception, &mj_jni.byte_array_array };
     size_t i;
     (void) reserved;
     if ((*vm)->GetEnv(vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK) {

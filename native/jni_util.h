@@ -6,6 +6,7 @@
 #define MJ_JNI_UTIL_H
 
 #include <jni.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,14 +21,19 @@
 
 /* --- Native structures, one per Java class ------------------------------------------------ */
 
-/* NetContext. fd mirrors net.fd for shutdown() from another thread (set once connected). */
+/*
+ * NetContext. fd mirrors net.fd for shutdown() from another thread (set once connected). The
+ * socket is used non-blocking (mj_net_send/mj_net_recv); mj_net_wait waits for it with poll().
+ * Timeouts, set from Java at any time and read by the threads doing I/O: the longest wait for
+ * data and for send buffer space in ms (0: forever), and an absolute deadline in ms of
+ * CLOCK_MONOTONIC for every wait (0: none; the handshake timeout).
+ */
 typedef struct {
     mbedtls_net_context net;
     atomic_int fd;
-    /* mj_net_recv: longest wait for data in ms (0: forever), and an absolute deadline in ms of
-     * CLOCK_MONOTONIC (0: none). Set from Java at any time, read by the thread doing I/O. */
     atomic_int recv_timeout_ms;
-    atomic_llong recv_deadline_ms;
+    atomic_int send_timeout_ms;
+    atomic_llong deadline_ms;
 } mj_net;
 
 /*
@@ -47,24 +53,51 @@ typedef struct {
     mbedtls_x509_crt_profile profile;
 } mj_conf;
 
-enum mj_hostname { MJ_HOSTNAME_UNSET = 0, MJ_HOSTNAME_SET = 1, MJ_HOSTNAME_SKIPPED = 2 };
 /* Java enums passed by ordinal, in their Java order (NativeConstantsTest checks them). */
 enum mj_inbound { MJ_INBOUND_OPEN = 0, MJ_INBOUND_CLOSE_NOTIFY = 1, MJ_INBOUND_EOF = 2 }; /* SslContext.Inbound */
 enum mj_authmode { MJ_AUTHMODE_NONE = 0, MJ_AUTHMODE_OPTIONAL = 1, MJ_AUTHMODE_REQUIRED = 2 }; /* AuthMode */
 
-/* SslContext. The Java side keeps conf and net allocated while this lives. */
+/*
+ * SslContext. The Java side keeps conf and net allocated while this lives.
+ *
+ * lock: the context's one lock. Mbed TLS contexts are not thread-safe, so every Mbed TLS call on
+ * ssl (and every read of the fields below that I/O changes) holds it; it is held only around
+ * calls that do not block (the bio never waits), and released while a thread waits for the
+ * socket, so one thread waiting to read never holds up another one writing.
+ */
 typedef struct {
     mbedtls_ssl_context ssl;
+    pthread_mutex_t lock;
     mj_conf *conf;
     mj_net *net;
-    int hostname;
     int inbound;
     /* The name the server certificate is checked against instead of the SNI (malloc'ed, or NULL:
      * Mbed TLS checks the hostname as usual); see mj_ssl_verify in ssl_context.c. */
     char *verify_name;
+    int skip_name_check; /* verify the chain only: the name check's CN_MISMATCH bit is dropped */
+    jobject verify_callback; /* a global ref to a Java VerifyCallback, or NULL */
+    uint32_t chain_flags;    /* the flags of the chain's certificates above the leaf, so far */
     int session_offered; /* mbedtls_ssl_set_session succeeded */
     int leaf_verified;   /* the verify callback saw the server's leaf: a full handshake */
+    /* MemoryBio (memory_bio.c): the buffers of the call in progress that Mbed TLS receives
+     * records from and sends them to (struct mj_window *; NULL: none), set under lock. */
+    void *mem_in;
+    void *mem_out;
+    int failure; /* the error of the last failed MemoryBio handshake call, thrown after its counts are in */
 } mj_ssl;
+
+/* The context's lock (ssl_context.c). */
+void mj_ssl_lock(mj_ssl *s);
+void mj_ssl_unlock(mj_ssl *s);
+/*
+ * With the lock held: sends what another call left in Mbed TLS's output buffer (see
+ * ssl_context.c). 0 when nothing is pending any more, else what mbedtls_ssl_write returned.
+ */
+int mj_ssl_flush_pending(mj_ssl *s);
+/* With the lock held: 1 if mbedtls_ssl_* returned WANT_READ although it holds back input to process. */
+int mj_ssl_input_pending(mj_ssl *s, int ret);
+/* Throws for a failed mbedtls_ssl_handshake: CertificateVerificationException when the chain was refused. */
+void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret);
 
 /* --- Handles ------------------------------------------------------------------------------- */
 
@@ -114,15 +147,29 @@ struct mj_jni {
     jclass verify_exception;       /* CertificateVerificationException(int, String, String, int, String) */
     jmethodID verify_exception_init;
     jmethodID debug_message;       /* DebugCallback.message(int, String, int, String) */
+    jmethodID verify_callback;     /* VerifyCallback.verify(byte[][], int) */
+    jclass byte_array_array;       /* byte[][] */
 };
 extern struct mj_jni mj_jni;
 
 /*
- * The bio receive function every SslContext uses (net_context.c): mbedtls_net_recv, but when
- * the mj_net has a timeout or deadline it first waits with poll() (never select(), which fails
- * for descriptors >= FD_SETSIZE) and returns MBEDTLS_ERR_SSL_TIMEOUT when it elapses.
+ * The socket bio of every SslContext (net_context.c): mbedtls_net_send/_recv without ever
+ * blocking (MSG_DONTWAIT), so the wait happens in mj_net_wait, outside the context's lock. Same
+ * return codes as mbedtls_net_send/_recv (WANT_WRITE/WANT_READ when the socket is not ready).
  */
+int mj_net_send(void *ctx, const unsigned char *buf, size_t len);
 int mj_net_recv(void *ctx, unsigned char *buf, size_t len);
+
+/* What an Mbed TLS call that returned WANT_READ or WANT_WRITE waits for. */
+enum mj_wait { MJ_WAIT_RECV, MJ_WAIT_SEND };
+
+/*
+ * Waits with poll() (never select(), which fails for descriptors >= FD_SETSIZE) until the socket
+ * can be read or written, within that direction's timeout and the deadline. 0 when ready (or shut
+ * down, or in error: the next call finds out), MBEDTLS_ERR_SSL_TIMEOUT when a limit elapsed,
+ * MBEDTLS_ERR_NET_POLL_FAILED if poll() failed.
+ */
+int mj_net_wait(mj_net *n, enum mj_wait what);
 
 /* --- Exceptions (each returns nothing; the caller returns at once) ------------------------- */
 

@@ -101,7 +101,8 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_NetContext_nInit(JNIEnv *env, 
     mbedtls_net_init(&n->net);
     atomic_init(&n->fd, -1);
     atomic_init(&n->recv_timeout_ms, 0);
-    atomic_init(&n->recv_deadline_ms, 0);
+    atomic_init(&n->send_timeout_ms, 0);
+    atomic_init(&n->deadline_ms, 0);
     return MJ_HANDLE(n);
 }
 
@@ -184,48 +185,103 @@ static int wait_for(int fd, short events, int timeout_ms)
     }
 }
 
+/* --- The non-blocking bio ----------------------------------------------------------------------- */
+
+/*
+ * mbedtls_net_send/_recv, but each call is non-blocking by itself (MSG_DONTWAIT) instead of
+ * through O_NONBLOCK on the descriptor, which mbedtls_net_recv would query with fcntl() at every
+ * would-block: the descriptor stays as mbedtls_net_connect left it. MSG_NOSIGNAL: a peer that
+ * has gone raises EPIPE here, never SIGPIPE. The errno mapping is mbedtls_net_send/_recv's.
+ */
+static int would_block(int err)
+{
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+int mj_net_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    int fd = ((mj_net *) ctx)->net.fd;
+    ssize_t r;
+    if (fd < 0) {
+        return MBEDTLS_ERR_NET_INVALID_CONTEXT;
+    }
+    r = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r >= 0) {
+        return (int) r;
+    }
+    if (would_block(errno)) {
+        return MBEDTLS_ERR_SSL_WANT_WRITE;
+    }
+    return errno == EPIPE || errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
 int mj_net_recv(void *ctx, unsigned char *buf, size_t len)
 {
-    mj_net *n = ctx;
-    int timeout = atomic_load(&n->recv_timeout_ms);
-    long long deadline = atomic_load(&n->recv_deadline_ms);
+    int fd = ((mj_net *) ctx)->net.fd;
+    ssize_t r;
+    if (fd < 0) {
+        return MBEDTLS_ERR_NET_INVALID_CONTEXT;
+    }
+    r = recv(fd, buf, len, MSG_DONTWAIT);
+    if (r >= 0) {
+        return (int) r;
+    }
+    if (would_block(errno)) {
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    return errno == EPIPE || errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+int mj_net_wait(mj_net *n, enum mj_wait what)
+{
+    int timeout = atomic_load(what == MJ_WAIT_RECV ? &n->recv_timeout_ms : &n->send_timeout_ms);
+    long long deadline = atomic_load(&n->deadline_ms);
     int fd = n->net.fd;
     int r;
 
-    if (timeout <= 0 && deadline == 0) {
-        return mbedtls_net_recv(&n->net, buf, len); /* the thin classes' default: block */
-    }
     if (fd < 0) {
-        return MBEDTLS_ERR_NET_INVALID_CONTEXT;
+        return 0; /* the next call reports MBEDTLS_ERR_NET_INVALID_CONTEXT */
+    }
+    if (timeout <= 0) {
+        timeout = -1;
     }
     if (deadline != 0) {
         long long left = deadline - now_ms();
         if (left <= 0) {
             return MBEDTLS_ERR_SSL_TIMEOUT;
         }
-        if (timeout <= 0 || left < timeout) {
+        if (timeout < 0 || left < timeout) {
             timeout = left > INT_MAX ? INT_MAX : (int) left;
         }
     }
-    r = wait_for(fd, POLLIN, timeout);
+    /* Ready, at EOF, in error or shut down by close() (POLLHUP): the next call does not block. */
+    r = wait_for(fd, what == MJ_WAIT_RECV ? POLLIN : POLLOUT, timeout);
     if (r == 0) {
         return MBEDTLS_ERR_SSL_TIMEOUT;
     }
-    if (r < 0) {
-        return MBEDTLS_ERR_NET_POLL_FAILED;
-    }
-    /* Readable, at EOF, or in error (e.g. shut down by close()): recv() does not block now. */
-    return mbedtls_net_recv(&n->net, buf, len);
+    return r < 0 ? MBEDTLS_ERR_NET_POLL_FAILED : 0;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nSetRecvTimeout(JNIEnv *env, jclass cls, jlong handle,
-                                                                            jint timeout_ms, jint deadline_in_ms)
+/* Java's NetContext timeout kinds. */
+enum { MJ_TIMEOUT_READ = 0, MJ_TIMEOUT_WRITE = 1, MJ_TIMEOUT_DEADLINE = 2 };
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nSetTimeout(JNIEnv *env, jclass cls, jlong handle,
+                                                                        jint kind, jint millis)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
     (void) env;
     (void) cls;
-    atomic_store(&n->recv_timeout_ms, timeout_ms > 0 ? timeout_ms : 0);
-    atomic_store(&n->recv_deadline_ms, deadline_in_ms > 0 ? now_ms() + deadline_in_ms : 0);
+    switch (kind) {
+    case MJ_TIMEOUT_READ:
+        atomic_store(&n->recv_timeout_ms, millis);
+        break;
+    case MJ_TIMEOUT_WRITE:
+        atomic_store(&n->send_timeout_ms, millis);
+        break;
+    default:
+        atomic_store(&n->deadline_ms, millis > 0 ? now_ms() + millis : 0);
+        break;
+    }
 }
 
 /* 0 connected, 1 timed out, -1 failed (errno set); *fd_out holds the connected socket. */

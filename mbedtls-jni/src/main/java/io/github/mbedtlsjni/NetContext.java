@@ -12,12 +12,18 @@ import java.util.Objects;
  * any more.
  *
  * <p>Beyond the guide: {@link #connect(String, int, int)} connects within a time limit, and
- * {@link #setReadTimeout} limits how long a receive waits (Mbed TLS then reports
- * {@code MBEDTLS_ERR_SSL_TIMEOUT}). By default both wait forever, as {@code mbedtls_net_connect}
- * and {@code mbedtls_net_recv} do. The waits use {@code poll()}, never {@code select()}, so they
- * work for any descriptor number.
+ * {@link #setReadTimeout} and {@link #setWriteTimeout} limit how long an {@link SslContext} waits
+ * for the socket to deliver data or to take more (the call then fails with
+ * {@code MBEDTLS_ERR_SSL_TIMEOUT}). By default all of them wait forever, as
+ * {@code mbedtls_net_connect}, {@code mbedtls_net_recv} and {@code mbedtls_net_send} do. Once
+ * given to {@link SslContext#setBio}, the socket is used non-blocking and the waits happen in the
+ * binding, with {@code poll()}, never {@code select()}, so they work for any descriptor number.
  */
 public final class NetContext extends NativeResource {
+    private static final int READ = 0;
+    private static final int WRITE = 1;
+    private static final int DEADLINE = 2;
+
     private boolean connected; // guarded by this
 
     /** {@code mbedtls_net_init}. */
@@ -74,30 +80,47 @@ public final class NetContext extends NativeResource {
     }
 
     /**
-     * Limits how long each receive of an {@link SslContext} using this connection waits for
-     * data: when it elapses, the Mbed TLS call ({@code mbedtls_ssl_read},
-     * {@code mbedtls_ssl_handshake}) fails with {@code MBEDTLS_ERR_SSL_TIMEOUT}. A read that timed
-     * out may be retried: Mbed TLS keeps what it had received of a record. May be called at any
-     * time, from any thread.
+     * Limits how long a call of an {@link SslContext} using this connection
+     * ({@code mbedtls_ssl_read}, {@code mbedtls_ssl_handshake}) waits for data from the peer:
+     * when it elapses, the call fails with {@code MBEDTLS_ERR_SSL_TIMEOUT}. A read that timed out
+     * may be retried: Mbed TLS keeps what it had received of a record. May be called at any time,
+     * from any thread.
      *
      * @param millis the longest wait, 0 for none (the default)
      */
     public void setReadTimeout(int millis) {
-        setReceiveLimits(millis, 0);
+        setTimeout(READ, millis);
     }
 
     /**
-     * Sets the per-receive timeout (as {@link #setReadTimeout}) and a deadline {@code
-     * deadlineMillis} from now after which every receive times out at once (0: none). The
-     * handshake timeout of {@link TlsClient} is such a deadline.
+     * Limits how long a call of an {@link SslContext} using this connection
+     * ({@code mbedtls_ssl_write}, {@code mbedtls_ssl_close_notify}) waits for the socket to take
+     * more data, i.e. for a peer that does not read: when it elapses, the call fails with
+     * {@code MBEDTLS_ERR_SSL_TIMEOUT}. A write that timed out cannot be resumed (part of a record
+     * may have gone out; see {@link SslContext#write(byte[], int, int)}). May be called at any
+     * time, from any thread.
+     *
+     * @param millis the longest wait, 0 for none (the default)
      */
-    void setReceiveLimits(int timeoutMillis, int deadlineMillis) {
-        if (timeoutMillis < 0 || deadlineMillis < 0) {
-            throw new IllegalArgumentException("negative timeout");
+    public void setWriteTimeout(int millis) {
+        setTimeout(WRITE, millis);
+    }
+
+    /**
+     * A deadline {@code millis} from now after which every wait for the socket times out at
+     * once (0: none). The handshake timeout of {@link TlsClient} is such a deadline.
+     */
+    void setDeadline(int millis) {
+        setTimeout(DEADLINE, millis);
+    }
+
+    private void setTimeout(int kind, int millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("timeout " + millis + " ms is negative");
         }
         long self = handle.acquire();
         try {
-            nSetRecvTimeout(self, timeoutMillis, deadlineMillis);
+            nSetTimeout(self, kind, millis);
         } finally {
             handle.release();
         }
@@ -157,5 +180,5 @@ public final class NetContext extends NativeResource {
 
     private static native void nConnectTimeout(long net, String host, String port, int timeoutMillis);
 
-    private static native void nSetRecvTimeout(long net, int timeoutMillis, int deadlineMillis);
+    private static native void nSetTimeout(long net, int kind, int millis);
 }

@@ -3,6 +3,7 @@ package io.github.mbedtlsjni;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * One TLS connection's state, {@code mbedtls_ssl_context}.
@@ -14,13 +15,21 @@ import java.util.Objects;
  * {@link #write}/{@link #read} ({@code mbedtls_ssl_write}/{@code mbedtls_ssl_read}),
  * {@link #closeNotify} ({@code mbedtls_ssl_close_notify}) and {@link #close()}
  * ({@code mbedtls_ssl_free}). A step out of order throws {@link IllegalStateException} naming
- * the missing step.
+ * the missing step. The configuration steps ({@code setup} to {@code setSession}) belong before
+ * the handshake; a {@code read} or {@code write} before {@link #handshake} performs it first.
  *
  * <p>The context keeps its {@link SslConfig} and its {@link NetContext} allocated while it lives.
- * Calls on one context are serialized (Mbed TLS contexts are not thread-safe), except
- * {@link #close()}, which may come from any thread: it shuts the socket down so that a thread
- * blocked in {@code read}, {@code write} or {@code handshake} wakes and throws, and the native
- * memory is freed only after that call has returned.
+ *
+ * <p><b>Threads: full duplex.</b> One thread may read while another writes: a read waiting for
+ * the peer never holds up a write. Mbed TLS contexts are not thread-safe, so the binding holds
+ * the context's one lock around each Mbed TLS call, and Mbed TLS never waits inside one: the
+ * socket is used non-blocking, and a call that must wait for it ({@code WANT_READ},
+ * {@code WANT_WRITE}) releases the lock, waits with {@code poll()} and calls again (a write again
+ * with the same data, as Mbed TLS requires). The handshake runs in one thread at a time; another
+ * thread's first read or write waits for it. {@link #close()} may come from any thread: it shuts
+ * the socket down so that every thread waiting in {@code read}, {@code write} or
+ * {@code handshake} wakes and throws, and the native memory is freed only after they have
+ * returned.
  *
  * <p>{@code read} and {@code write} allocate nothing on the Java heap and copy the data once (a
  * direct {@link ByteBuffer} is not copied by the binding at all).
@@ -28,6 +37,10 @@ import java.util.Objects;
 public final class SslContext extends NativeResource {
     private static final int CONFIG = 0;
     private static final int NET = 1;
+    private static final int MBEDTLS_ERR_SSL_TIMEOUT = -0x6800;
+    private static final int NO_BIO = 0;
+    private static final int SOCKET_BIO = 1;
+    private static final int MEMORY_BIO = 2;
 
     /** How the peer has ended its side of the connection. */
     public enum Inbound {
@@ -39,11 +52,19 @@ public final class SslContext extends NativeResource {
         EOF_WITHOUT_CLOSE_NOTIFY
     }
 
-    private final Object io = new Object();
-    private SslConfig config; // guarded by io
-    private boolean hasBio; // guarded by io
-    private boolean handshakeStarted; // guarded by io
-    private boolean handshakeDone; // guarded by io
+    /**
+     * Guards the configuration steps and the handshake, so that they run one at a time and never
+     * beside another Mbed TLS call (the native side takes no lock for the configuration steps).
+     * Reads and writes never take it once the handshake is done; they take the native lock only.
+     */
+    private final Object steps = new Object();
+    private volatile SslConfig config; // written under steps
+    private volatile boolean verifiesPeer; // written under steps: the config verifies the server's certificate
+    private volatile boolean hostnameGiven; // written under steps: setHostname or skipHostnameVerification
+    private volatile int bio = NO_BIO; // written under steps
+    private volatile boolean handshakeStarted; // written under steps
+    private volatile boolean handshakeDone; // written under steps
+    private volatile boolean writeTimedOut;
 
     /** {@code mbedtls_ssl_init}. */
     public SslContext() {
@@ -56,7 +77,7 @@ public final class SslContext extends NativeResource {
      */
     public void setup(SslConfig config) {
         Objects.requireNonNull(config, "config");
-        synchronized (io) {
+        synchronized (steps) {
             long self = handle.acquire();
             try {
                 if (this.config != null) {
@@ -66,6 +87,7 @@ public final class SslContext extends NativeResource {
                 long conf = config.handle.acquire();
                 handle.setDependency(CONFIG, config.handle); // owns the reference just taken
                 nSetup(self, conf);
+                this.verifiesPeer = config.authMode() != AuthMode.NONE;
                 this.config = config;
             } finally {
                 handle.release();
@@ -85,15 +107,10 @@ public final class SslContext extends NativeResource {
         if (hostname.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("hostname contains a NUL character");
         }
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("setHostname");
-                nSetHostname(self, hostname);
-            } finally {
-                handle.release();
-            }
-        }
+        configure("setHostname", self -> {
+            nSetHostname(self, hostname);
+            hostnameGiven = true;
+        });
     }
 
     /**
@@ -102,64 +119,57 @@ public final class SslContext extends NativeResource {
      * some other way: anyone holding any certificate from a trusted CA can impersonate the server.
      */
     public void skipHostnameVerification() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("skipHostnameVerification");
-                nSetHostname(self, null);
-            } finally {
-                handle.release();
-            }
-        }
+        configure("skipHostnameVerification", self -> {
+            nSetHostname(self, null);
+            hostnameGiven = true;
+        });
     }
 
     /**
-     * {@code mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, mbedtls_net_recv, NULL)}: the
-     * connection to speak TLS over. The context keeps it allocated. (The receive function is
-     * {@code mbedtls_net_recv} behind the binding's {@code poll()} wait, which only acts when
-     * {@link NetContext#setReadTimeout} is set.)
+     * {@code mbedtls_ssl_set_bio(&ssl, &net, send, recv, NULL)}: the connection to speak TLS over.
+     * The context keeps it allocated. The send and receive functions are
+     * {@code mbedtls_net_send}/{@code mbedtls_net_recv} made non-blocking ({@code MSG_DONTWAIT});
+     * the binding waits for the socket itself, outside the context's lock, within
+     * {@link NetContext#setReadTimeout} and {@link NetContext#setWriteTimeout}.
      */
     public void setBio(NetContext net) {
         Objects.requireNonNull(net, "net");
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("setBio");
-                long n = net.handle.acquire();
-                handle.setDependency(NET, net.handle); // owns the reference just taken
-                nSetBio(self, n);
-                hasBio = true;
-            } finally {
-                handle.release();
-            }
-        }
+        configure("setBio", self -> {
+            long n = net.handle.acquire();
+            handle.setDependency(NET, net.handle); // owns the reference just taken
+            nSetBio(self, n);
+            bio = SOCKET_BIO;
+        });
     }
 
     /**
-     * {@code mbedtls_ssl_handshake}, repeated while Mbed TLS asks to (WANT_READ/WANT_WRITE).
+     * {@code mbedtls_ssl_set_bio} with memory instead of a socket: the returned {@link MemoryBio}
+     * performs the handshake, reads and writes over {@link ByteBuffer}s given to each call
+     * (for event loops and engine-style APIs). The socket calls of this class ({@link #handshake()},
+     * {@code read}, {@code write}, {@link #closeNotify()}) are then refused.
+     */
+    public MemoryBio setMemoryBio() {
+        MemoryBio memory = new MemoryBio(this);
+        configure("setMemoryBio", self -> {
+            MemoryBio.nAttach(self);
+            bio = MEMORY_BIO;
+        });
+        return memory;
+    }
+
+    /**
+     * {@code mbedtls_ssl_handshake}, repeated while Mbed TLS asks to (WANT_READ/WANT_WRITE),
+     * waiting for the socket in between. Once it succeeded, further calls return at once.
      *
      * @throws CertificateVerificationException if the peer's certificate did not verify (required mode)
-     * @throws MbedTlsException on any other failure
+     * @throws MbedTlsException on any other failure ({@code MBEDTLS_ERR_SSL_TIMEOUT} when a
+     *     timeout of the {@link NetContext} elapsed)
      * @throws IllegalStateException if a step is missing: setup, setBio, or a hostname while the
      *     certificate is verified (set one with {@link #setHostname}, or opt out with
      *     {@link #skipHostnameVerification})
      */
     public void handshake() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireConnected("handshake");
-                handshakeStarted = true;
-                try {
-                    nHandshake(self);
-                    handshakeDone = true;
-                } catch (MbedTlsException e) {
-                    throw closedDuring("handshake", e);
-                }
-            } finally {
-                handle.release();
-            }
-        }
+        handshake("handshake");
     }
 
     /**
@@ -182,16 +192,26 @@ public final class SslContext extends NativeResource {
         if (name != null && name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("verify name contains a NUL character");
         }
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("setVerifyName");
-                requireBeforeHandshake("setVerifyName");
-                nSetVerifyName(self, name);
-            } finally {
-                handle.release();
-            }
-        }
+        configure("setVerifyName", self -> nSetVerifyName(self, name));
+    }
+
+    /**
+     * Verifies the server's certificate chain but checks no name in it, while the SNI given to
+     * {@link #setHostname} is still sent: JSSE's behaviour without endpoint identification, where
+     * the application checks the name itself. As insecure as {@link #skipHostnameVerification()}
+     * unless the name is checked afterwards. Implemented in the verify callback (see
+     * {@link #setVerifyName}): the {@code MBEDTLS_X509_BADCERT_CN_MISMATCH} bit is dropped.
+     */
+    public void verifyChainOnly() {
+        configure("verifyChainOnly", SslContext::nSkipNameCheck);
+    }
+
+    /**
+     * Lets {@code callback} refuse a server certificate chain that Mbed TLS accepted
+     * ({@code mbedtls_ssl_set_verify}; see {@link VerifyCallback}). Null removes it.
+     */
+    public void setVerifyCallback(VerifyCallback callback) {
+        configure("setVerifyCallback", self -> nSetVerifyCallback(self, callback));
     }
 
     /**
@@ -204,22 +224,15 @@ public final class SslContext extends NativeResource {
      */
     public void setSession(SslSession session) {
         Objects.requireNonNull(session, "session");
-        synchronized (io) {
-            long self = handle.acquire();
+        configure("setSession", self -> {
+            session.requireFilled();
+            long ses = session.handle.acquire();
             try {
-                requireSetup("setSession");
-                requireBeforeHandshake("setSession");
-                session.requireFilled();
-                long ses = session.handle.acquire();
-                try {
-                    nSetSession(self, ses);
-                } finally {
-                    session.handle.release();
-                }
+                nSetSession(self, ses);
             } finally {
-                handle.release();
+                session.handle.release();
             }
-        }
+        });
     }
 
     /**
@@ -234,29 +247,27 @@ public final class SslContext extends NativeResource {
      */
     public boolean getSession(SslSession session) {
         Objects.requireNonNull(session, "session");
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("getSession");
-                if (!handshakeDone) {
-                    throw new IllegalStateException("SslContext.getSession() before a successful handshake()");
-                }
-                synchronized (session) {
-                    session.requireEmpty();
-                    long ses = session.handle.acquire();
-                    try {
-                        if (!nGetSession(self, ses)) {
-                            return false;
-                        }
-                        session.markFilled();
-                        return true;
-                    } finally {
-                        session.handle.release();
-                    }
-                }
-            } finally {
-                handle.release();
+        long self = handle.acquire();
+        try {
+            requireSetup("getSession");
+            if (!handshakeDone) {
+                throw new IllegalStateException("SslContext.getSession() before a successful handshake()");
             }
+            synchronized (session) {
+                session.requireEmpty();
+                long ses = session.handle.acquire();
+                try {
+                    if (!nGetSession(self, ses)) {
+                        return false;
+                    }
+                    session.markFilled();
+                    return true;
+                } finally {
+                    session.handle.release();
+                }
+            }
+        } finally {
+            handle.release();
         }
     }
 
@@ -270,26 +281,22 @@ public final class SslContext extends NativeResource {
      * @return true if a session was offered, the handshake succeeded and no certificate was verified
      */
     public boolean isResumed() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                return handshakeDone && nResumed(self);
-            } finally {
-                handle.release();
-            }
+        long self = handle.acquire();
+        try {
+            return handshakeDone && nResumed(self);
+        } finally {
+            handle.release();
         }
     }
 
     /** The protocol ALPN negotiated ({@code mbedtls_ssl_get_alpn_protocol}), or null if none. */
     public String alpnProtocol() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("alpnProtocol");
-                return nAlpnProtocol(self);
-            } finally {
-                handle.release();
-            }
+        long self = handle.acquire();
+        try {
+            requireSetup("alpnProtocol");
+            return nAlpnProtocol(self);
+        } finally {
+            handle.release();
         }
     }
 
@@ -298,41 +305,35 @@ public final class SslContext extends NativeResource {
      * ({@code mbedtls_ssl_get_verify_result} and {@code mbedtls_x509_crt_verify_info}).
      */
     public VerifyResult verifyResult() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("verifyResult");
-                int flags = nVerifyFlags(self);
-                return new VerifyResult(flags, flags == VerifyResult.NOT_AVAILABLE ? "" : nVerifyInfo(flags));
-            } finally {
-                handle.release();
-            }
+        long self = handle.acquire();
+        try {
+            requireSetup("verifyResult");
+            int flags = nVerifyFlags(self);
+            return new VerifyResult(flags, flags == VerifyResult.NOT_AVAILABLE ? "" : nVerifyInfo(flags));
+        } finally {
+            handle.release();
         }
     }
 
     /** The negotiated protocol, e.g. {@code TLSv1.3} ({@code mbedtls_ssl_get_version}). */
     public String protocol() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("protocol");
-                return nProtocol(self);
-            } finally {
-                handle.release();
-            }
+        long self = handle.acquire();
+        try {
+            requireSetup("protocol");
+            return nProtocol(self);
+        } finally {
+            handle.release();
         }
     }
 
     /** The negotiated cipher suite by its Mbed TLS name ({@code mbedtls_ssl_get_ciphersuite}). */
     public String ciphersuite() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("ciphersuite");
-                return nCiphersuite(self);
-            } finally {
-                handle.release();
-            }
+        long self = handle.acquire();
+        try {
+            requireSetup("ciphersuite");
+            return nCiphersuite(self);
+        } finally {
+            handle.release();
         }
     }
 
@@ -342,14 +343,12 @@ public final class SslContext extends NativeResource {
      */
     public X509Crt peerCertificates() {
         byte[][] ders;
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireSetup("peerCertificates");
-                ders = nPeerCertificates(self);
-            } finally {
-                handle.release();
-            }
+        long self = handle.acquire();
+        try {
+            requireSetup("peerCertificates");
+            ders = nPeerCertificates(self);
+        } finally {
+            handle.release();
         }
         if (ders == null) {
             return null;
@@ -367,12 +366,14 @@ public final class SslContext extends NativeResource {
     }
 
     /**
-     * {@code mbedtls_ssl_read} into {@code b[off .. off+len)}. Handles WANT_READ/WANT_WRITE and TLS
-     * 1.3 NewSessionTickets internally, so it returns only with data or at the end.
+     * {@code mbedtls_ssl_read} into {@code b[off .. off+len)}, waiting for data (within
+     * {@link NetContext#setReadTimeout}). Handles WANT_READ/WANT_WRITE and TLS 1.3
+     * NewSessionTickets internally, so it returns only with data or at the end.
      *
      * @return the number of bytes read (at least 1 unless {@code len} is 0), or -1 when the peer
      *     has closed: after close_notify or at a plain EOF (see {@link #inbound()})
-     * @throws MbedTlsException on a TLS or network error
+     * @throws MbedTlsException on a TLS or network error ({@code MBEDTLS_ERR_SSL_TIMEOUT}: the
+     *     read timeout elapsed; the read may be retried)
      * @throws IllegalStateException if closed (also when closed by another thread during the call)
      */
     public int read(byte[] b, int off, int len) {
@@ -381,23 +382,13 @@ public final class SslContext extends NativeResource {
         if (len == 0) {
             return 0;
         }
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireConnected("read");
-                int n;
-                try {
-                    n = nRead(self, b, off, len);
-                } catch (MbedTlsException e) {
-                    throw closedDuring("read", e);
-                }
-                if (n < 0 && handle.isClosed()) {
-                    throw new IllegalStateException("SslContext was closed during read");
-                }
-                return n;
-            } finally {
-                handle.release();
-            }
+        long self = acquireForIo("read");
+        try {
+            return endOfRead(nRead(self, b, off, len));
+        } catch (MbedTlsException e) {
+            throw closedDuring("read", e);
+        } finally {
+            handle.release();
         }
     }
 
@@ -424,21 +415,13 @@ public final class SslContext extends NativeResource {
         }
         int n;
         if (dst.isDirect()) {
-            synchronized (io) {
-                long self = handle.acquire();
-                try {
-                    requireConnected("read");
-                    try {
-                        n = nReadDirect(self, dst, pos, len);
-                    } catch (MbedTlsException e) {
-                        throw closedDuring("read", e);
-                    }
-                    if (n < 0 && handle.isClosed()) {
-                        throw new IllegalStateException("SslContext was closed during read");
-                    }
-                } finally {
-                    handle.release();
-                }
+            long self = acquireForIo("read");
+            try {
+                n = endOfRead(nReadDirect(self, dst, pos, len));
+            } catch (MbedTlsException e) {
+                throw closedDuring("read", e);
+            } finally {
+                handle.release();
             }
         } else {
             n = read(dst.array(), dst.arrayOffset() + pos, len);
@@ -449,12 +432,27 @@ public final class SslContext extends NativeResource {
         return n;
     }
 
+    /** One byte (0..255) or -1 at the end, as {@link java.io.InputStream#read()}: no buffer shared between threads. */
+    int readByte() {
+        long self = acquireForIo("read");
+        try {
+            return endOfRead(nReadByte(self));
+        } catch (MbedTlsException e) {
+            throw closedDuring("read", e);
+        } finally {
+            handle.release();
+        }
+    }
+
     /**
      * {@code mbedtls_ssl_write} of {@code b[off .. off+len)}, repeated while Mbed TLS asks to
-     * (WANT_WRITE/WANT_READ).
+     * (WANT_WRITE/WANT_READ), waiting for the socket (within {@link NetContext#setWriteTimeout}).
      *
      * @return the number of bytes written: at most one record's worth (16 KiB), possibly fewer
      *     than {@code len}, as in C; {@link #writeFully} writes everything
+     * @throws MbedTlsException on a TLS or network error ({@code MBEDTLS_ERR_SSL_TIMEOUT}: the
+     *     write timeout elapsed; how much of the data went out is then unknown, so every later
+     *     write throws {@link IllegalStateException}: close the connection)
      */
     public int write(byte[] b, int off, int len) {
         Objects.requireNonNull(b, "buffer");
@@ -462,29 +460,33 @@ public final class SslContext extends NativeResource {
         if (len == 0) {
             return 0;
         }
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireConnected("write");
-                try {
-                    return nWrite(self, b, off, len);
-                } catch (MbedTlsException e) {
-                    throw closedDuring("write", e);
-                }
-            } finally {
-                handle.release();
-            }
+        long self = acquireForWrite();
+        try {
+            return nWrite(self, b, off, len);
+        } catch (MbedTlsException e) {
+            throw failedWrite(e);
+        } finally {
+            handle.release();
         }
     }
 
-    /** Writes all of {@code b[off .. off+len)}, calling {@link #write(byte[], int, int)} as often as needed. */
+    /**
+     * Writes all of {@code b[off .. off+len)}: {@code mbedtls_ssl_write} record after record, in
+     * one call into the native code, with the waits and failures of {@link #write(byte[], int, int)}.
+     */
     public void writeFully(byte[] b, int off, int len) {
         Objects.requireNonNull(b, "buffer");
         Objects.checkFromIndexSize(off, len, b.length);
-        while (len > 0) {
-            int n = write(b, off, len);
-            off += n;
-            len -= n;
+        if (len == 0) {
+            return;
+        }
+        long self = acquireForWrite();
+        try {
+            nWriteFully(self, b, off, len);
+        } catch (MbedTlsException e) {
+            throw failedWrite(e);
+        } finally {
+            handle.release();
         }
     }
 
@@ -500,6 +502,15 @@ public final class SslContext extends NativeResource {
      * @return the number of bytes written
      */
     public int write(ByteBuffer src) {
+        return write(src, false);
+    }
+
+    /** {@link #write(ByteBuffer)} of all remaining bytes, as {@link #writeFully(byte[], int, int)}. */
+    public void writeFully(ByteBuffer src) {
+        write(src, true);
+    }
+
+    private int write(ByteBuffer src, boolean fully) {
         Objects.requireNonNull(src, "buffer");
         int pos = src.position();
         int len = checkedRemaining(src, pos);
@@ -508,21 +519,21 @@ public final class SslContext extends NativeResource {
         }
         int n;
         if (src.isDirect()) {
-            synchronized (io) {
-                long self = handle.acquire();
-                try {
-                    requireConnected("write");
-                    try {
-                        n = nWriteDirect(self, src, pos, len);
-                    } catch (MbedTlsException e) {
-                        throw closedDuring("write", e);
-                    }
-                } finally {
-                    handle.release();
-                }
+            long self = acquireForWrite();
+            try {
+                n = nWriteDirect(self, src, pos, len, fully);
+            } catch (MbedTlsException e) {
+                throw failedWrite(e);
+            } finally {
+                handle.release();
             }
         } else if (src.hasArray()) {
-            n = write(src.array(), src.arrayOffset() + pos, len);
+            if (fully) {
+                writeFully(src.array(), src.arrayOffset() + pos, len);
+                n = len;
+            } else {
+                n = write(src.array(), src.arrayOffset() + pos, len);
+            }
         } else {
             throw new IllegalArgumentException("a read-only heap ByteBuffer has no accessible array: use a direct buffer or byte[]");
         }
@@ -530,36 +541,78 @@ public final class SslContext extends NativeResource {
         return n;
     }
 
-    /** {@code mbedtls_ssl_close_notify}: tells the peer this side is done (sends the close_notify alert). */
+    /** One byte, as {@link java.io.OutputStream#write(int)}: no buffer shared between threads. */
+    void writeByte(int b) {
+        long self = acquireForWrite();
+        try {
+            nWriteByte(self, b);
+        } catch (MbedTlsException e) {
+            throw failedWrite(e);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_close_notify}: tells the peer this side is done (sends the close_notify
+     * alert), waiting for the socket within {@link NetContext#setWriteTimeout}. Before a handshake
+     * there is nothing to end, and nothing is sent (as in Mbed TLS).
+     */
     public void closeNotify() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                requireConnected("closeNotify");
-                nCloseNotify(self);
-            } finally {
-                handle.release();
-            }
+        closeNotify(true);
+    }
+
+    /**
+     * {@link #closeNotify()} without waiting: sends the alert if the socket takes it now, else
+     * gives up. For closing, where an unresponsive peer must not delay anything.
+     *
+     * @return true if the alert was sent (or there was nothing to end)
+     */
+    boolean closeNotifyIfWritable() {
+        return closeNotify(false);
+    }
+
+    private boolean closeNotify(boolean wait) {
+        long self = handle.acquire();
+        try {
+            requireConnected("closeNotify");
+            return !handshakeDone || nCloseNotify(self, wait);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * The id of the session the handshake established or resumed (TLS 1.2: the server's session
+     * id, possibly empty when it uses tickets; TLS 1.3: what Mbed TLS keeps there), empty before a
+     * handshake.
+     */
+    public byte[] sessionId() {
+        long self = handle.acquire();
+        try {
+            requireSetup("sessionId");
+            byte[] id = handshakeDone ? nSessionId(self) : null;
+            return id == null ? new byte[0] : id;
+        } finally {
+            handle.release();
         }
     }
 
     /** How the peer has ended the connection, as seen by the last {@code read}. */
     public Inbound inbound() {
-        synchronized (io) {
-            long self = handle.acquire();
-            try {
-                return Inbound.values()[nInbound(self)];
-            } finally {
-                handle.release();
-            }
+        long self = handle.acquire();
+        try {
+            return Inbound.values()[nInbound(self)];
+        } finally {
+            handle.release();
         }
     }
 
     /**
-     * Frees the context ({@code mbedtls_ssl_free}). Callable from any thread: if another thread
-     * is inside {@code read}, {@code write} or {@code handshake}, the socket is shut down so that
-     * call returns (and throws), and the free happens when it has. Does not send close_notify:
-     * call {@link #closeNotify()} first for a clean close. Idempotent.
+     * Frees the context ({@code mbedtls_ssl_free}). Callable from any thread: if other threads
+     * are inside {@code read}, {@code write} or {@code handshake}, the socket is shut down so that
+     * those calls return (and throw), and the free happens when they have. Does not send
+     * close_notify: call {@link #closeNotify()} first for a clean close. Idempotent.
      */
     @Override
     public void close() {
@@ -572,6 +625,156 @@ public final class SslContext extends NativeResource {
         if (handle.isAllocated()) {
             NetContext.shutdown(handle.dependency(NET));
         }
+    }
+
+    /** Runs a configuration step: set up, before the handshake, one at a time. */
+    private void configure(String step, LongConsumer nativeStep) {
+        synchronized (steps) {
+            long self = handle.acquire();
+            try {
+                requireSetup(step);
+                if (handshakeStarted) {
+                    throw new IllegalStateException("SslContext." + step + "() after handshake(): call it before the handshake");
+                }
+                nativeStep.accept(self);
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * The handshake, once, for {@code step}: {@link #handshake()} itself, or the first read or
+     * write. Threads arriving meanwhile wait for the one doing it.
+     */
+    private void handshake(String step) {
+        synchronized (steps) {
+            long self = handle.acquire();
+            try {
+                requireConnected(step);
+                if (handshakeDone) {
+                    return;
+                }
+                requireHostnameRule();
+                handshakeStarted = true;
+                try {
+                    nHandshake(self);
+                } catch (MbedTlsException e) {
+                    throw closedDuring("handshake", e);
+                }
+                handshakeDone = true;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * The binding's rule on every Mbed TLS version (3.6.3+ has the same rule built in): a
+     * certificate is not verified without a name to check, unless skipped by name.
+     */
+    private void requireHostnameRule() {
+        if (verifiesPeer && !hostnameGiven) {
+            throw new IllegalStateException("the server certificate would be verified without checking its name: "
+                    + "call sslContext.setHostname(\"server.example\") before handshake(), or "
+                    + "sslContext.skipHostnameVerification() to verify the chain only");
+        }
+    }
+
+    /** One {@link MemoryBio#handshake} call: the native result, 0 once done. */
+    long memoryHandshake(MemoryBio memory, ByteBuffer in, ByteBuffer out) {
+        synchronized (steps) {
+            long self = handle.acquire();
+            try {
+                requireMemoryBio("handshake");
+                if (handshakeDone) {
+                    return 0;
+                }
+                requireHostnameRule();
+                handshakeStarted = true;
+                long r;
+                try {
+                    r = memory.handshakeNative(self, in, out);
+                } catch (MbedTlsException e) {
+                    throw closedDuring("handshake", e);
+                }
+                if (MemoryBio.code(r) == 0) {
+                    handshakeDone = true;
+                }
+                return r;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** A reference for a {@link MemoryBio} read or write: after the handshake. Release with {@link #releaseHandle()}. */
+    long acquireForMemoryIo(String step) {
+        long self = handle.acquire();
+        try {
+            requireMemoryBio(step);
+            if (!handshakeDone) {
+                throw new IllegalStateException("MemoryBio." + step + "() before the handshake is done: call "
+                        + "handshake(in, out) until it returns 0");
+            }
+            return self;
+        } catch (RuntimeException e) {
+            handle.release();
+            throw e;
+        }
+    }
+
+    /** A reference for any {@link MemoryBio} call. Release with {@link #releaseHandle()}. */
+    long acquireHandle() {
+        long self = handle.acquire();
+        if (bio != MEMORY_BIO) {
+            handle.release();
+            requireMemoryBio("flush");
+        }
+        return self;
+    }
+
+    void releaseHandle() {
+        handle.release();
+    }
+
+    private void requireMemoryBio(String step) {
+        requireSetup(step);
+        if (bio != MEMORY_BIO) {
+            throw new IllegalStateException("MemoryBio." + step + "() on an SslContext without a memory bio: "
+                    + "call sslContext.setMemoryBio() first");
+        }
+    }
+
+    /** Takes a reference for a read or write, after the handshake (done here if not yet). */
+    private long acquireForIo(String step) {
+        if (!handshakeDone) {
+            handshake(step);
+        }
+        return handle.acquire();
+    }
+
+    private long acquireForWrite() {
+        if (writeTimedOut) {
+            throw new IllegalStateException("SslContext.write() after a write timed out: how much of its data was "
+                    + "sent is unknown, so the connection cannot go on; close it");
+        }
+        return acquireForIo("write");
+    }
+
+    private RuntimeException failedWrite(MbedTlsException e) {
+        if (e.code() == MBEDTLS_ERR_SSL_TIMEOUT) {
+            writeTimedOut = true;
+        }
+        return closedDuring("write", e);
+    }
+
+    /** A read's result: -1 after another thread's close() is that close, not the peer's. */
+    private int endOfRead(int n) {
+        if (n < 0 && handle.isClosed()) {
+            throw new IllegalStateException("SslContext was closed during read");
+        }
+        return n;
     }
 
     /**
@@ -601,15 +804,12 @@ public final class SslContext extends NativeResource {
         }
     }
 
-    private void requireBeforeHandshake(String step) {
-        if (handshakeStarted) {
-            throw new IllegalStateException("SslContext." + step + "() after handshake(): call it before the handshake");
-        }
-    }
-
     private void requireConnected(String step) {
         requireSetup(step);
-        if (!hasBio) {
+        if (bio == MEMORY_BIO) {
+            throw new IllegalStateException("SslContext." + step + "() on a memory bio: use the MemoryBio's methods");
+        }
+        if (bio != SOCKET_BIO) {
             throw new IllegalStateException("SslContext." + step + "() before setBio(net): call sslContext.setBio(net) first");
         }
     }
@@ -627,6 +827,10 @@ public final class SslContext extends NativeResource {
     private static native void nHandshake(long ssl);
 
     private static native void nSetVerifyName(long ssl, String name);
+
+    private static native void nSkipNameCheck(long ssl);
+
+    private static native void nSetVerifyCallback(long ssl, VerifyCallback callback);
 
     private static native void nSetSession(long ssl, long session);
 
@@ -648,13 +852,21 @@ public final class SslContext extends NativeResource {
 
     private static native int nRead(long ssl, byte[] b, int off, int len);
 
+    private static native int nReadByte(long ssl);
+
     private static native int nReadDirect(long ssl, ByteBuffer dst, int pos, int len);
 
     private static native int nWrite(long ssl, byte[] b, int off, int len);
 
-    private static native int nWriteDirect(long ssl, ByteBuffer src, int pos, int len);
+    private static native void nWriteFully(long ssl, byte[] b, int off, int len);
 
-    private static native void nCloseNotify(long ssl);
+    private static native void nWriteByte(long ssl, int b);
+
+    private static native int nWriteDirect(long ssl, ByteBuffer src, int pos, int len, boolean fully);
+
+    private static native boolean nCloseNotify(long ssl, boolean wait);
 
     private static native int nInbound(long ssl);
+
+    private static native byte[] nSessionId(long ssl);
 }

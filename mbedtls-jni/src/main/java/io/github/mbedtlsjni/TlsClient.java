@@ -60,6 +60,7 @@ public final class TlsClient implements AutoCloseable {
     private final int connectTimeoutMillis;
     private final int handshakeTimeoutMillis;
     private final int readTimeoutMillis;
+    private final int writeTimeoutMillis;
     private final int trustAnchorCount;
     private final int skippedTrustAnchors;
     private final List<String> alpnProtocols;
@@ -71,6 +72,7 @@ public final class TlsClient implements AutoCloseable {
         this.connectTimeoutMillis = b.connectTimeoutMillis;
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.readTimeoutMillis = b.readTimeoutMillis;
+        this.writeTimeoutMillis = b.writeTimeoutMillis;
         this.trustAnchorCount = trustAnchorCount;
         this.skippedTrustAnchors = b.skippedTrustAnchors;
         this.alpnProtocols = b.alpn == null ? List.of() : List.of(b.alpn);
@@ -151,6 +153,11 @@ public final class TlsClient implements AutoCloseable {
     /** The read timeout in ms each connection starts with (0: none). */
     public int readTimeoutMillis() {
         return readTimeoutMillis;
+    }
+
+    /** The write timeout in ms each connection starts with (0: none). */
+    public int writeTimeoutMillis() {
+        return writeTimeoutMillis;
     }
 
     SslConfig config() {
@@ -277,6 +284,7 @@ public final class TlsClient implements AutoCloseable {
         private int connectTimeoutMillis;
         private int handshakeTimeoutMillis;
         private int readTimeoutMillis;
+        private int writeTimeoutMillis;
         private int debugLevel;
         private DebugCallback debugCallback;
         private String personalization = "mbedtls-jni TlsClient";
@@ -513,6 +521,16 @@ public final class TlsClient implements AutoCloseable {
          */
         public Builder readTimeout(Duration timeout) {
             this.readTimeoutMillis = millis(timeout, "read timeout");
+            return this;
+        }
+
+        /**
+         * Limit for each write's wait for the server to take data ({@link NetContext#setWriteTimeout});
+         * zero: none. A write that times out throws {@link java.net.SocketTimeoutException}; the
+         * connection cannot be written to afterwards (part of the data may have gone out).
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeoutMillis = millis(timeout, "write timeout");
             return this;
         }
 

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One verified TLS connection of a {@link TlsClient}, with an {@link InputStream} and an
@@ -38,10 +37,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link TlsException} for what Mbed TLS reports, {@link SocketException} once the connection is
  * closed.
  *
- * <p><b>Threads.</b> Mbed TLS serializes a context's calls, so reads and writes of one
- * connection take turns (one thread may read while another waits to write). {@link #close()}
- * may come from any thread: if another thread is blocked in a read or write it wakes and throws
- * {@link SocketException}; close_notify is then not sent.
+ * <p><b>Threads: full duplex.</b> One thread may read while another writes, as MQTT, HTTP/2 and
+ * WebSocket clients do: a read waiting for the server never holds up a write (see
+ * {@link SslContext}: the connection's one lock is held only around each non-blocking Mbed TLS
+ * call, never while waiting for the socket). {@link #close()} may come from any thread: it sends
+ * close_notify if the socket takes it at once, and every thread blocked in a read or write wakes
+ * and throws {@link SocketException}.
+ *
+ * <p><b>Timeouts.</b> The read timeout ({@link #setReadTimeout}) ends a read that waits too long
+ * for data; it may be retried. The write timeout ({@link #setWriteTimeout}) ends a write that
+ * waits too long for the server to take data (a server that does not read); part of the data may
+ * have gone out, so the connection cannot be written to any more: close it. Both throw
+ * {@link SocketTimeoutException}.
  */
 public final class TlsConnection implements AutoCloseable {
     private static final int MBEDTLS_ERR_SSL_TIMEOUT = -0x6800;
@@ -52,9 +59,7 @@ public final class TlsConnection implements AutoCloseable {
     private final int port;
     private final NetContext net;
     private final SslContext ssl;
-    private final ReentrantLock io = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final byte[] oneByte = new byte[1]; // guarded by io
     private final String protocol;
     private final String ciphersuite;
     private final String alpnProtocol;
@@ -64,8 +69,9 @@ public final class TlsConnection implements AutoCloseable {
     private final List<X509Certificate> peerCertificates;
     private final InputStream in = new In();
     private final OutputStream out = new Out();
-    private boolean truncated; // guarded by io
-    private SslSession lastSession; // guarded by io
+    private volatile boolean truncated;
+    private final Object sessionLock = new Object();
+    private SslSession lastSession; // guarded by sessionLock
 
     private TlsConnection(String host, int port, NetContext net, SslContext ssl) {
         this.host = host;
@@ -112,7 +118,7 @@ public final class TlsConnection implements AutoCloseable {
             }
             connect(net, host, port, client.connectTimeoutMillis(), where);
             ssl.setBio(net);                                // mbedtls_ssl_set_bio
-            net.setReceiveLimits(0, client.handshakeTimeoutMillis());
+            net.setDeadline(client.handshakeTimeoutMillis());
             try {
                 ssl.handshake();                            // mbedtls_ssl_handshake
             } catch (MbedTlsException e) {
@@ -122,7 +128,9 @@ public final class TlsConnection implements AutoCloseable {
                 }
                 throw new TlsException("TLS handshake with " + where + " failed: " + e.getMessage(), e);
             }
-            net.setReceiveLimits(client.readTimeoutMillis(), 0);
+            net.setDeadline(0);
+            net.setReadTimeout(client.readTimeoutMillis());
+            net.setWriteTimeout(client.writeTimeoutMillis());
             TlsConnection connection = new TlsConnection(host, port, net, ssl);
             ok = true;
             return connection;
@@ -226,58 +234,77 @@ public final class TlsConnection implements AutoCloseable {
      * The session to resume on a later connection ({@code mbedtls_ssl_get_session}), as a new
      * {@link SslSession} the caller owns, or null if there is none. TLS 1.2: available after the
      * handshake. TLS 1.3: the server's tickets arrive after the handshake and are taken in by
-     * reads, so read (e.g. the first response) before asking. Waits while another thread is
-     * inside a read or write.
+     * reads, so read (e.g. the first response) before asking.
      */
     public SslSession session() throws SocketException {
-        lockIo();
-        try {
-            SslSession fresh = new SslSession();
-            boolean filled = false;
+        synchronized (sessionLock) {
+            if (closed.get()) {
+                throw closed();
+            }
             try {
-                filled = ssl.getSession(fresh);
-            } finally {
-                if (!filled) {
-                    fresh.close();
+                SslSession fresh = new SslSession();
+                boolean filled = false;
+                try {
+                    filled = ssl.getSession(fresh);
+                } finally {
+                    if (!filled) {
+                        fresh.close();
+                    }
                 }
-            }
-            if (filled) {
-                if (lastSession != null) {
-                    lastSession.close();
+                if (filled) {
+                    if (lastSession != null) {
+                        lastSession.close();
+                    }
+                    lastSession = fresh;
                 }
-                lastSession = fresh;
+                return lastSession == null ? null : lastSession.copy();
+            } catch (IllegalStateException e) {
+                throw unusable(e);
             }
-            return lastSession == null ? null : lastSession.copy();
-        } catch (IllegalStateException e) {
-            throw closedDuring(e);
-        } finally {
-            io.unlock();
         }
     }
 
     /** How the server has ended its side, as far as reads have seen. */
     public SslContext.Inbound inbound() throws SocketException {
-        lockIo();
+        if (closed.get()) {
+            throw closed();
+        }
         try {
             return ssl.inbound();
         } catch (IllegalStateException e) {
-            throw closedDuring(e);
-        } finally {
-            io.unlock();
+            throw unusable(e);
         }
     }
 
     /** Changes the read timeout ({@link NetContext#setReadTimeout}); zero: none. Any thread, any time. */
     public void setReadTimeout(Duration timeout) throws SocketException {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("read timeout out of range: " + timeout);
-        }
+        int millis = millis(timeout, "read timeout");
         try {
-            net.setReadTimeout((int) Math.max(timeout.toMillis(), timeout.isZero() ? 0 : 1));
+            net.setReadTimeout(millis);
         } catch (IllegalStateException e) {
             throw closed();
         }
+    }
+
+    /**
+     * Changes the write timeout ({@link NetContext#setWriteTimeout}): how long a write waits for
+     * the server to take data; zero: none. Any thread, any time.
+     */
+    public void setWriteTimeout(Duration timeout) throws SocketException {
+        int millis = millis(timeout, "write timeout");
+        try {
+            net.setWriteTimeout(millis);
+        } catch (IllegalStateException e) {
+            throw closed();
+        }
+    }
+
+    private static int millis(Duration timeout, String what) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + " out of range: " + timeout);
+        }
+        return (int) Math.max(timeout.toMillis(), timeout.isZero() ? 0 : 1);
     }
 
     /** True once {@link #close()} was called. */
@@ -286,33 +313,28 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     /**
-     * Sends close_notify ({@code mbedtls_ssl_close_notify}) unless another thread is inside a
-     * read or write, then frees the connection; a thread blocked in a read or write wakes and
-     * throws. A failure to send close_notify (the server already gone) is ignored. Idempotent.
+     * Sends close_notify ({@code mbedtls_ssl_close_notify}) if the socket takes it at once (a
+     * write blocked on a server that does not read keeps it from going out), then frees the
+     * connection; every thread blocked in a read or write wakes and throws. A failure to send
+     * close_notify (the server already gone) is ignored. Idempotent.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        boolean locked = io.tryLock(); // fails while another thread is inside a read or write
         try {
-            if (locked) {
-                try {
-                    ssl.closeNotify();                      // mbedtls_ssl_close_notify
-                } catch (RuntimeException peerGone) {
-                    // nothing to tell the server any more
-                }
-            }
+            ssl.closeNotifyIfWritable();                    // mbedtls_ssl_close_notify
+        } catch (RuntimeException peerGone) {
+            // nothing to tell the server any more
         } finally {
-            ssl.close();                                    // mbedtls_ssl_free (wakes a blocked call)
+            ssl.close();                                    // mbedtls_ssl_free (wakes blocked calls)
             net.close();                                    // mbedtls_net_free
-            if (locked) {
+            synchronized (sessionLock) {
                 if (lastSession != null) {
                     lastSession.close();
                     lastSession = null;
                 }
-                io.unlock();
             }
         }
     }
@@ -323,35 +345,31 @@ public final class TlsConnection implements AutoCloseable {
                 + (resumed ? ", resumed" : "") + (isClosed() ? ", closed" : "") + "]";
     }
 
-    private void lockIo() throws SocketException {
-        if (closed.get()) {
-            throw closed();
-        }
-        io.lock();
-        if (closed.get()) {
-            io.unlock();
-            throw closed();
-        }
-    }
-
     private SocketException closed() {
         return new SocketException("TlsConnection to " + host + ":" + port + " is closed");
     }
 
-    private SocketException closedDuring(RuntimeException e) {
-        SocketException ex = closed();
+    /**
+     * The {@link IllegalStateException} of an {@link SslContext} call: closed by another thread,
+     * or (a write after a write timed out) no longer writable.
+     */
+    private SocketException unusable(IllegalStateException e) {
+        SocketException ex = closed.get() ? closed()
+                : new SocketException("TlsConnection to " + host + ":" + port + ": " + e.getMessage());
         ex.initCause(e);
         return ex;
     }
 
     private IOException failure(String step, MbedTlsException e) {
         if (closed.get()) {
-            return closedDuring(e);
+            SocketException ex = closed();
+            ex.initCause(e);
+            return ex;
         }
         if (e.code() == MBEDTLS_ERR_SSL_TIMEOUT) {
-            return timeout(step + " from " + host + ":" + port + " timed out", e);
+            return timeout(step + " " + host + ":" + port + " timed out", e);
         }
-        return new TlsException(step + " on " + host + ":" + port + " failed: " + e.getMessage(), e);
+        return new TlsException(step + " " + host + ":" + port + " failed: " + e.getMessage(), e);
     }
 
     private static SocketTimeoutException timeout(String message, MbedTlsException cause) {
@@ -360,28 +378,54 @@ public final class TlsConnection implements AutoCloseable {
         return e;
     }
 
+    private void checkReadable() throws IOException {
+        if (closed.get()) {
+            throw closed();
+        }
+        if (truncated) {
+            throw truncation();
+        }
+    }
+
+    /**
+     * A read's -1: the end after close_notify, a {@link TruncationException} after a bare EOF, a
+     * {@link SocketException} if this side closed meanwhile (the server's answer to our
+     * close_notify is not the end of the stream the reader was waiting for).
+     */
+    private int endOfStream(int n) throws IOException {
+        if (n < 0 && closed.get()) {
+            throw closed();
+        }
+        if (n < 0 && ssl.inbound() == SslContext.Inbound.EOF_WITHOUT_CLOSE_NOTIFY) {
+            truncated = true;
+            throw truncation();
+        }
+        return n;
+    }
+
     private int readSome(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) {
             return 0;
         }
-        lockIo();
+        checkReadable();
         try {
-            if (truncated) {
-                throw truncation();
-            }
-            int n = ssl.read(b, off, len);                  // mbedtls_ssl_read
-            if (n < 0 && ssl.inbound() == SslContext.Inbound.EOF_WITHOUT_CLOSE_NOTIFY) {
-                truncated = true;
-                throw truncation();
-            }
-            return n;
+            return endOfStream(ssl.read(b, off, len));     // mbedtls_ssl_read
         } catch (MbedTlsException e) {
-            throw failure("read", e);
+            throw failure("read from", e);
         } catch (IllegalStateException e) {
-            throw closedDuring(e);
-        } finally {
-            io.unlock();
+            throw unusable(e);
+        }
+    }
+
+    private int readByte() throws IOException {
+        checkReadable();
+        try {
+            return endOfStream(ssl.readByte());             // mbedtls_ssl_read
+        } catch (MbedTlsException e) {
+            throw failure("read from", e);
+        } catch (IllegalStateException e) {
+            throw unusable(e);
         }
     }
 
@@ -395,28 +439,35 @@ public final class TlsConnection implements AutoCloseable {
         if (len == 0) {
             return;
         }
-        lockIo();
+        if (closed.get()) {
+            throw closed();
+        }
         try {
-            ssl.writeFully(b, off, len);                    // mbedtls_ssl_write
+            ssl.writeFully(b, off, len);                    // mbedtls_ssl_write, record after record
         } catch (MbedTlsException e) {
-            throw failure("write", e);
+            throw failure("write to", e);
         } catch (IllegalStateException e) {
-            throw closedDuring(e);
-        } finally {
-            io.unlock();
+            throw unusable(e);
+        }
+    }
+
+    private void writeByte(int b) throws IOException {
+        if (closed.get()) {
+            throw closed();
+        }
+        try {
+            ssl.writeByte(b);                               // mbedtls_ssl_write
+        } catch (MbedTlsException e) {
+            throw failure("write to", e);
+        } catch (IllegalStateException e) {
+            throw unusable(e);
         }
     }
 
     private final class In extends InputStream {
         @Override
         public int read() throws IOException {
-            lockIo();
-            try {
-                int n = readSome(oneByte, 0, 1);
-                return n < 0 ? -1 : oneByte[0] & 0xFF;
-            } finally {
-                io.unlock();
-            }
+            return readByte();
         }
 
         @Override
@@ -434,13 +485,7 @@ public final class TlsConnection implements AutoCloseable {
     private final class Out extends OutputStream {
         @Override
         public void write(int b) throws IOException {
-            lockIo();
-            try {
-                oneByte[0] = (byte) b;
-                writeAll(oneByte, 0, 1);
-            } finally {
-                io.unlock();
-            }
+            writeByte(b);
         }
 
         @Override

@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The same workloads as {@link JniBench} with the JDK's own TLS client (SunJSSE SSLSocket):
+ * The same workloads as {@link JniBench} with the JDK's own TLS client (SunJSSE SSLSocket; or the
+ * MbedTLS provider's SSLSocket with {@code -Dbench.provider=MbedTLS}):
  * trust = the same root CA, hostname verification on (endpoint identification "HTTPS", SNI
  * localhost), TCP_NODELAY like the binding, and for full handshakes the session invalidated so
  * that the next connection cannot resume it.
@@ -49,12 +50,22 @@ public class JsseBench {
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
-            SSLContext context = SSLContext.getInstance("TLS");
+            SSLContext context = context();
             context.init(null, trustManagers(), null);
             factory = context.getSocketFactory();
             protocols = new String[] {tls.equals("1.2") ? "TLSv1.2" : "TLSv1.3"};
             host = BenchEnv.host();
             name = BenchEnv.name();
+        }
+
+        /**
+         * The JDK's SSLContext, or with {@code -Dbench.provider=MbedTLS} the mbedtls-jni JSSE
+         * provider's (so the same workloads measure the provider's SSLSocket).
+         */
+        static SSLContext context() throws GeneralSecurityException {
+            return "MbedTLS".equals(System.getProperty("bench.provider"))
+                    ? SSLContext.getInstance("TLS", new io.github.mbedtlsjni.jsse.MbedTlsProvider())
+                    : SSLContext.getInstance("TLS");
         }
 
         static javax.net.ssl.TrustManager[] trustManagers() throws IOException, GeneralSecurityException {

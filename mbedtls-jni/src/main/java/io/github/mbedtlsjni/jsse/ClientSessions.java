@@ -1,0 +1,163 @@
+package io.github.mbedtlsjni.jsse;
+
+import io.github.mbedtlsjni.SslSession;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
+
+/**
+ * The client sessions of one SSLContext, for resumption: the latest resumable Mbed TLS session
+ * ({@link SslSession}, from {@code mbedtls_ssl_get_session}: TLS 1.2 after the handshake, TLS 1.3
+ * with each ticket) per server host and port, offered to the next connection to the same peer.
+ * Least recently used first out when full; entries older than the timeout are not offered.
+ */
+final class ClientSessions implements SSLSessionContext {
+    private static final class Entry {
+        final MbedTlsSession session;
+        final SslSession resumable;
+
+        Entry(MbedTlsSession session, SslSession resumable) {
+            this.session = session;
+            this.resumable = resumable;
+        }
+    }
+
+    private final Map<String, Entry> byPeer = new LinkedHashMap<>(16, 0.75f, true); // guarded by this
+    private int size = 20480; // guarded by this
+    private int timeoutSeconds = 86400; // guarded by this
+
+    private static String key(String host, int port) {
+        return host + ":" + port;
+    }
+
+    /** A copy of the session to offer to host:port (the caller closes it), and its JSSE session; null if none. */
+    synchronized Object[] offer(String host, int port) {
+        if (host == null || port <= 0) {
+            return null;
+        }
+        Entry e = byPeer.get(key(host, port));
+        if (e == null) {
+            return null;
+        }
+        if (expired(e.session)) {
+            remove(key(host, port));
+            return null;
+        }
+        return new Object[] {e.resumable.copy(), e.session};
+    }
+
+    /** Keeps {@code resumable} (now owned here) for host:port, replacing what was there. */
+    synchronized void put(String host, int port, MbedTlsSession session, SslSession resumable) {
+        if (host == null || port <= 0) {
+            resumable.close();
+            return;
+        }
+        Entry old = byPeer.put(key(host, port), new Entry(session, resumable));
+        if (old != null) {
+            old.resumable.close();
+        }
+        trim();
+    }
+
+    synchronized boolean isCurrent(MbedTlsSession session) {
+        for (Entry e : byPeer.values()) {
+            if (e.session == session) {
+                return !expired(session);
+            }
+        }
+        return false;
+    }
+
+    synchronized void remove(MbedTlsSession session) {
+        for (Iterator<Map.Entry<String, Entry>> it = byPeer.entrySet().iterator(); it.hasNext(); ) {
+            Entry e = it.next().getValue();
+            if (e.session == session) {
+                e.resumable.close();
+                it.remove();
+            }
+        }
+    }
+
+    private void remove(String key) {
+        Entry e = byPeer.remove(key);
+        if (e != null) {
+            e.resumable.close();
+        }
+    }
+
+    private boolean expired(MbedTlsSession s) {
+        return timeoutSeconds > 0 && System.currentTimeMillis() - s.getCreationTime() > timeoutSeconds * 1000L;
+    }
+
+    private void trim() {
+        for (Iterator<Entry> it = byPeer.values().iterator(); size > 0 && byPeer.size() > size && it.hasNext(); ) {
+            it.next().resumable.close();
+            it.remove();
+        }
+    }
+
+    @Override
+    public synchronized SSLSession getSession(byte[] sessionId) {
+        if (sessionId == null) {
+            throw new NullPointerException("sessionId");
+        }
+        for (Entry e : byPeer.values()) {
+            if (Arrays.equals(e.session.getId(), sessionId) && !expired(e.session)) {
+                return e.session;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized Enumeration<byte[]> getIds() {
+        List<byte[]> ids = new ArrayList<>();
+        for (Entry e : byPeer.values()) {
+            if (!expired(e.session) && e.session.getId().length > 0) {
+                ids.add(e.session.getId());
+            }
+        }
+        return Collections.enumeration(ids);
+    }
+
+    @Override
+    public synchronized void setSessionTimeout(int seconds) {
+        if (seconds < 0) {
+            throw new IllegalArgumentException("timeout " + seconds + " s is negative");
+        }
+        timeoutSeconds = seconds;
+        byPeer.values().removeIf(e -> {
+            boolean gone = expired(e.session);
+            if (gone) {
+                e.resumable.close();
+            }
+            return gone;
+        });
+    }
+
+    @Override
+    public synchronized int getSessionTimeout() {
+        return timeoutSeconds;
+    }
+
+    @Override
+    public synchronized void setSessionCacheSize(int entries) {
+        if (entries < 0) {
+            throw new IllegalArgumentException("cache size " + entries + " is negative");
+        }
+        size = entries;
+        trim();
+    }
+
+    @Override
+    public synchronized int getSessionCacheSize() {
+        return size;
+    }
+}

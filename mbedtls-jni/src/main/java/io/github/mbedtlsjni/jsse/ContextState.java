@@ -1,0 +1,285 @@
+package io.github.mbedtlsjni.jsse;
+
+import io.github.mbedtlsjni.AuthMode;
+import io.github.mbedtlsjni.CtrDrbg;
+import io.github.mbedtlsjni.Entropy;
+import io.github.mbedtlsjni.MbedTlsException;
+import io.github.mbedtlsjni.PkContext;
+import io.github.mbedtlsjni.SslConfig;
+import io.github.mbedtlsjni.X509Crl;
+import io.github.mbedtlsjni.X509Crt;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.security.KeyManagementException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.CRLException;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * What {@code SSLContext.init(km, tm, random)} set up, shared by every engine and socket of the
+ * context: one CTR_DRBG, the trust anchors and CRLs Mbed TLS verifies with, the application's own
+ * trust manager (consulted after Mbed TLS accepted, if there is one), the key manager and the
+ * client sessions. Each connection gets its own {@link SslConfig} (protocols, cipher suites, ALPN
+ * and client certificate are per connection in JSSE, per config in Mbed TLS) pointing at these.
+ *
+ * <p>Trust, as the README's "JSSE provider" section says: a trust manager of this provider's
+ * {@link MbedTlsTrustManagerFactory} gives its anchors and CRLs; one made by the JDK's
+ * TrustManagerFactory gives its anchors ({@code getAcceptedIssuers()}) and is otherwise not
+ * consulted (its PKIX checks would overrule Mbed TLS); any other {@link X509TrustManager}, the
+ * application's own, gives its anchors and is then asked about every chain Mbed TLS accepted, so
+ * it can only add refusals. No trust manager: the JDK's default trust store.
+ */
+final class ContextState {
+    private final String contextProtocol;
+    private final CtrDrbg drbg;
+    private final X509Crt trust;
+    private final X509Crl crls;
+    private final int trustAnchorCount;
+    private final X509TrustManager applicationTrustManager;
+    private final X509KeyManager keyManager;
+    private final ClientSessions sessions = new ClientSessions();
+    private final Map<String, Identity> identities = new HashMap<>(); // guarded by itself
+
+    /** A client certificate chain and key, parsed once per alias. */
+    static final class Identity {
+        final X509Crt chain;
+        final PkContext key;
+        final List<X509Certificate> certificates;
+
+        Identity(X509Crt chain, PkContext key, List<X509Certificate> certificates) {
+            this.chain = chain;
+            this.key = key;
+            this.certificates = certificates;
+        }
+    }
+
+    ContextState(String contextProtocol, KeyManager[] km, TrustManager[] tm, SecureRandom random)
+            throws KeyManagementException {
+        this.contextProtocol = contextProtocol;
+        try (Entropy entropy = new Entropy()) {
+            drbg = new CtrDrbg();
+            byte[] personalization = new byte[32];
+            (random != null ? random : new SecureRandom()).nextBytes(personalization);
+            drbg.seed(entropy, personalization);
+        }
+        X509TrustManager chosen = first(tm, X509TrustManager.class);
+        if (chosen == null) {
+            chosen = jdkDefaultTrustManager();
+        }
+        trust = new X509Crt();
+        List<X509CRL> crlList = new ArrayList<>();
+        int anchors = 0;
+        if (chosen instanceof MbedTlsTrustManager) {
+            MbedTlsTrustManager ours = (MbedTlsTrustManager) chosen;
+            anchors = addAnchors(trust, List.of(ours.getAcceptedIssuers()));
+            crlList.addAll(ours.crls());
+            applicationTrustManager = null;
+        } else {
+            anchors = addAnchors(trust, List.of(chosen.getAcceptedIssuers()));
+            applicationTrustManager = isJdks(chosen) ? null : chosen;
+        }
+        trustAnchorCount = anchors;
+        crls = crlList.isEmpty() ? null : toX509Crl(crlList);
+        X509KeyManager chosenKm = first(km, X509KeyManager.class);
+        if (chosenKm == null && "Default".equals(contextProtocol)) {
+            chosenKm = defaultKeyManager();
+        }
+        keyManager = chosenKm;
+    }
+
+    private static <T> T first(Object[] managers, Class<T> type) {
+        if (managers != null) {
+            for (Object m : managers) {
+                if (type.isInstance(m)) {
+                    return type.cast(m);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A trust manager the JDK made (SunJSSE's): its anchors count, its PKIX decisions do not. */
+    private static boolean isJdks(X509TrustManager tm) {
+        return tm.getClass().getName().startsWith("sun.security.ssl.");
+    }
+
+    private static X509TrustManager jdkDefaultTrustManager() throws KeyManagementException {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init((KeyStore) null);
+            X509TrustManager tm = first(tmf.getTrustManagers(), X509TrustManager.class);
+            if (tm == null) {
+                throw new KeyManagementException("the JDK's default TrustManagerFactory has no X509TrustManager");
+            }
+            return tm;
+        } catch (GeneralSecurityException e) {
+            throw new KeyManagementException("cannot read the JDK's default trust store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The key manager of {@code javax.net.ssl.keyStore}, as the JDK's Default context has; null if unset. */
+    private static X509KeyManager defaultKeyManager() throws KeyManagementException {
+        String path = System.getProperty("javax.net.ssl.keyStore");
+        if (path == null || path.isEmpty() || "NONE".equals(path)) {
+            return null;
+        }
+        String type = System.getProperty("javax.net.ssl.keyStoreType", KeyStore.getDefaultType());
+        String password = System.getProperty("javax.net.ssl.keyStorePassword", "");
+        try (InputStream in = new FileInputStream(path)) {
+            KeyStore ks = KeyStore.getInstance(type);
+            ks.load(in, password.toCharArray());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, password.toCharArray());
+            return first(kmf.getKeyManagers(), X509KeyManager.class);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new KeyManagementException("cannot read javax.net.ssl.keyStore " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses each anchor's DER with Mbed TLS; one it cannot parse is skipped (it could not anchor anything). */
+    private static int addAnchors(X509Crt trust, Collection<X509Certificate> anchors) {
+        int added = 0;
+        for (X509Certificate c : anchors) {
+            try {
+                trust.parseDer(c.getEncoded());
+                added++;
+            } catch (MbedTlsException | GeneralSecurityException e) {
+                // not usable by Mbed TLS: not an anchor for it
+            }
+        }
+        return added;
+    }
+
+    private static X509Crl toX509Crl(List<X509CRL> list) throws KeyManagementException {
+        X509Crl crl = new X509Crl();
+        for (X509CRL c : list) {
+            try {
+                crl.parse(c.getEncoded());
+            } catch (CRLException | MbedTlsException e) {
+                throw new KeyManagementException("Mbed TLS cannot use the CRL of " + c.getIssuerX500Principal() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return crl;
+    }
+
+    String contextProtocol() {
+        return contextProtocol;
+    }
+
+    ClientSessions sessions() {
+        return sessions;
+    }
+
+    X509TrustManager applicationTrustManager() {
+        return applicationTrustManager;
+    }
+
+    X509KeyManager keyManager() {
+        return keyManager;
+    }
+
+    int trustAnchorCount() {
+        return trustAnchorCount;
+    }
+
+    /** The protocols enabled by default: the context's protocol and below (TLS, Default: all supported). */
+    List<String> defaultProtocols() {
+        if (Protocols.TLS12.equals(contextProtocol)) {
+            return List.of(Protocols.TLS12);
+        }
+        return Protocols.supported();
+    }
+
+    /** The client certificate for an alias, parsed by Mbed TLS once (the key as PKCS#8). */
+    Identity identity(String alias) throws GeneralSecurityException {
+        synchronized (identities) {
+            Identity id = identities.get(alias);
+            if (id != null) {
+                return id;
+            }
+            X509Certificate[] chain = keyManager.getCertificateChain(alias);
+            PrivateKey key = keyManager.getPrivateKey(alias);
+            if (chain == null || chain.length == 0 || key == null) {
+                throw new GeneralSecurityException("the key manager has no certificate chain and key for alias " + alias);
+            }
+            byte[] pkcs8 = key.getEncoded();
+            if (pkcs8 == null || !"PKCS#8".equals(key.getFormat())) {
+                throw new GeneralSecurityException("the private key of alias " + alias + " cannot be exported as PKCS#8 "
+                        + "(Mbed TLS needs the key itself; a key kept in a token or HSM is not supported)");
+            }
+            X509Crt crt = new X509Crt();
+            PkContext pk = new PkContext();
+            try {
+                for (X509Certificate c : chain) {
+                    crt.parseDer(c.getEncoded());
+                }
+                pk.parseKey(pkcs8, null, drbg);
+            } catch (MbedTlsException e) {
+                crt.close();
+                pk.close();
+                throw new GeneralSecurityException("Mbed TLS cannot use the client certificate " + alias + ": "
+                        + e.getMessage(), e);
+            }
+            id = new Identity(crt, pk, List.of(chain));
+            identities.put(alias, id);
+            return id;
+        }
+    }
+
+    /**
+     * A config for one connection: the guide's steps ({@code mbedtls_ssl_config_defaults},
+     * {@code _conf_rng}, {@code _conf_authmode} REQUIRED, versions, {@code _conf_ca_chain},
+     * {@code _conf_own_cert}, {@code _conf_ciphersuites}, {@code _conf_alpn_protocols}).
+     */
+    SslConfig newConfig(SSLParameters params, List<String> protocols, Identity identity) {
+        SslConfig config = new SslConfig();
+        try {
+            config.defaults();
+            config.setRng(drbg);
+            config.setAuthMode(AuthMode.REQUIRED);
+            String newest = protocols.get(0);
+            String oldest = protocols.get(protocols.size() - 1);
+            config.setMaxTlsVersion(Protocols.version(newest));
+            config.setMinTlsVersion(Protocols.version(oldest));
+            config.setCaChain(trust, crls);
+            if (identity != null) {
+                config.setOwnCert(identity.chain, identity.key);
+            }
+            String[] suites = params.getCipherSuites();
+            if (suites != null) {
+                String[] mbed = CipherSuites.toMbed(suites);
+                if (mbed.length == 0) {
+                    throw new IllegalArgumentException("none of the enabled cipher suites is one this Mbed TLS has");
+                }
+                config.setCiphersuites(mbed);
+            }
+            String[] alpn = params.getApplicationProtocols();
+            if (alpn != null && alpn.length > 0) {
+                config.setAlpnProtocols(alpn);
+            }
+            config.setTls13SessionTickets(true);
+            return config;
+        } catch (RuntimeException e) {
+            config.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.mbedtlsjni.jsse;
+
+import io.github.mbedtlsjni.MbedTls;
+import java.security.Provider;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A JSSE provider whose TLS is Mbed TLS: {@code SSLContext} ({@code TLS}, {@code TLSv1.2},
+ * {@code TLSv1.3}, {@code Default}) with {@code SSLSocketFactory}, {@code SSLSocket} and
+ * {@code SSLEngine} on Mbed TLS's handshake, record layer and certificate verification, and a
+ * {@code TrustManagerFactory} ({@code PKIX}) whose trust managers carry CRLs to Mbed TLS. Client
+ * side only: server mode throws {@link UnsupportedOperationException}.
+ *
+ * <pre>{@code
+ * SSLContext tls = SSLContext.getInstance("TLS", new MbedTlsProvider());
+ * tls.init(null, trustManagerFactory.getTrustManagers(), null);   // null trust: the JDK's cacerts
+ * HttpClient client = HttpClient.newBuilder().sslContext(tls).build();
+ * }</pre>
+ *
+ * <p>Registered for {@link java.util.ServiceLoader} ({@code META-INF/services/java.security.Provider}),
+ * so {@code security.provider.N=MbedTLS} in {@code java.security} also finds it; or
+ * {@code Security.insertProviderAt(new MbedTlsProvider(), 1)}. See the README, "JSSE provider",
+ * for what it does differently from SunJSSE and what it does not support yet.
+ */
+public final class MbedTlsProvider extends Provider {
+    private static final long serialVersionUID = 1L;
+
+    /** The provider's name, {@code "MbedTLS"}. */
+    public static final String NAME = "MbedTLS";
+
+    /** A provider instance; cheap, all instances behave the same. */
+    public MbedTlsProvider() {
+        super(NAME, "0.1", "Mbed TLS " + MbedTls.version() + " through mbedtls-jni: TLS client (SSLContext, "
+                + "SSLSocket, SSLEngine)");
+        for (String protocol : List.of("TLS", "TLSv1.2", "TLSv1.3", "Default")) {
+            if ("TLSv1.3".equals(protocol) && !Protocols.supported().contains(Protocols.TLS13)) {
+                continue;
+            }
+            add("SSLContext", protocol, MbedTlsContextSpi.class.getName(), () -> new MbedTlsContextSpi(protocol));
+        }
+        add("TrustManagerFactory", "PKIX", MbedTlsTrustManagerFactory.class.getName(), MbedTlsTrustManagerFactory::new);
+    }
+
+    private void add(String type, String algorithm, String className, Supplier<Object> factory) {
+        putService(new Service(this, type, algorithm, className, null, Map.of()) {
+            @Override
+            public Object newInstance(Object constructorParameter) {
+                return factory.get();
+            }
+        });
+    }
+}

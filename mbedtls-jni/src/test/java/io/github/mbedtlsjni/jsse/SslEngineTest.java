@@ -1,0 +1,625 @@
+package io.github.mbedtlsjni.jsse;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.mbedtlsjni.CertificateVerificationException;
+import io.github.mbedtlsjni.MbedTls;
+import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.SslContexts;
+import io.github.mbedtlsjni.testing.TestCert;
+import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TlsProtocol;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLEngineResult.Status;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The provider's SSLEngine against a SunJSSE server engine, in memory: what Netty's and
+ * Conscrypt's engine tests check. Handshakes (TLS 1.2 and 1.3, heap and direct buffers), data
+ * both ways with several buffers, FINISHED once, tiny and oversized buffers
+ * (BUFFER_OVERFLOW/BUFFER_UNDERFLOW, nothing consumed), records split at every byte, several
+ * records in one buffer, close sequences started by either side, the state after close,
+ * rehandshakes refused (ours and the server's), refused certificates, and no heap allocation
+ * per wrap/unwrap beyond the SSLEngineResult the API returns.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SslEngineTest {
+    @TempDir
+    static Path dir;
+
+    TestPki pki;
+    SSLContext mbed;
+    SSLContext jdkServer;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        pki = TestPki.create(dir, KeyType.EC_P256);
+        mbed = SSLContext.getInstance("TLS", new MbedTlsProvider());
+        mbed.init(null, trustManagers(pki.root()), null);
+        jdkServer = SslContexts.server(pki);
+    }
+
+    static javax.net.ssl.TrustManager[] trustManagers(TestCert... anchors) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        for (int i = 0; i < anchors.length; i++) {
+            ks.setCertificateEntry("ca" + i, anchors[i].certificate());
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(ks);
+        return tmf.getTrustManagers();
+    }
+
+    /** A client engine of the provider and a SunJSSE server engine, with buffers and a pump. */
+    final class Pair {
+        final SSLEngine client;
+        final SSLEngine server;
+        final boolean direct;
+        ByteBuffer toServer;
+        ByteBuffer toClient;
+        int clientFinished;
+        int serverFinished;
+
+        Pair(TlsProtocol protocol, boolean direct) {
+            this(protocol, direct, jdkServer);
+        }
+
+        Pair(TlsProtocol protocol, boolean direct, SSLContext serverContext) {
+            this(https(mbed.createSSLEngine(TestPki.SERVER_NAME, 443)), protocol, direct, serverContext);
+        }
+
+        Pair(SSLEngine client, TlsProtocol protocol, boolean direct, SSLContext serverContext) {
+            this.direct = direct;
+            this.client = client;
+            if (protocol != null) {
+                client.setEnabledProtocols(new String[] {protocol.protocolName()});
+            }
+            server = serverContext.createSSLEngine();
+            server.setUseClientMode(false);
+            if (protocol != null) {
+                server.setEnabledProtocols(new String[] {protocol.protocolName()});
+            }
+            toServer = buffer(client.getSession().getPacketBufferSize() * 4);
+            toClient = buffer(server.getSession().getPacketBufferSize() * 4);
+        }
+
+        ByteBuffer buffer(int size) {
+            return direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
+        }
+
+        /** Runs both engines until neither needs to; fails if it does not converge. */
+        void handshake() throws SSLException {
+            client.beginHandshake();
+            server.beginHandshake();
+            for (int i = 0; i < 200; i++) {
+                boolean progress = stepClient() | stepServer();
+                if (client.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING
+                        && server.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING && !progress) {
+                    return;
+                }
+            }
+            throw new AssertionError("no convergence: client " + client.getHandshakeStatus() + ", server "
+                    + server.getHandshakeStatus());
+        }
+
+        boolean stepClient() throws SSLException {
+            boolean progress = false;
+            HandshakeStatus hs = client.getHandshakeStatus();
+            if (hs == HandshakeStatus.NEED_WRAP) {
+                SSLEngineResult r = client.wrap(buffer(0), toServer);
+                count(r, true);
+                progress = r.bytesProduced() > 0 || r.getHandshakeStatus() != HandshakeStatus.NEED_WRAP;
+            }
+            toClient.flip();
+            if (toClient.hasRemaining()) {
+                ByteBuffer app = buffer(client.getSession().getApplicationBufferSize());
+                SSLEngineResult r = client.unwrap(toClient, app);
+                count(r, true);
+                progress |= r.bytesConsumed() > 0;
+            }
+            toClient.compact();
+            return progress;
+        }
+
+        boolean stepServer() throws SSLException {
+            boolean progress = false;
+            HandshakeStatus hs = server.getHandshakeStatus();
+            while (hs == HandshakeStatus.NEED_TASK) {
+                server.getDelegatedTask().run();
+                hs = server.getHandshakeStatus();
+            }
+            if (hs == HandshakeStatus.NEED_WRAP) {
+                SSLEngineResult r = server.wrap(buffer(0), toClient);
+                count(r, false);
+                progress = r.bytesProduced() > 0;
+            }
+            toServer.flip();
+            if (toServer.hasRemaining()) {
+                ByteBuffer app = buffer(server.getSession().getApplicationBufferSize());
+                SSLEngineResult r = server.unwrap(toServer, app);
+                count(r, false);
+                progress |= r.bytesConsumed() > 0;
+                while (server.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+                    server.getDelegatedTask().run();
+                }
+            }
+            toServer.compact();
+            return progress;
+        }
+
+        void count(SSLEngineResult r, boolean isClient) {
+            if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+                if (isClient) {
+                    clientFinished++;
+                } else {
+                    serverFinished++;
+                }
+            }
+        }
+
+        /** Sends data client to server (all of it) and returns what the server unwrapped. */
+        byte[] clientToServer(ByteBuffer... data) throws SSLException {
+            long total = 0;
+            for (ByteBuffer d : data) {
+                total += d.remaining();
+            }
+            ByteBuffer got = buffer((int) total + server.getSession().getApplicationBufferSize());
+            while (remaining(data) > 0) {
+                SSLEngineResult r = client.wrap(data, toServer);
+                assertEquals(Status.OK, r.getStatus(), r::toString);
+                toServer.flip();
+                while (toServer.hasRemaining()) {
+                    SSLEngineResult u = server.unwrap(toServer, got);
+                    if (u.getStatus() == Status.BUFFER_UNDERFLOW) {
+                        break;
+                    }
+                    assertEquals(Status.OK, u.getStatus(), u::toString);
+                }
+                toServer.compact();
+            }
+            got.flip();
+            byte[] out = new byte[got.remaining()];
+            got.get(out);
+            return out;
+        }
+
+        /** Sends data server to client and returns what the client unwrapped (into dsts, in order). */
+        byte[] serverToClient(byte[] data, ByteBuffer... dsts) throws SSLException {
+            ByteBuffer src = ByteBuffer.wrap(data);
+            while (src.hasRemaining()) {
+                SSLEngineResult r = server.wrap(src, toClient);
+                assertEquals(Status.OK, r.getStatus(), r::toString);
+            }
+            toClient.flip();
+            while (toClient.hasRemaining()) {
+                SSLEngineResult u = client.unwrap(toClient, dsts);
+                if (u.getStatus() == Status.BUFFER_UNDERFLOW) {
+                    break;
+                }
+                assertEquals(Status.OK, u.getStatus(), u::toString);
+            }
+            toClient.compact();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            for (ByteBuffer d : dsts) {
+                d.flip();
+                byte[] part = new byte[d.remaining()];
+                d.get(part);
+                out.write(part, 0, part.length);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    static SSLEngine https(SSLEngine e) {
+        SSLParameters p = e.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        e.setSSLParameters(p);
+        return e;
+    }
+
+    static long remaining(ByteBuffer[] buffers) {
+        long n = 0;
+        for (ByteBuffer b : buffers) {
+            n += b.remaining();
+        }
+        return n;
+    }
+
+    /** The SSLContext algorithms the provider has on this build. */
+    static List<String> supportedContexts() {
+        return MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3") ? List.of("TLS", "TLSv1.2", "TLSv1.3", "Default")
+                : List.of("TLS", "TLSv1.2", "Default");
+    }
+
+    static void assumeSupported(TlsProtocol protocol) {
+        assumeTrue(protocol != TlsProtocol.TLS_1_3 || MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3"),
+                "TLS 1.3 needs Mbed TLS 3.x");
+    }
+
+    enum Kind { TLS12_HEAP, TLS12_DIRECT, TLS13_HEAP, TLS13_DIRECT }
+
+    static TlsProtocol protocol(Kind k) {
+        return k.name().startsWith("TLS12") ? TlsProtocol.TLS_1_2 : TlsProtocol.TLS_1_3;
+    }
+
+    static boolean direct(Kind k) {
+        return k.name().endsWith("DIRECT");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void handshakesWithASunJsseServerEngineAndMovesDataBothWays(Kind kind) throws Exception {
+        assumeSupported(protocol(kind));
+        Pair p = new Pair(protocol(kind), direct(kind));
+        assertEquals(HandshakeStatus.NOT_HANDSHAKING, p.client.getHandshakeStatus());
+        p.handshake();
+        assertEquals(1, p.clientFinished, "FINISHED exactly once");
+        assertEquals(protocol(kind).protocolName(), p.client.getSession().getProtocol());
+        assertEquals(p.server.getSession().getCipherSuite(), p.client.getSession().getCipherSuite());
+        assertEquals(p.server.getSession().getProtocol(), p.client.getSession().getProtocol());
+        assertEquals(pki.leaf().certificate(), p.client.getSession().getPeerCertificates()[0]);
+        assertEquals("", p.client.getApplicationProtocol());
+
+        byte[] data = new byte[100_000];
+        new Random(1).nextBytes(data);
+        // several buffers, of several sizes, one empty
+        ByteBuffer[] parts = {p.buffer(10), p.buffer(0), p.buffer(50_000), p.buffer(49_990)};
+        int off = 0;
+        for (ByteBuffer b : parts) {
+            b.put(data, off, b.remaining());
+            off += b.capacity();
+            b.flip();
+        }
+        assertArrayEquals(data, p.clientToServer(parts));
+
+        byte[] back = "the server's answer, in two buffers".getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer first = p.buffer(10);
+        ByteBuffer second = p.buffer(p.client.getSession().getApplicationBufferSize());
+        assertArrayEquals(back, p.serverToClient(back, first, second));
+        assertEquals(10, first.limit(), "the first buffer was filled first");
+    }
+
+    @Test
+    void tooSmallBuffersGiveOverflowAndUnderflowAndConsumeNothing() throws Exception {
+        Pair p = new Pair(null, false);
+        // wrap of the ClientHello into 10 bytes: BUFFER_OVERFLOW, nothing produced
+        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(10));
+        assertEquals(Status.BUFFER_OVERFLOW, r.getStatus());
+        assertEquals(0, r.bytesProduced());
+        p.handshake();
+
+        // unwrap of a partial record: BUFFER_UNDERFLOW, nothing consumed
+        ByteBuffer record = ByteBuffer.allocate(p.server.getSession().getPacketBufferSize());
+        p.server.wrap(ByteBuffer.wrap("12345678901234567890".getBytes(StandardCharsets.US_ASCII)), record);
+        record.flip();
+        ByteBuffer part = ByteBuffer.allocate(record.remaining() - 1);
+        part.put(record.duplicate().limit(record.limit() - 1)).flip();
+        r = p.client.unwrap(part, ByteBuffer.allocate(100));
+        assertEquals(Status.BUFFER_UNDERFLOW, r.getStatus());
+        assertEquals(0, r.bytesConsumed());
+        assertEquals(0, part.position());
+
+        // unwrap into a buffer too small for the plaintext: BUFFER_OVERFLOW, nothing consumed
+        r = p.client.unwrap(record, ByteBuffer.allocate(3));
+        assertEquals(Status.BUFFER_OVERFLOW, r.getStatus());
+        assertEquals(0, r.bytesConsumed());
+        ByteBuffer app = ByteBuffer.allocate(p.client.getSession().getApplicationBufferSize());
+        r = p.client.unwrap(record, app);
+        assertEquals(Status.OK, r.getStatus());
+        assertEquals(20, r.bytesProduced());
+
+        // wrap into a buffer too small for any record: BUFFER_OVERFLOW, nothing consumed
+        ByteBuffer src = ByteBuffer.wrap(new byte[1000]);
+        r = p.client.wrap(src, ByteBuffer.allocate(20));
+        assertEquals(Status.BUFFER_OVERFLOW, r.getStatus());
+        assertEquals(0, r.bytesConsumed());
+        assertEquals(0, src.position());
+        // a small buffer gets a small record
+        ByteBuffer small = ByteBuffer.allocate(200);
+        r = p.client.wrap(src, small);
+        assertEquals(Status.OK, r.getStatus());
+        assertTrue(r.bytesConsumed() > 0 && r.bytesProduced() <= 200, r::toString);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void recordsSplitAtEveryByteStillMakeAHandshakeAndData(TlsProtocol protocol) throws Exception {
+        assumeSupported(protocol);
+        Pair p = new Pair(protocol, false);
+        p.client.beginHandshake();
+        p.server.beginHandshake();
+        // The server's bytes reach the client one at a time.
+        ByteBuffer trickle = ByteBuffer.allocate(p.client.getSession().getPacketBufferSize() * 4);
+        int underflows = 0;
+        for (int i = 0; i < 5000 && !(p.client.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING
+                && p.server.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING); i++) {
+            if (p.client.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+                p.client.wrap(ByteBuffer.allocate(0), p.toServer);
+            }
+            p.stepServer();
+            p.toClient.flip();
+            if (p.toClient.hasRemaining()) {
+                trickle.put(p.toClient.get());
+            }
+            p.toClient.compact();
+            trickle.flip();
+            SSLEngineResult r = p.client.unwrap(trickle, ByteBuffer.allocate(20000));
+            if (r.getStatus() == Status.BUFFER_UNDERFLOW) {
+                underflows++;
+                assertEquals(0, r.bytesConsumed());
+            }
+            trickle.compact();
+        }
+        assertEquals(HandshakeStatus.NOT_HANDSHAKING, p.client.getHandshakeStatus());
+        assertTrue(underflows > 100, "every partial record was an underflow: " + underflows);
+        assertEquals(protocol.protocolName(), p.client.getSession().getProtocol());
+    }
+
+    @Test
+    void severalRecordsInOneBufferAreUnwrappedOneAtATimeAndAnOversizedBufferIsFine() throws Exception {
+        Pair p = new Pair(null, true);
+        p.handshake();
+        ByteBuffer big = ByteBuffer.allocateDirect(p.server.getSession().getPacketBufferSize() * 8);
+        for (int i = 0; i < 3; i++) {
+            p.server.wrap(ByteBuffer.wrap(("record-" + i).getBytes(StandardCharsets.US_ASCII)), big);
+        }
+        big.flip();
+        ByteBuffer app = ByteBuffer.allocateDirect(p.client.getSession().getApplicationBufferSize() * 4);
+        List<Integer> produced = new ArrayList<>();
+        while (big.hasRemaining()) {
+            SSLEngineResult r = p.client.unwrap(big, app);
+            assertEquals(Status.OK, r.getStatus());
+            if (r.bytesProduced() > 0) {
+                produced.add(r.bytesProduced());
+            }
+        }
+        // SunJSSE may send a TLS 1.3 ticket first; the data records are one per unwrap
+        assertEquals(List.of(8, 8, 8), produced);
+        app.flip();
+        byte[] got = new byte[app.remaining()];
+        app.get(got);
+        assertEquals("record-0record-1record-2", new String(got, StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void closeStartedByTheClient() throws Exception {
+        Pair p = new Pair(TlsProtocol.TLS_1_2, false);
+        p.handshake();
+        p.client.closeOutbound();
+        assertFalse(p.client.isOutboundDone());
+        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus());
+        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertTrue(r.bytesProduced() > 0);
+        assertTrue(p.client.isOutboundDone());
+        assertFalse(p.client.isInboundDone());
+
+        p.toServer.flip();
+        r = p.server.unwrap(p.toServer, ByteBuffer.allocate(20000));
+        assertEquals(Status.CLOSED, r.getStatus());
+        r = p.server.wrap(ByteBuffer.allocate(0), p.toClient);
+        assertEquals(Status.CLOSED, r.getStatus());
+        p.toClient.flip();
+        r = p.client.unwrap(p.toClient, ByteBuffer.allocate(20000));
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
+        assertTrue(p.client.isInboundDone());
+        assertRemainsClosed(p.client);
+    }
+
+    @Test
+    void closeStartedByTheServerIsAnsweredWithCloseNotify() throws Exception {
+        Pair p = new Pair(TlsProtocol.TLS_1_2, true);
+        p.handshake();
+        p.server.closeOutbound();
+        p.server.wrap(ByteBuffer.allocate(0), p.toClient);
+        p.toClient.flip();
+        SSLEngineResult r = p.client.unwrap(p.toClient, ByteBuffer.allocateDirect(20000));
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertEquals(HandshakeStatus.NEED_WRAP, r.getHandshakeStatus());
+        assertTrue(p.client.isInboundDone());
+        assertFalse(p.client.isOutboundDone());
+        r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertTrue(r.bytesProduced() > 0, "close_notify answered");
+        assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
+        p.toServer.flip();
+        r = p.server.unwrap(p.toServer, ByteBuffer.allocate(20000));
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertTrue(p.server.isInboundDone());
+        assertRemainsClosed(p.client);
+    }
+
+    private static void assertRemainsClosed(SSLEngine e) throws SSLException {
+        for (SSLEngineResult r : new SSLEngineResult[] {e.wrap(ByteBuffer.allocate(10), ByteBuffer.allocate(20000)),
+                e.unwrap(ByteBuffer.allocate(10), ByteBuffer.allocate(20000))}) {
+            assertEquals(Status.CLOSED, r.getStatus());
+            assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
+            assertEquals(0, r.bytesConsumed());
+            assertEquals(0, r.bytesProduced());
+        }
+    }
+
+    @Test
+    void closeBeforeOrDuringTheHandshake() throws Exception {
+        SSLEngine e = mbed.createSSLEngine();
+        e.closeInbound(); // nothing started: no truncation
+        e.closeOutbound();
+        assertThrows(SSLException.class, e::beginHandshake);
+
+        SSLEngine started = mbed.createSSLEngine(TestPki.SERVER_NAME, 443);
+        started.beginHandshake();
+        assertThrows(SSLException.class, started::closeInbound, "closeInbound before the peer's close_notify");
+
+        SSLEngine closing = mbed.createSSLEngine(TestPki.SERVER_NAME, 443);
+        closing.beginHandshake();
+        closing.closeOutbound();
+        SSLEngineResult r = closing.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(20000));
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
+    }
+
+    @Test
+    void aRehandshakeIsRefusedOnBothSides() throws Exception {
+        Pair p = new Pair(TlsProtocol.TLS_1_2, false);
+        p.handshake();
+        SSLException ours = assertThrows(SSLException.class, p.client::beginHandshake);
+        assertTrue(ours.getMessage().contains("renegotiation"), ours.getMessage());
+
+        // The server asks (TLS 1.2 HelloRequest): the client answers no_renegotiation, never a ClientHello.
+        p.server.beginHandshake();
+        p.stepServer();
+        p.toClient.flip();
+        SSLEngineResult r = p.client.unwrap(p.toClient, ByteBuffer.allocate(20000));
+        p.toClient.compact();
+        assertEquals(Status.OK, r.getStatus());
+        assertEquals(0, r.bytesProduced());
+        assertEquals(HandshakeStatus.NEED_WRAP, r.getHandshakeStatus(), "the refusal is to be sent");
+        r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
+        assertTrue(r.bytesProduced() > 0 && r.bytesProduced() < 100, "one alert record: " + r);
+        p.toServer.flip();
+        Exception serverSide = null;
+        try {
+            p.server.unwrap(p.toServer, ByteBuffer.allocate(20000));
+        } catch (SSLException e) {
+            serverSide = e;
+        }
+        // SunJSSE ends the connection on the refusal, or goes on without renegotiating: never a second handshake
+        assertTrue(serverSide != null || p.server.getHandshakeStatus() != HandshakeStatus.NEED_TASK, String.valueOf(serverSide));
+        assertEquals(1, p.clientFinished);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void theSecondEngineToTheSameServerResumesTheSessionTls13TicketsIncluded(TlsProtocol protocol) throws Exception {
+        assumeSupported(protocol);
+        SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
+        context.init(null, trustManagers(pki.root()), null);
+        SSLContext server = SslContexts.server(pki);
+        List<javax.net.ssl.SSLSession> sessions = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            Pair run = new Pair(https(context.createSSLEngine(TestPki.SERVER_NAME, 8443)), protocol, false, server);
+            run.handshake();
+            // TLS 1.3: the server's ticket comes with its first data and produces nothing itself
+            byte[] data = run.serverToClient("x".getBytes(StandardCharsets.US_ASCII),
+                    ByteBuffer.allocate(run.client.getSession().getApplicationBufferSize()));
+            assertEquals("x", new String(data, StandardCharsets.US_ASCII));
+            sessions.add(run.client.getSession());
+        }
+        assertTrue(sessions.get(0) == sessions.get(1), "the second connection resumed the first one's session: "
+                + sessions);
+        byte[] id = sessions.get(0).getId();
+        if (id.length > 0) { // with tickets a server may send no session id
+            assertTrue(context.getClientSessionContext().getSession(id) == sessions.get(0));
+        }
+        context.getClientSessionContext().setSessionCacheSize(0); // 0: no limit
+        sessions.get(0).invalidate();
+        assertFalse(sessions.get(0).isValid());
+        Pair third = new Pair(https(context.createSSLEngine(TestPki.SERVER_NAME, 8443)), protocol, false, server);
+        third.handshake();
+        assertTrue(third.client.getSession() != sessions.get(0), "an invalidated session is not resumed");
+    }
+
+    @Test
+    void aRefusedCertificateIsAnSslHandshakeExceptionNamingMbedTlsFlags() throws Exception {
+        SSLContext expired = SslContexts.server(pki.expiredLeaf().privateKey(),
+                List.of(pki.expiredLeaf().certificate(), pki.intermediate().certificate()));
+        Pair p = new Pair(null, false, expired);
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, p::handshake);
+        assertTrue(e.getMessage().contains("MBEDTLS_X509_BADCERT_EXPIRED"), e.getMessage());
+        CertificateVerificationException cause = assertInstanceOf(CertificateVerificationException.class, e.getCause());
+        assertTrue(cause.verifyResult().flagNames().contains("MBEDTLS_X509_BADCERT_EXPIRED"));
+        // the alert is handed out, then the engine is closed
+        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus());
+        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertTrue(r.bytesProduced() > 0, "the fatal alert");
+        assertTrue(p.client.isOutboundDone() && p.client.isInboundDone());
+    }
+
+    @Test
+    void wrongHostWithEndpointIdentificationIsRefusedWithoutItOnlyTheChainCounts() throws Exception {
+        Pair p = new Pair(https(mbed.createSSLEngine("wrong.example", 443)), null, false, jdkServer);
+        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, p::handshake);
+        assertTrue(e.getMessage().contains("MBEDTLS_X509_BADCERT_CN_MISMATCH"), e.getMessage());
+
+        SSLEngine lax = mbed.createSSLEngine("wrong.example", 443); // no endpoint identification: JSSE's default
+        Pair q = new Pair(lax, null, false, jdkServer);
+        q.handshake();
+        assertEquals(List.of(new javax.net.ssl.SNIHostName("wrong.example")),
+                ((javax.net.ssl.ExtendedSSLSession) lax.getSession()).getRequestedServerNames());
+    }
+
+    @Test
+    void serverModeIsRefusedClearly() {
+        SSLEngine e = mbed.createSSLEngine();
+        UnsupportedOperationException u = assertThrows(UnsupportedOperationException.class,
+                () -> e.setUseClientMode(false));
+        assertTrue(u.getMessage().contains("server mode is not supported"), u.getMessage());
+        assertThrows(UnsupportedOperationException.class, mbed::getServerSocketFactory);
+    }
+
+    @Test
+    void steadyStateWrapAndUnwrapAllocateOnlyTheirResult() throws Exception {
+        Pair p = new Pair(null, true);
+        p.handshake();
+        ByteBuffer src = ByteBuffer.allocateDirect(64);
+        ByteBuffer net = ByteBuffer.allocateDirect(p.client.getSession().getPacketBufferSize());
+        ByteBuffer app = ByteBuffer.allocateDirect(p.client.getSession().getApplicationBufferSize());
+        ByteBuffer[] srcs = {src};
+        ByteBuffer[] dsts = {app};
+        SSLEngine loop = p.client;
+        // the client's records, looped back through a second client-side check is not possible: measure
+        // wrap on the client and unwrap of the server's records on the client
+        ByteBuffer serverRecords = ByteBuffer.allocateDirect(1 << 20);
+        for (int i = 0; i < 4000; i++) {
+            p.server.wrap(ByteBuffer.wrap(new byte[64]), serverRecords);
+        }
+        serverRecords.flip();
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        long before = 0;
+        int calls = 0;
+        for (int i = 0; i < 4000; i++) {
+            if (i == 2000) {
+                before = threads.getThreadAllocatedBytes(id);
+                calls = 0;
+            }
+            src.clear();
+            net.clear();
+            loop.wrap(srcs, 0, 1, net);
+            app.clear();
+            loop.unwrap(serverRecords, dsts, 0, 1);
+            calls += 2;
+        }
+        long perCall = (threads.getThreadAllocatedBytes(id) - before) / calls;
+        System.out.println("SslEngineTest: " + perCall + " heap bytes per steady-state wrap/unwrap with direct buffers");
+        assertTrue(perCall <= 48, perCall + " bytes per call: more than the SSLEngineResult");
+    }
+}
