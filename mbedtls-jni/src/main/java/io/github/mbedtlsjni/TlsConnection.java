@@ -203,9 +203,7 @@ public final class TlsConnection implements AutoCloseable {
     public List<X509Certificate> peerCertificates() throws CertificateException {
         List<X509Certificate> certificates = peerCertificates;
         if (certificates == null) {
-            try (X509Crt chain = peerChain()) {
-                certificates = chain == null ? List.of() : chain.toX509Certificates();
-            }
+            certificates = X509Crt.jdkCertificates(peerDers);
             peerCertificates = certificates;
         }
         return certificates;

@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A chain (list) of X.509 certificates, {@code mbedtls_x509_crt}: a CA chain to trust, or a
@@ -313,23 +314,41 @@ public final class X509Crt extends NativeResource {
      *     and its subject as Mbed TLS reads it) and, as cause, the JDK's reason
      */
     public X509Certificate toX509Certificate(int index) throws CertificateException {
-        byte[] der = der(index);
-        try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
-        } catch (CertificateException | RuntimeException e) {
-            throw new CertificateException("the JDK cannot parse certificate [" + index + "] (" + describe(index)
-                    + "), which Mbed TLS parsed: " + e.getMessage(), e);
-        }
+        return jdkCertificate(der(index), index, () -> describe(index));
     }
 
     /** Every certificate as a JDK certificate, in order; see {@link #toX509Certificate(int)}. */
     public List<X509Certificate> toX509Certificates() throws CertificateException {
-        List<byte[]> ders = ders();
+        return jdkCertificates(ders());
+    }
+
+    /**
+     * {@code ders} (certificates Mbed TLS parsed) as JDK certificates; on a refusal the
+     * certificate is parsed by Mbed TLS again, to name it.
+     */
+    static List<X509Certificate> jdkCertificates(List<byte[]> ders) throws CertificateException {
         List<X509Certificate> list = new ArrayList<>(ders.size());
         for (int i = 0; i < ders.size(); i++) {
-            list.add(toX509Certificate(i));
+            byte[] der = ders.get(i);
+            list.add(jdkCertificate(der, i, () -> {
+                try (X509Crt one = new X509Crt()) {
+                    one.parseDer(der);
+                    return one.describe(0);
+                } catch (RuntimeException e) {
+                    return "not parsed by Mbed TLS either: " + e.getMessage();
+                }
+            }));
         }
         return List.copyOf(list);
+    }
+
+    private static X509Certificate jdkCertificate(byte[] der, int index, Supplier<String> subject) throws CertificateException {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+        } catch (CertificateException | RuntimeException e) {
+            throw new CertificateException("the JDK cannot parse certificate [" + index + "] (" + subject.get()
+                    + "), which Mbed TLS parsed: " + e.getMessage(), e);
+        }
     }
 
     /** Called under the config's lock when a config starts using this chain: no appends from now on. */

@@ -121,9 +121,8 @@ class VerifyCorpusTest {
         expect("unknown-critical-extension", EXTENSIONS_UNEXPECTED_TAG, byLine(0, VerifyResult.NOT_AVAILABLE),
                 EXTENSIONS_UNEXPECTED_TAG);
         expect("v1-with-extensions", FORMAT_LENGTH_MISMATCH, byLine(0, VerifyResult.NOT_AVAILABLE), FORMAT_LENGTH_MISMATCH);
-        // The JDK's CertificateFactory refuses these; Mbed TLS verifies them (JdkRefused).
+        // The JDK's CertificateFactory refuses this one; Mbed TLS verifies it (JdkRefused).
         expect("utctime-without-z", OK, 0, OK);
-        expect("duplicate-extension", OK, 0, OK);
         expect("leaf-revoked", OK, flags(VerifyFlag.BADCERT_REVOKED), VERIFY_FAILED);
         expect("crl-expired", OK, flags(VerifyFlag.BADCRL_EXPIRED), VERIFY_FAILED);
         expect("crl-not-yet-valid", OK, flags(VerifyFlag.BADCRL_FUTURE), VERIFY_FAILED);

@@ -58,7 +58,7 @@ final class Demo {
             "  0   the session verified (and, locally, every flaw was refused as expected)",
             "  1   a certificate did not verify, or a flaw was not refused as expected",
             "  2   any other failure: network, TLS, openssl missing",
-            "  64  bad usage",
+            "  64  bad usage, or a --ca-file that cannot be used (one line on stderr)",
             "");
 
     private static final Duration LIMIT = Duration.ofSeconds(10);

@@ -230,6 +230,10 @@ class ConnectOptionsTest {
         assertEquals(64, Run.of("demo", "h:1", "h:2").status);
         assertEquals(64, Run.of("demo", "no-port").status);
         assertEquals(64, Run.of("demo", "--ca-file", "ca.pem").status, "--ca-file is for HOST:PORT");
+        Run missingCa = Run.of("demo", "localhost:1", "--ca-file", "no-such-ca.pem");
+        assertEquals(64, missingCa.status, missingCa.err);
+        assertEquals("mbedtls-jni-cli: --ca-file no-such-ca.pem: no such file (see demo --help)\n", missingCa.err);
+        assertEquals("", missingCa.out, "before anything is shown");
     }
 
     @Test

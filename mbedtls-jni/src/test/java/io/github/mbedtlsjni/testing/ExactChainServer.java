@@ -53,11 +53,34 @@ public final class ExactChainServer {
             chain[i] = new Exact(standIns[i].certificate(), chainDer.get(i));
         }
         try {
-            SSLContext context = SSLContext.getInstance("TLS");
+            SSLContext context = statefulResumption();
             context.init(new KeyManager[] {new Keys(standIns[0].privateKey(), chain)}, null, null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A context whose server sessions stay in its cache: JSSE's stateless session tickets carry
+     * the server's own certificates, which it parses again with the JDK's CertificateFactory
+     * when a client resumes, and would refuse here. The JDK reads the switch when the context
+     * is made, so it is set for that moment only.
+     */
+    private static SSLContext statefulResumption() throws GeneralSecurityException {
+        String property = "jdk.tls.server.enableSessionTicketExtension";
+        synchronized (ExactChainServer.class) {
+            String before = System.getProperty(property);
+            System.setProperty(property, "false");
+            try {
+                return SSLContext.getInstance("TLS");
+            } finally {
+                if (before == null) {
+                    System.clearProperty(property);
+                } else {
+                    System.setProperty(property, before);
+                }
+            }
         }
     }
 

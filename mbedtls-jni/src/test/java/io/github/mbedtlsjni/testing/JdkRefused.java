@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -34,14 +35,18 @@ import org.bouncycastle.operator.OperatorCreationException;
  *
  * <p>Found by running the JDK's parser over the fuzz inputs, the verify corpus and mutations of
  * a valid leaf ({@code JdkRefusedCertificatesTest} checks each kind still splits the two).
- * {@link #opensslServes()} tells the kinds OpenSSL also loads, which {@code openssl s_server} can
- * serve; {@link ExactChainServer} serves any of them.
+ * {@link #opensslServes()} tells the kinds {@code openssl s_server} can serve (TLS 1.2 and 1.3);
+ * {@link ExactChainServer} serves any of them.
  */
 public enum JdkRefused {
     /** notBefore/notAfter as UTCTime {@code YYMMDDHHMMSS}, without "Z": the JDK wants a zone. */
     UTCTIME_WITHOUT_Z("utctime-without-z", "validity as UTCTime without its trailing Z", true),
-    /** The cRLDistributionPoints extension twice: Mbed TLS skips extensions it does not use, the JDK refuses duplicates. */
-    DUPLICATE_EXTENSION("duplicate-extension", "an extension (cRLDistributionPoints) present twice", true),
+    /**
+     * The cRLDistributionPoints extension twice: Mbed TLS skips extensions it does not use, the
+     * JDK refuses duplicates. (OpenSSL loads it but finds it invalid, and then will not sign with
+     * it over TLS 1.2: no shared cipher.)
+     */
+    DUPLICATE_EXTENSION("duplicate-extension", "an extension (cRLDistributionPoints) present twice", false),
     /** An empty subject and no subjectAltName: the JDK wants one or the other (Mbed TLS flags the name). */
     EMPTY_SUBJECT_NO_SAN("empty-subject-no-san", "empty subject and no subjectAltName", true),
     /** The serial number tagged [2] (context-specific) instead of INTEGER, which Mbed TLS also takes. */
@@ -49,7 +54,14 @@ public enum JdkRefused {
     /** A serial number of zero length. */
     EMPTY_SERIAL("empty-serial", "serial number of zero length", false),
     /** An extension OID with a redundant leading 0x80 in one arc: not DER, which the JDK checks. */
-    NON_MINIMAL_OID("non-minimal-oid", "an extension OID with a redundant 0x80 octet", false);
+    NON_MINIMAL_OID("non-minimal-oid", "an extension OID with a redundant 0x80 octet", false),
+    /** A name attribute whose OID ends inside an arc (last octet with its high bit set), after the CN. */
+    UNENDED_NAME_OID("unended-name-oid", "a subject attribute whose OID does not end", false),
+    /**
+     * A subjectUniqueID [2] with the constructed bit set: Mbed TLS reads that form (and only it)
+     * and keeps the bytes, the JDK wants a primitive BIT STRING.
+     */
+    CONSTRUCTED_UNIQUE_ID("constructed-unique-id", "subjectUniqueID tagged [2] constructed", false);
 
     private static final int TBS_SERIAL = 1;
     private static final int TBS_VALIDITY = 4;
@@ -78,7 +90,7 @@ public enum JdkRefused {
         return description;
     }
 
-    /** True if OpenSSL loads such a certificate too (so {@code openssl s_server} can send it). */
+    /** True if {@code openssl s_server} serves such a certificate, over TLS 1.2 and 1.3. */
     public boolean opensslServes() {
         return opensslServes;
     }
@@ -156,6 +168,19 @@ public enum JdkRefused {
                 out.set(out.size() - 1, withExtensions(tbs.get(tbs.size() - 1), extension));
                 break;
             }
+            case UNENDED_NAME_OID: {
+                // 2.5.4 and an arc 0x97 that never ends (needs a last octet below 0x80).
+                byte[] attribute = tlv(0x31, tlv(0x30, new byte[] {0x06, 0x03, 0x55, 0x04, (byte) 0x97},
+                        tlv(0x0C, "x".getBytes(StandardCharsets.US_ASCII))));
+                byte[] subject = tbs.get(TBS_SUBJECT);
+                byte[] rdns = Arrays.copyOfRange(subject, headerLength(subject), subject.length);
+                out.set(TBS_SUBJECT, tlv(0x30, rdns, attribute));
+                break;
+            }
+            case CONSTRUCTED_UNIQUE_ID:
+                // Before the extensions; its content is no BIT STRING (0x30: 48 unused bits, to the JDK).
+                out.add(out.size() - 1, tlv(0xA2, new byte[] {0x30, 0x00}));
+                break;
             default:
                 throw new AssertionError(this);
         }
@@ -210,6 +235,11 @@ public enum JdkRefused {
         }
         out.writeBytes(body.toByteArray());
         return out.toByteArray();
+    }
+
+    /** The length of the tag and length octets of the DER TLV {@code der}. */
+    private static int headerLength(byte[] der) {
+        return (der[1] & 0x80) == 0 ? 2 : 2 + (der[1] & 0x7F);
     }
 
     private static byte[] sequence(List<byte[]> fields) {
