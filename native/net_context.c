@@ -63,7 +63,7 @@ static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char
 static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char *port)
 {
     struct addrinfo hints, *list = NULL, *a;
-    int ret = MBEDTLS_ERR_NET_UNKNOWN_HOST;
+    int ret = MBEDTLS_ERR_NET_UNKNOWN_HOST, err = 0;
 
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -75,6 +75,7 @@ static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char
     for (a = list; a != NULL; a = a->ai_next) {
         int fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
         if (fd < 0) {
+            err = errno;
             ret = MBEDTLS_ERR_NET_SOCKET_FAILED;
             continue;
         }
@@ -83,13 +84,38 @@ static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char
             ret = 0;
             break;
         }
+        err = errno;
         (void) close(fd);
         ret = MBEDTLS_ERR_NET_CONNECT_FAILED;
     }
     freeaddrinfo(list);
+    errno = err;
     return ret;
 }
 #endif /* MJ_MBEDTLS_SHARED */
+
+/*
+ * "HOST port PORT: REASON" into buf, REASON being the system's text for errno err (the last
+ * address's failure), e.g. "Connection refused"; without it when err is 0. Mbed TLS's
+ * MBEDTLS_ERR_NET_CONNECT_FAILED alone does not say why.
+ */
+static void describe_failure(char *buf, size_t len, const char *host, const char *port, int err)
+{
+    char reason[128] = "";
+    if (err != 0) {
+#if defined(_GNU_SOURCE)
+        const char *text = strerror_r(err, reason, sizeof reason);
+        if (text != reason) {
+            snprintf(reason, sizeof reason, "%s", text);
+        }
+#else
+        if (strerror_r(err, reason, sizeof reason) != 0) {
+            snprintf(reason, sizeof reason, "errno %d", err);
+        }
+#endif
+    }
+    snprintf(buf, len, "%s port %s%s%s", host, port, reason[0] != '\0' ? ": " : "", reason);
+}
 
 JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_NetContext_nInit(JNIEnv *env, jclass cls)
 {
@@ -132,10 +158,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnect(JNIEnv *env
         free(host);
         return;
     }
+    errno = 0;
     ret = mj_net_connect(&n->net, host, port);
     if (ret != 0) {
-        char where[300];
-        snprintf(where, sizeof where, "%s port %s", host, port);
+        char where[450];
+        /* errno is the last connect()'s (or socket()'s) failure; name resolution has its own code. */
+        describe_failure(where, sizeof where, host, port,
+                         ret == MBEDTLS_ERR_NET_CONNECT_FAILED || ret == MBEDTLS_ERR_NET_SOCKET_FAILED ? errno : 0);
         mj_throw_mbedtls(env, ret, "mbedtls_net_connect", where);
     } else {
         atomic_store(&n->fd, n->net.fd);
@@ -347,7 +376,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIE
     char *host, *port;
     char where[300];
     long long end = now_ms() + timeout_ms;
-    int fd = -1, r = -1, timed_out = 0;
+    int fd = -1, r = -1, timed_out = 0, err = 0;
     (void) cls;
 
     host = mj_utf8(env, jhost);
@@ -373,6 +402,9 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIE
         if (r == 0) {
             break;
         }
+        if (r < 0) {
+            err = errno;
+        }
         if (r == 1 || now_ms() >= end) {
             timed_out = 1;
             break;
@@ -386,7 +418,9 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIE
         snprintf(message, sizeof message, "connect to %s timed out after %d ms", where, (int) timeout_ms);
         mj_throw_socket_timeout(env, message);
     } else {
-        mj_throw_mbedtls(env, MBEDTLS_ERR_NET_CONNECT_FAILED, "mbedtls_net_connect", where);
+        char failure[450];
+        describe_failure(failure, sizeof failure, host, port, err);
+        mj_throw_mbedtls(env, MBEDTLS_ERR_NET_CONNECT_FAILED, "mbedtls_net_connect", failure);
     }
 out:
     if (list != NULL) {

@@ -141,11 +141,67 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDer(JNIEnv *env,
     return der;
 }
 
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDers(JNIEnv *env, jclass cls, jlong handle)
+{
+    const mbedtls_x509_crt *head = MJ_PTR(mbedtls_x509_crt, handle);
+    const mbedtls_x509_crt *crt;
+    jobjectArray result;
+    jsize n = 0, i = 0;
+    (void) cls;
+
+    for (crt = head; crt != NULL && crt->raw.len != 0; crt = crt->next) {
+        n++;
+    }
+    result = (*env)->NewObjectArray(env, n, mj_jni.byte_array, NULL);
+    if (result == NULL) {
+        return NULL;
+    }
+    for (crt = head; i < n; crt = crt->next, i++) {
+        jbyteArray der = (*env)->NewByteArray(env, (jsize) crt->raw.len);
+        if (der == NULL) {
+            return NULL;
+        }
+        (*env)->SetByteArrayRegion(env, der, 0, (jsize) crt->raw.len, (const jbyte *) crt->raw.p);
+        (*env)->SetObjectArrayElement(env, result, i, der);
+        (*env)->DeleteLocalRef(env, der);
+    }
+    return result;
+}
+
+/* valid_from or valid_to of certificate index: {year, month, day, hour, minute, second}, UTC. */
+JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nTime(JNIEnv *env, jclass cls, jlong handle, jint index,
+                                                                    jboolean from)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_time *t;
+    jint fields[6];
+    jintArray result;
+    (void) cls;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    t = from ? &crt->valid_from : &crt->valid_to;
+    fields[0] = t->year;
+    fields[1] = t->mon;
+    fields[2] = t->day;
+    fields[3] = t->hour;
+    fields[4] = t->min;
+    fields[5] = t->sec;
+    result = (*env)->NewIntArray(env, 6);
+    if (result != NULL) {
+        (*env)->SetIntArrayRegion(env, result, 0, 6, fields);
+    }
+    return result;
+}
+
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                   jboolean subject)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
-    char name[2048];
+    /* mbedtls_x509_dn_gets writes nothing at all for an empty name (no attribute), not even the
+     * terminating NUL: start from an empty string. */
+    char name[2048] = "";
     int ret;
     (void) cls;
     if (crt == NULL) {

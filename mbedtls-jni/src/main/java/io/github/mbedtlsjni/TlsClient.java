@@ -49,6 +49,15 @@ import javax.net.ssl.X509TrustManager;
  * build a verifying client without any), and its name against the host connected to; TLS 1.2 is
  * the minimum.
  *
+ * <p><b>Errors.</b> What the user gave and the network are {@link IOException}s, checked:
+ * {@link Builder#build()} reports files that are missing, unreadable or a directory as the JDK's
+ * {@link java.nio.file.NoSuchFileException}, {@link java.nio.file.AccessDeniedException} and
+ * {@link java.nio.file.FileSystemException}, and what Mbed TLS refuses in them (or in bytes) as a
+ * {@link TlsException} that names the file and the builder call and carries Mbed TLS's code;
+ * {@link #connect} reports the network's and the handshake's failures. Misuse (null, a bad port,
+ * a closed client) is unchecked. The thin classes underneath throw the unchecked
+ * {@link MbedTlsException} for Mbed TLS's failures.
+ *
  * <p><b>Lifetimes.</b> Immutable once built. The native structures belong to the config, which
  * lives as long as this client or any connection still using it. {@link #close()} is optional
  * (a {@link java.lang.ref.Cleaner} frees an unreachable client): it refuses new connections and
@@ -99,8 +108,13 @@ public final class TlsClient implements AutoCloseable {
         return connection(host, port).connect();
     }
 
-    /** Per-connection options (server name, SNI, session to resume) for a connection to {@code host:port}. */
+    /**
+     * Per-connection options (server name, SNI, session to resume) for a connection to {@code host:port}.
+     *
+     * @throws IllegalStateException if this client is closed
+     */
     public ConnectionBuilder connection(String host, int port) {
+        requireOpen();
         Objects.requireNonNull(host, "host");
         if (host.isEmpty()) {
             throw new IllegalArgumentException("host is empty");
@@ -162,6 +176,12 @@ public final class TlsClient implements AutoCloseable {
 
     SslConfig config() {
         return config;
+    }
+
+    private void requireOpen() {
+        if (isClosed()) {
+            throw new IllegalStateException("TlsClient is closed: build a new one to connect");
+        }
     }
 
     /**
@@ -243,9 +263,17 @@ public final class TlsClient implements AutoCloseable {
 
         /** Connects, with the exceptions described at {@link TlsClient#connect(String, int)}. */
         public TlsConnection connect() throws IOException {
+            client.requireOpen();
             String verifyName = serverName != null ? serverName : host;
             String sniName = noSni ? null : sni != null ? sni : verifyName;
-            return TlsConnection.open(client, host, port, verifyName, sniName, session);
+            try {
+                return TlsConnection.open(client, host, port, verifyName, sniName, session);
+            } catch (IllegalStateException e) {
+                if (client.isClosed()) { // closed by another thread meanwhile: the config refused
+                    throw new IllegalStateException("TlsClient is closed: build a new one to connect", e);
+                }
+                throw e;
+            }
         }
 
         private static String checkName(String name, String what) {
@@ -265,15 +293,19 @@ public final class TlsClient implements AutoCloseable {
     public static final class Builder {
         private interface TrustSource {
             /** Adds to {@code ca}; returns the number of certificates or files skipped. */
-            int addTo(X509Crt ca);
+            int addTo(X509Crt ca) throws IOException;
+        }
+
+        private interface CrlSource {
+            void addTo(X509Crl crl) throws IOException;
         }
 
         private interface IdentitySource {
-            void load(X509Crt chain, PkContext key, CtrDrbg rng);
+            void load(X509Crt chain, PkContext key, CtrDrbg rng) throws IOException;
         }
 
         private final List<TrustSource> trust = new ArrayList<>();
-        private final List<java.util.function.Consumer<X509Crl>> crls = new ArrayList<>();
+        private final List<CrlSource> crls = new ArrayList<>();
         private IdentitySource identity;
         private AuthMode authMode = AuthMode.REQUIRED;
         private TlsVersion minVersion;
@@ -292,10 +324,18 @@ public final class TlsClient implements AutoCloseable {
 
         private Builder() {}
 
-        /** Trusts the CA certificates of a PEM (or DER) file ({@code mbedtls_x509_crt_parse_file}). */
+        /**
+         * Trusts the CA certificates of a PEM (or DER) file ({@code mbedtls_x509_crt_parse_file}).
+         * For a directory of such files see {@link #trustPath}; for a JKS or PKCS#12 trust store,
+         * {@link #trust(KeyStore)}. The file is read by {@link #build()}.
+         */
         public Builder trustPemFile(Path file) {
             Objects.requireNonNull(file, "file");
-            trust.add(ca -> ca.parseFile(file));
+            trust.add(ca -> {
+                String what = "the CA file of trustPemFile";
+                InputFiles.checkReadableFile(file, what, "use trustPath(directory) for a directory of CA files");
+                return loading(what + " " + file, () -> ca.parseFile(file));
+            });
             return this;
         }
 
@@ -306,14 +346,18 @@ public final class TlsClient implements AutoCloseable {
          */
         public Builder trustPath(Path directory) {
             Objects.requireNonNull(directory, "directory");
-            trust.add(ca -> ca.parsePath(directory));
+            trust.add(ca -> {
+                String what = "the CA directory of trustPath";
+                InputFiles.checkReadableDirectory(directory, what, "use trustPemFile(file) for one file of CA certificates");
+                return loading(what + " " + directory, () -> ca.parsePath(directory));
+            });
             return this;
         }
 
         /** Trusts the certificates of {@code data}: PEM (any number) or one DER ({@code mbedtls_x509_crt_parse}). */
         public Builder trust(byte[] data) {
             byte[] copy = Objects.requireNonNull(data, "data").clone();
-            trust.add(ca -> ca.parse(copy));
+            trust.add(ca -> loading("the CA certificates of trust(byte[])", () -> ca.parse(copy)));
             return this;
         }
 
@@ -323,7 +367,7 @@ public final class TlsClient implements AutoCloseable {
             for (X509Certificate c : certificates) {
                 ders.add(encoded(Objects.requireNonNull(c, "certificate")));
             }
-            trust.add(ca -> addAll(ca, ders, false));
+            trust.add(ca -> loading("the certificates of trust(X509Certificate...)", () -> addAll(ca, ders, false)));
             return this;
         }
 
@@ -378,32 +422,53 @@ public final class TlsClient implements AutoCloseable {
             return this;
         }
 
-        /** Checks certificates against the CRLs of a PEM or DER file ({@code mbedtls_x509_crl_parse_file}). */
+        /**
+         * Checks certificates against the CRLs of a PEM or DER file ({@code mbedtls_x509_crl_parse_file}),
+         * read by {@link #build()}.
+         */
         public Builder crlFile(Path file) {
             Objects.requireNonNull(file, "file");
-            crls.add(crl -> crl.parseFile(file));
+            crls.add(crl -> {
+                String what = "the CRL file of crlFile";
+                InputFiles.checkReadableFile(file, what, "give one file of PEM or DER CRLs");
+                loading(what + " " + file, () -> {
+                    crl.parseFile(file);
+                    return 0;
+                });
+            });
             return this;
         }
 
         /** Checks certificates against the CRLs in {@code data}, PEM or DER ({@code mbedtls_x509_crl_parse}). */
         public Builder crl(byte[] data) {
             byte[] copy = Objects.requireNonNull(data, "data").clone();
-            crls.add(crl -> crl.parse(copy));
+            crls.add(crl -> loading("the CRLs of crl(byte[])", () -> {
+                crl.parse(copy);
+                return 0;
+            }));
             return this;
         }
 
         /**
          * The client certificate for mutual TLS: a PEM file with the chain (leaf first) and a key
          * file (PEM or DER; encrypted if {@code password} is given). {@code mbedtls_x509_crt_parse_file},
-         * {@code mbedtls_pk_parse_keyfile}, {@code mbedtls_ssl_conf_own_cert}.
+         * {@code mbedtls_pk_parse_keyfile}, {@code mbedtls_ssl_conf_own_cert}. The files are read
+         * by {@link #build()}; for a PKCS#12 file see {@link #identity(KeyStore, String, char[])}.
          */
         public Builder identity(Path chainFile, Path keyFile, char[] password) {
             Objects.requireNonNull(chainFile, "chainFile");
             Objects.requireNonNull(keyFile, "keyFile");
             char[] pwd = password == null ? null : password.clone();
             identity = (chain, key, rng) -> {
-                requireAllParsed(chain.parseFile(chainFile), chainFile.toString());
-                key.parseKeyFile(keyFile, pwd, rng);
+                String chainWhat = "the client certificate chain of identity";
+                String keyWhat = "the client key of identity";
+                InputFiles.checkReadableFile(chainFile, chainWhat, null);
+                InputFiles.checkReadableFile(keyFile, keyWhat, null);
+                requireAllParsed(loading(chainWhat + " " + chainFile, () -> chain.parseFile(chainFile)), chainFile.toString());
+                loading(keyWhat + " " + keyFile, () -> {
+                    key.parseKeyFile(keyFile, pwd, rng);
+                    return 0;
+                });
             };
             return this;
         }
@@ -414,8 +479,12 @@ public final class TlsClient implements AutoCloseable {
             byte[] keyCopy = Objects.requireNonNull(keyData, "keyData").clone();
             char[] pwd = password == null ? null : password.clone();
             identity = (chain, key, rng) -> {
-                requireAllParsed(chain.parse(chainCopy), "the client certificate chain");
-                key.parseKey(keyCopy, pwd, rng);
+                requireAllParsed(loading("the client certificate chain of identity(byte[], ...)", () -> chain.parse(chainCopy)),
+                        "the client certificate chain");
+                loading("the client key of identity(byte[], ...)", () -> {
+                    key.parseKey(keyCopy, pwd, rng);
+                    return 0;
+                });
             };
             return this;
         }
@@ -453,10 +522,11 @@ public final class TlsClient implements AutoCloseable {
             } catch (GeneralSecurityException e) {
                 throw new IllegalArgumentException("cannot read the key store entry: " + e.getMessage(), e);
             }
-            identity = (chain, key, rng) -> {
+            identity = (chain, key, rng) -> loading("the key store entry of identity(KeyStore, ...)", () -> {
                 addAll(chain, chainDers, false);
                 key.parseKey(pkcs8, null, rng);
-            };
+                return 0;
+            });
             return this;
         }
 
@@ -563,14 +633,21 @@ public final class TlsClient implements AutoCloseable {
         }
 
         /**
-         * Runs the configuration steps and returns the client.
+         * Runs the configuration steps, reading the files given, and returns the client.
          *
+         * @throws java.nio.file.NoSuchFileException if a file or directory given does not exist
+         * @throws java.nio.file.AccessDeniedException if one cannot be read
+         * @throws java.nio.file.FileSystemException if a directory was given for a file or the
+         *     other way round, saying so and what to use instead
+         * @throws TlsException if Mbed TLS refuses what a file or byte array holds: certificates
+         *     or CRLs it cannot parse (a Java key store says it is one), a key it cannot parse (for
+         *     an encrypted key with a password: "wrong password, or a damaged key"); with Mbed
+         *     TLS's code ({@link TlsException#code()}) and, as cause, the {@link MbedTlsException}
          * @throws IllegalStateException if the server would be verified ({@link AuthMode#REQUIRED})
          *     without any trust anchor
-         * @throws MbedTlsException if Mbed TLS refuses something (an unparsable file, a bad key...)
          * @throws IllegalArgumentException for an unknown cipher suite, a TLS version this build lacks...
          */
-        public TlsClient build() {
+        public TlsClient build() throws IOException {
             if (trust.isEmpty() && authMode == AuthMode.REQUIRED) {
                 throw new IllegalStateException("no trust anchors: call trustPemFile(...), trustPath(...), trust(...) "
                         + "or trustJdkDefaults() (or authMode(AuthMode.OPTIONAL) to inspect without verifying)");
@@ -601,8 +678,8 @@ public final class TlsClient implements AutoCloseable {
                     X509Crl crl = null;
                     if (!crls.isEmpty()) {
                         crl = add(owners, new X509Crl());
-                        for (java.util.function.Consumer<X509Crl> source : crls) {
-                            source.accept(crl);
+                        for (CrlSource source : crls) {
+                            source.addTo(crl);
                         }
                     }
                     config.setCaChain(ca, crl);
@@ -640,6 +717,26 @@ public final class TlsClient implements AutoCloseable {
                 if (config != null) {
                     config.close();
                 }
+            }
+        }
+
+        /** A parse step: what Mbed TLS's parser returns. */
+        private interface Parse {
+            int run();
+        }
+
+        /**
+         * Runs a parse step of {@code what}: what Mbed TLS refuses becomes a {@link TlsException}
+         * that names {@code what} and keeps Mbed TLS's code; a file the thin class refused before
+         * Mbed TLS read it (changed since it was checked) its {@link IOException}.
+         */
+        private static int loading(String what, Parse step) throws IOException {
+            try {
+                return step.run();
+            } catch (MbedTlsException e) {
+                throw new TlsException("cannot use " + what + ": " + e.getMessage(), e);
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
             }
         }
 

@@ -7,9 +7,9 @@ import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,8 +65,8 @@ public final class TlsConnection implements AutoCloseable {
     private final String alpnProtocol;
     private final VerifyResult verifyResult;
     private final boolean resumed;
-    private final List<byte[]> peerDers;
-    private final List<X509Certificate> peerCertificates;
+    private final List<byte[]> peerDers; // the server's chain as Mbed TLS received it
+    private volatile List<X509Certificate> peerCertificates; // JDK copies, made when first asked for
     private final InputStream in = new In();
     private final OutputStream out = new Out();
     private volatile boolean truncated;
@@ -83,18 +83,9 @@ public final class TlsConnection implements AutoCloseable {
         this.alpnProtocol = ssl.alpnProtocol();
         this.verifyResult = ssl.verifyResult();
         this.resumed = ssl.isResumed();
-        List<byte[]> ders = new ArrayList<>();
-        List<X509Certificate> certs = List.of();
         try (X509Crt peer = ssl.peerCertificates()) {
-            if (peer != null) {
-                for (int i = 0; i < peer.size(); i++) {
-                    ders.add(peer.der(i));
-                }
-                certs = peer.toX509Certificates();
-            }
+            this.peerDers = peer == null ? List.of() : peer.ders();
         }
-        this.peerDers = List.copyOf(ders);
-        this.peerCertificates = List.copyOf(certs);
     }
 
     static TlsConnection open(TlsClient client, String host, int port, String verifyName, String sni,
@@ -206,14 +197,30 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     /**
-     * The chain the server sent, leaf first, as JDK certificates (empty if none). After a
-     * resumed handshake Mbed TLS knows only the leaf, from the session.
+     * The chain the server sent, leaf first, as JDK certificates (empty if none): the DER Mbed TLS
+     * received, parsed by the JDK's {@link java.security.cert.CertificateFactory} on the first
+     * call. After a resumed handshake Mbed TLS knows only the leaf, from the session.
+     *
+     * <p>The JDK refuses some certificates that Mbed TLS accepts; that changes nothing about the
+     * connection, whose outcome ({@link #verifyResult()}) is Mbed TLS's alone. {@link #peerChain()}
+     * gives the same chain as Mbed TLS reads it (subject, issuer, validity, DER).
+     *
+     * @throws CertificateException if the JDK cannot parse one of them, naming it (index and
+     *     subject as Mbed TLS reads it) and, as cause, the JDK's reason
      */
-    public List<X509Certificate> peerCertificates() {
-        return peerCertificates;
+    public List<X509Certificate> peerCertificates() throws CertificateException {
+        List<X509Certificate> certificates = peerCertificates;
+        if (certificates == null) {
+            certificates = X509Crt.jdkCertificates(peerDers);
+            peerCertificates = certificates;
+        }
+        return certificates;
     }
 
-    /** The chain the server sent as a new {@link X509Crt} (null if none); the caller closes it. */
+    /**
+     * The chain the server sent, leaf first, as a new {@link X509Crt} parsed by Mbed TLS (null if
+     * none); the caller closes it. Available after {@link #close()} too.
+     */
     public X509Crt peerChain() {
         if (peerDers.isEmpty()) {
             return null;

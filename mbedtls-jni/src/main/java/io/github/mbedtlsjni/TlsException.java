@@ -3,9 +3,12 @@ package io.github.mbedtlsjni;
 import java.io.IOException;
 
 /**
- * A TLS failure of a {@link TlsConnection}, as an {@link IOException}: the Mbed TLS error code,
+ * An Mbed TLS failure met by {@link TlsClient}, as an {@link IOException}: in a
+ * {@link TlsConnection} (handshake, read, write) or in what {@link TlsClient.Builder#build()}
+ * loads (certificates, CRLs, keys that Mbed TLS cannot parse). Carries the Mbed TLS error code,
  * the failing function and, when the server's certificate did not verify, the verification
- * result. The cause is the {@link MbedTlsException} the thin classes threw.
+ * result. The cause is the {@link MbedTlsException} the thin classes threw; the message says what
+ * was being done (which file, which host) and ends with the cause's message.
  */
 public class TlsException extends IOException {
     private static final long serialVersionUID = 1L;

@@ -12,10 +12,13 @@ import java.util.Objects;
  *
  * <p>Each {@code parse*} call takes PEM (any number of CRLs) or DER (one CRL); several calls, or
  * one PEM file with several CRLs, give the list Mbed TLS checks a chain against, where each CRL
- * applies to the certificates its issuer signed. Parse failures throw {@link X509ParseException}.
+ * applies to the certificates its issuer signed. Parse failures throw {@link X509ParseException};
+ * a file that is missing, unreadable or a directory is refused before Mbed TLS reads it
+ * ({@link java.io.UncheckedIOException} around the JDK's {@link java.nio.file.FileSystemException}).
+ * Threads as for {@link X509Crt}: readers in parallel, an append alone, different lists apart.
  */
 public final class X509Crl extends NativeResource {
-    private boolean frozen; // guarded by this
+    final ListGuard guard = new ListGuard("X509Crl");
 
     /** {@code mbedtls_x509_crl_init}: an empty list. */
     public X509Crl() {
@@ -23,51 +26,66 @@ public final class X509Crl extends NativeResource {
     }
 
     /** {@code mbedtls_x509_crl_parse}: appends the CRLs of {@code data} (PEM or DER). */
-    public synchronized void parse(byte[] data) {
+    public void parse(byte[] data) {
         Objects.requireNonNull(data, "data");
-        checkMutable();
-        long self = handle.acquire();
+        guard.lockForAppend();
         try {
-            synchronized (X509Crt.LIST_LOCK) {
+            long self = handle.acquire();
+            try {
                 nParse(self, data);
+            } finally {
+                handle.release();
             }
+        } catch (X509ParseException e) {
+            throw X509Crt.explained(e, null, InputFiles.keyStoreHint(data, "CRLs"));
         } finally {
-            handle.release();
+            guard.unlockAppend();
         }
     }
 
-    /** {@code mbedtls_x509_crl_parse_file}: appends the CRLs of a PEM or DER file. */
-    public synchronized void parseFile(Path file) {
+    /**
+     * {@code mbedtls_x509_crl_parse_file}: appends the CRLs of a PEM or DER file.
+     *
+     * @throws java.io.UncheckedIOException if the file does not exist, cannot be read or is a
+     *     directory (checked before Mbed TLS reads it)
+     * @throws X509ParseException naming the file if Mbed TLS cannot parse it
+     */
+    public void parseFile(Path file) {
         Objects.requireNonNull(file, "file");
-        checkMutable();
-        long self = handle.acquire();
+        InputFiles.requireReadableFile(file, "give one file of PEM or DER CRLs");
+        guard.lockForAppend();
         try {
-            synchronized (X509Crt.LIST_LOCK) {
+            long self = handle.acquire();
+            try {
                 nParseFile(self, file.toString());
+            } finally {
+                handle.release();
             }
+        } catch (X509ParseException e) {
+            throw X509Crt.explained(e, file, InputFiles.keyStoreHint(file, "CRLs"));
         } finally {
-            handle.release();
+            guard.unlockAppend();
         }
     }
 
     /** The number of CRLs held. */
-    public synchronized int size() {
-        long self = handle.acquire();
+    public int size() {
+        guard.lockForRead();
         try {
-            return nCount(self);
+            long self = handle.acquire();
+            try {
+                return nCount(self);
+            } finally {
+                handle.release();
+            }
         } finally {
-            handle.release();
+            guard.unlockRead();
         }
     }
 
-    synchronized void freeze() {
-        frozen = true;
-    }
-
-    private void checkMutable() {
-        if (frozen) {
-            throw new IllegalStateException("X509Crl is in use by an SslConfig and can no longer be changed");
-        }
+    /** Called under the config's lock when a config starts using this list: no appends from now on. */
+    void freeze() {
+        guard.freeze();
     }
 
     private static native long nInit();

@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -268,8 +269,9 @@ class LifecycleTest {
             assertFalse(e.errorText().isEmpty());
             assertThrows(MbedTlsException.class, () -> crt.parse(new byte[0]));
             Path missing = dir.resolve("missing.pem");
-            e = assertThrows(MbedTlsException.class, () -> crt.parseFile(missing));
-            assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+            java.io.UncheckedIOException io = assertThrows(java.io.UncheckedIOException.class, () -> crt.parseFile(missing));
+            assertInstanceOf(java.nio.file.NoSuchFileException.class, io.getCause(), "checked before Mbed TLS reads it");
+            assertTrue(io.getMessage().contains(missing.toString()), io.getMessage());
             e = assertThrows(MbedTlsException.class, () -> crl.parse(new byte[] {0x30, 0x03, 0x02, 0x01}));
             assertEquals("mbedtls_x509_crl_parse", e.function());
             assertEquals(0, crt.size(), "nothing was added");

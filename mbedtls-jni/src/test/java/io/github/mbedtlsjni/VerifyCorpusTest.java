@@ -4,23 +4,20 @@ import static io.github.mbedtlsjni.MbedTlsVersions.byLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.mbedtlsjni.testing.NativeVerifyClient;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.VerifyCorpus;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,6 +121,8 @@ class VerifyCorpusTest {
         expect("unknown-critical-extension", EXTENSIONS_UNEXPECTED_TAG, byLine(0, VerifyResult.NOT_AVAILABLE),
                 EXTENSIONS_UNEXPECTED_TAG);
         expect("v1-with-extensions", FORMAT_LENGTH_MISMATCH, byLine(0, VerifyResult.NOT_AVAILABLE), FORMAT_LENGTH_MISMATCH);
+        // The JDK's CertificateFactory refuses this one; Mbed TLS verifies it (JdkRefused).
+        expect("utctime-without-z", OK, 0, OK);
         expect("leaf-revoked", OK, flags(VerifyFlag.BADCERT_REVOKED), VERIFY_FAILED);
         expect("crl-expired", OK, flags(VerifyFlag.BADCRL_EXPIRED), VERIFY_FAILED);
         expect("crl-not-yet-valid", OK, flags(VerifyFlag.BADCRL_FUTURE), VERIFY_FAILED);
@@ -140,16 +139,12 @@ class VerifyCorpusTest {
     static Path dir;
 
     private Map<String, VerifyCorpus.Case> corpus;
-    private Path verifyClient;
     private final Map<String, Row> rows = new LinkedHashMap<>();
 
     @BeforeAll
     void generate() {
         corpus = VerifyCorpus.generate(dir);
-        String client = System.getProperty("mbedtlsjni.verify.client");
-        assertNotNull(client, "system property mbedtlsjni.verify.client (set by the pom) names native/tools/verify_client");
-        verifyClient = Path.of(client);
-        assertTrue(Files.isExecutable(verifyClient), verifyClient + " was not built");
+        NativeVerifyClient.program(); // fails here, once, if it was not built
     }
 
     static Stream<String> caseIds() {
@@ -168,13 +163,13 @@ class VerifyCorpusTest {
         VerifyCorpus.Case c = corpus.get(id);
         Expected expected = EXPECTED.get(id);
         try (OpenSslServer server = OpenSslServer.builder(c.chainPem(), c.keyPem()).securityLevel(0).start()) {
-            Native nat = runNative(c, server.port());
+            NativeVerifyClient.Outcome nat = NativeVerifyClient.run(server.port(), c.caPem(), c.crlPem(), c.hostname());
             Outcome java = optionalHandshake(c, server.port());
             // 1. The binding and the C program agree exactly.
-            assertEquals(MbedTlsException.formatCode(nat.ret), MbedTlsException.formatCode(java.ret), "handshake result, C vs Java");
-            assertEquals(hex(nat.flags), hex(java.result.flags()), "flags, C vs Java");
+            assertEquals(MbedTlsException.formatCode(nat.ret()), MbedTlsException.formatCode(java.ret), "handshake result, C vs Java");
+            assertEquals(hex(nat.flags()), hex(java.result.flags()), "flags, C vs Java");
             if (java.result.isAvailable()) {
-                assertEquals(nat.info, java.result.info(), "verify info, C vs Java");
+                assertEquals(nat.info(), java.result.info(), "verify info, C vs Java");
             } else {
                 assertEquals("", java.result.info(), "no verify info without a result");
             }
@@ -190,54 +185,6 @@ class VerifyCorpusTest {
             rows.put(id, row);
             reporter.publishEntry(id, hex(java.result.flags()) + " " + java.result.flagNames());
         }
-    }
-
-    // --- the native client ---------------------------------------------------------------------
-
-    record Native(int ret, int flags, String info) {}
-
-    private Native runNative(VerifyCorpus.Case c, int port) {
-        List<String> cmd = new ArrayList<>(List.of(verifyClient.toString(), "127.0.0.1", Integer.toString(port),
-                c.caPem().toString()));
-        if (c.crlPem() != null) {
-            cmd.add(c.crlPem().toString());
-        }
-        cmd.add(c.hostname());
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "verify_client did not finish");
-            assertEquals(0, p.exitValue(), () -> "verify_client failed: " + err + out);
-            return parseNative(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Parses verify_client's output (see native/tools/verify_client.c). */
-    static Native parseNative(String out) {
-        String[] lines = out.split("\n", 4);
-        assertTrue(lines.length >= 3, out);
-        int ret = parseCode(value(lines[0], "handshake_ret"));
-        int flags = (int) Long.parseLong(value(lines[1], "flags").substring(2), 16);
-        int infoLines = Integer.parseInt(value(lines[2], "verify_info_lines"));
-        String info = lines.length > 3 ? lines[3] : "";
-        assertEquals(infoLines, info.isEmpty() ? 0 : info.split("\n", -1).length - (info.endsWith("\n") ? 1 : 0), out);
-        return new Native(ret, flags, info);
-    }
-
-    private static String value(String line, String key) {
-        assertTrue(line.startsWith(key + "="), () -> "expected " + key + "=, got " + line);
-        return line.substring(key.length() + 1).trim();
-    }
-
-    private static int parseCode(String text) {
-        return text.startsWith("-0x") ? -Integer.parseInt(text.substring(3), 16) : Integer.parseInt(text.substring(2), 16);
     }
 
     // --- the binding ----------------------------------------------------------------------------

@@ -20,7 +20,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +35,6 @@ final class ConnectCommand {
     private static final int TICKET_POLL_MILLIS = 100;
 
     private final ConnectOptions options;
-    private final PrintStream debugOut;
 
     private boolean handshakeOk;
     private boolean verifyFailed;
@@ -52,22 +50,19 @@ final class ConnectCommand {
     private final List<ConnectResult.ChainEntry> chain = new ArrayList<>();
     private final List<ConnectResult.Resumption> resumptions = new ArrayList<>();
 
-    private ConnectCommand(ConnectOptions options, PrintStream debugOut) {
+    private ConnectCommand(ConnectOptions options) {
         this.options = options;
-        this.debugOut = debugOut;
     }
 
-    /** Connects as {@code options} say and reports what happened; debug output (--debug) goes to stderr. */
-    static ConnectResult run(ConnectOptions options) {
-        return run(options, System.err);
-    }
-
-    /** Connects as {@code options} say and reports what happened; debug output (--debug) goes to {@code debugOut}. */
-    static ConnectResult run(ConnectOptions options, PrintStream debugOut) {
-        ConnectCommand command = new ConnectCommand(options, debugOut);
+    /**
+     * Connects with {@code client} (from {@link #client}, closed here) as {@code options} say
+     * and reports what happened.
+     */
+    static ConnectResult run(ConnectOptions options, TlsClient client) {
+        ConnectCommand command = new ConnectCommand(options);
         try {
             command.mbedtlsVersion = MbedTls.version();
-            command.connectAll();
+            command.connectAll(client);
         } catch (MbedTlsException e) {
             command.errorCode = e.code();
             command.error = e.getMessage();
@@ -77,6 +72,20 @@ final class ConnectCommand {
             command.error = e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     ? e.getMessage() : e.toString();
         }
+        return command.result();
+    }
+
+    /** A result for a run that failed before connecting: the client could not be made (not for a file: see {@link #client}). */
+    static ConnectResult failedBeforeConnecting(ConnectOptions options, Throwable e) {
+        ConnectCommand command = new ConnectCommand(options);
+        try {
+            command.mbedtlsVersion = MbedTls.version();
+        } catch (RuntimeException | LinkageError notLoaded) {
+            // reported as the error
+        }
+        command.errorCode = e instanceof MbedTlsException ? ((MbedTlsException) e).code() : 0;
+        command.error = e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof MbedTlsException ? e.getMessage() : e.toString();
         return command.result();
     }
 
@@ -100,7 +109,14 @@ final class ConnectCommand {
         }
     }
 
-    private TlsClient client() {
+    /**
+     * The client {@code options} describe: reads the trust, CRL and client certificate files, so
+     * a file that cannot be used fails here, before any connection. Debug output (--debug) goes
+     * to {@code debugOut}.
+     *
+     * @throws IOException for a file given that cannot be used (see {@link FileProblem})
+     */
+    static TlsClient client(ConnectOptions options, PrintStream debugOut) throws IOException {
         TlsClient.Builder b = TlsClient.builder().personalization("mbedtls-jni-cli").authMode(options.verify());
         if (options.caFile() != null) {
             b.trustPemFile(options.caFile());
@@ -141,8 +157,8 @@ final class ConnectCommand {
         return b.build();
     }
 
-    private void connectAll() {
-        try (TlsClient client = client()) {
+    private void connectAll(TlsClient client) {
+        try (client) {
             SslSession session = first(client);
             try {
                 for (int i = 0; i < options.reconnect() && error == null; i++) {
@@ -172,9 +188,9 @@ final class ConnectCommand {
             ciphersuite = c.ciphersuite();
             alpn = c.alpnProtocol();
             try (X509Crt peer = c.peerChain()) {
-                peerSubject = peer == null ? null : peer.subject(0);
+                peerSubject = peer == null ? null : ConnectResult.ChainEntry.name(peer, 0, true);
                 if (options.showChain() && peer != null) {
-                    describeChain(peer, c.peerCertificates());
+                    chain.addAll(ConnectResult.ChainEntry.of(peer));
                 }
             }
             if (options.send() != null) {
@@ -252,16 +268,6 @@ final class ConnectCommand {
             return null;
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    private void describeChain(X509Crt peer, List<X509Certificate> certificates) {
-        for (int i = 0; i < peer.size(); i++) {
-            X509Certificate x = i < certificates.size() ? certificates.get(i) : null;
-            chain.add(new ConnectResult.ChainEntry(peer.subject(i), peer.issuer(i),
-                    x == null ? null : x.getNotBefore().toInstant().toString(),
-                    x == null ? null : x.getNotAfter().toInstant().toString(),
-                    sha256Hex(peer.der(i))));
         }
     }
 

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The command line of {@code connect}, parsed and checked: {@link #parse} either returns options
@@ -89,9 +91,10 @@ final class ConnectOptions {
             "  0   the handshake completed and the certificate verified",
             "      (with --verify optional: the handshake completed)",
             "  1   the certificate did not verify",
-            "  2   any other failure: network, TLS, timeout, unreadable file, wrong key",
-            "      password, a failed reconnection",
-            "  64  bad usage",
+            "  2   any other failure: network, TLS, timeout, a failed reconnection",
+            "  64  bad usage, or a file given that cannot be used (missing, unreadable,",
+            "      a directory, not what Mbed TLS can parse, a wrong key password):",
+            "      reported on stderr before any connection is made",
             "");
 
     /** The most reconnections {@code --reconnect} accepts. */
@@ -173,20 +176,10 @@ final class ConnectOptions {
                 address = arg;
                 continue;
             }
-            // --name VALUE or --name=VALUE; a separate VALUE is taken as is, even if it starts with '-'.
-            String name = arg;
-            String value;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            } else if (isOptionWithValue(name) && i + 1 < args.length) {
-                value = args[++i];
-            } else if (isOptionWithValue(name)) {
-                throw new UsageException(name + " needs a value");
-            } else {
-                throw new UsageException("unknown option '" + name + "'");
-            }
+            Option option = option(args, i, isOptionWithValue(arg));
+            String name = option.name;
+            String value = option.value;
+            i += option.separate ? 1 : 0;
             switch (name) {
                 case "--ca-file":
                     o.caFile = path(name, value, o.caFile);
@@ -394,6 +387,23 @@ final class ConnectOptions {
         return showChain;
     }
 
+    /** The files and directories given, by option name (for messages about them). */
+    Map<String, Path> files() {
+        Map<String, Path> files = new LinkedHashMap<>();
+        putIfSet(files, "--ca-file", caFile);
+        putIfSet(files, "--ca-path", caPath);
+        putIfSet(files, "--crl-file", crlFile);
+        putIfSet(files, "--cert", cert);
+        putIfSet(files, "--key", key);
+        return files;
+    }
+
+    static void putIfSet(Map<String, Path> files, String option, Path path) {
+        if (path != null) {
+            files.put(option, path);
+        }
+    }
+
     /** {@code HOST:PORT} as the user wrote it, IPv6 in brackets. */
     String address() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
@@ -439,8 +449,37 @@ final class ConnectOptions {
         return port;
     }
 
-    private static boolean isHelp(String arg) {
+    static boolean isHelp(String arg) {
         return arg.equals("--help") || arg.equals("-h") || arg.equals("help");
+    }
+
+    /**
+     * An option with its value: {@code --name=VALUE}, or {@code --name VALUE} ({@code separate}:
+     * the value was the next argument, taken as is even if it starts with '-').
+     */
+    static final class Option {
+        final String name;
+        final String value;
+        final boolean separate;
+
+        Option(String name, String value, boolean separate) {
+            this.name = name;
+            this.value = value;
+            this.separate = separate;
+        }
+    }
+
+    /** {@code args[i]} as an {@link Option}, given whether it names an option that takes a value. */
+    static Option option(String[] args, int i, boolean takesValue) throws UsageException {
+        String arg = args[i];
+        int eq = arg.indexOf('=');
+        if (arg.startsWith("--") && eq > 0) {
+            return new Option(arg.substring(0, eq), arg.substring(eq + 1), false);
+        }
+        if (takesValue && i + 1 < args.length) {
+            return new Option(arg, args[i + 1], true);
+        }
+        throw new UsageException(takesValue ? arg + " needs a value" : "unknown option '" + arg + "'");
     }
 
     private static boolean isOptionWithValue(String name) {
@@ -467,13 +506,13 @@ final class ConnectOptions {
         }
     }
 
-    private static void once(String name, Object previous) throws UsageException {
+    static void once(String name, Object previous) throws UsageException {
         if (previous != null) {
             throw new UsageException(name + " was given twice");
         }
     }
 
-    private static Path path(String name, String value, Path previous) throws UsageException {
+    static Path path(String name, String value, Path previous) throws UsageException {
         once(name, previous);
         if (value.isEmpty() || value.indexOf('\0') >= 0) {
             throw new UsageException(name + " needs a file name");
@@ -481,7 +520,7 @@ final class ConnectOptions {
         return Paths.get(value);
     }
 
-    private static String checkName(String name, String value) throws UsageException {
+    static String checkName(String name, String value) throws UsageException {
         if (value.isEmpty()) {
             throw new UsageException(name + " is empty");
         }

@@ -1,6 +1,9 @@
 package io.github.mbedtlsjni.cli;
 
+import io.github.mbedtlsjni.MbedTlsException;
 import io.github.mbedtlsjni.VerifyResult;
+import io.github.mbedtlsjni.X509Crt;
+import java.util.ArrayList;
 import java.util.List;
 
 /** What one {@code connect} run found out: an immutable value, printed by {@link Report}. */
@@ -9,9 +12,9 @@ final class ConnectResult {
     static final int OK = 0;
     /** Exit status: the certificate did not verify. */
     static final int VERIFY_FAILED = 1;
-    /** Exit status: any other failure (network, TLS, files). */
+    /** Exit status: any other failure (network, TLS; for verify, a chain Mbed TLS cannot parse). */
     static final int FAILED = 2;
-    /** Exit status: bad usage (BSD sysexits' EX_USAGE). */
+    /** Exit status: bad usage, including a file given that cannot be used (BSD sysexits' EX_USAGE). */
     static final int USAGE = 64;
 
     final ConnectOptions options;
@@ -40,14 +43,18 @@ final class ConnectResult {
     /** With --reconnect: one entry per reconnection made; otherwise empty. */
     final List<Resumption> resumptions;
 
-    /** One certificate of the server's chain, for --show-chain. */
+    /**
+     * One certificate of a chain (the server's, for --show-chain; the one given to verify), all
+     * as Mbed TLS reads it: the JDK's parser is not involved.
+     */
     static final class ChainEntry {
+        /** {@code mbedtls_x509_dn_gets} of the subject and issuer; null where Mbed TLS refuses to print it. */
         final String subject;
         final String issuer;
-        /** ISO 8601, UTC, e.g. {@code 2025-01-31T12:00:00Z}. */
+        /** Mbed TLS's valid_from and valid_to, ISO 8601, UTC, e.g. {@code 2025-01-31T12:00:00Z}. */
         final String notBefore;
         final String notAfter;
-        /** The SHA-256 of the DER encoding, lowercase hex. */
+        /** The SHA-256 of the DER encoding Mbed TLS holds, lowercase hex. */
         final String sha256;
 
         ChainEntry(String subject, String issuer, String notBefore, String notAfter, String sha256) {
@@ -56,6 +63,33 @@ final class ConnectResult {
             this.notBefore = notBefore;
             this.notAfter = notAfter;
             this.sha256 = sha256;
+        }
+
+        /** Every certificate of {@code chain}, in order. */
+        static List<ChainEntry> of(X509Crt chain) {
+            List<ChainEntry> entries = new ArrayList<>();
+            for (int i = 0; i < chain.size(); i++) {
+                entries.add(new ChainEntry(name(chain, i, true), name(chain, i, false), chain.validFrom(i).toString(),
+                        chain.validTo(i).toString(), ConnectCommand.sha256Hex(chain.der(i))));
+            }
+            return entries;
+        }
+
+        /**
+         * The subject (or issuer) of certificate {@code i} as Mbed TLS prints it, or null if it
+         * refuses to (3.6 does for a NUL inside a name: it parsed the certificate all the same).
+         */
+        static String name(X509Crt chain, int i, boolean subject) {
+            try {
+                return subject ? chain.subject(i) : chain.issuer(i);
+            } catch (MbedTlsException e) {
+                return null;
+            }
+        }
+
+        /** How text output shows a name: itself, or why there is none. */
+        static String shown(String name) {
+            return name == null ? "(a name Mbed TLS does not print)" : name.isEmpty() ? "(empty)" : name;
         }
     }
 

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -59,7 +58,7 @@ final class Demo {
             "  0   the session verified (and, locally, every flaw was refused as expected)",
             "  1   a certificate did not verify, or a flaw was not refused as expected",
             "  2   any other failure: network, TLS, openssl missing",
-            "  64  bad usage",
+            "  64  bad usage, or a --ca-file that cannot be used (one line on stderr)",
             "");
 
     private static final Duration LIMIT = Duration.ofSeconds(10);
@@ -133,7 +132,16 @@ final class Demo {
         }
         Demo demo = new Demo(out, Style.detect());
         try {
-            return target == null ? demo.local() : demo.remote(target.host(), target.port(), caFile);
+            if (target == null) {
+                return demo.local();
+            }
+            TlsClient client;
+            try {
+                client = remoteClient(caFile); // before anything is shown: a bad --ca-file is a usage error
+            } catch (IOException e) {
+                return usage(err, FileProblem.describe("--ca-file", caFile, e));
+            }
+            return demo.remote(client, caFile, target.host(), target.port());
         } catch (IOException | RuntimeException | LinkageError e) {
             demo.line(demo.style.fail(), "failed", e.getMessage() == null ? e.toString() : e.getMessage());
             return ConnectResult.FAILED;
@@ -146,11 +154,7 @@ final class Demo {
     }
 
     private static int usage(PrintStream err, String message) {
-        err.println("mbedtls-jni-cli: " + message);
-        err.println();
-        err.print(USAGE);
-        err.flush();
-        return ConnectResult.USAGE;
+        return Main.usage(err, message, "demo");
     }
 
     // ---- the local demo ------------------------------------------------------------------------
@@ -244,21 +248,23 @@ final class Demo {
 
     // ---- a real server -------------------------------------------------------------------------
 
-    private int remote(String host, int port, Path caFile) throws IOException, InterruptedException {
-        header();
+    /** The client of the real-server mode: trusting {@code caFile}, else the system's CAs, else the JDK's. */
+    private static TlsClient remoteClient(Path caFile) throws IOException {
         TlsClient.Builder b = TlsClient.builder().connectTimeout(LIMIT).handshakeTimeout(LIMIT).readTimeout(LIMIT);
-        String trust;
         if (caFile != null) {
             b.trustPemFile(caFile);
-            trust = caFile.toString();
         } else if (Files.isRegularFile(Paths.get(SYSTEM_CA_FILE))) {
             b.trustPemFile(Paths.get(SYSTEM_CA_FILE));
-            trust = SYSTEM_CA_FILE;
         } else {
             b.trustJdkDefaults();
-            trust = "the JDK's CAs";
         }
-        TlsClient client = b.build();
+        return b.build();
+    }
+
+    private int remote(TlsClient client, Path caFile, String host, int port) throws IOException, InterruptedException {
+        header();
+        String trust = caFile != null ? caFile.toString()
+                : Files.isRegularFile(Paths.get(SYSTEM_CA_FILE)) ? SYSTEM_CA_FILE : "the JDK's CAs";
         String where = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         section("1/2", "A verified session with " + where + " through Mbed TLS");
         detail("trust", trust + " (" + client.trustAnchorCount() + " CA certificates)");
@@ -352,21 +358,18 @@ final class Demo {
         return ok;
     }
 
+    /** The server's chain, everything as Mbed TLS parsed it. */
     private void chain(TlsConnection c) {
-        List<X509Certificate> certificates = c.peerCertificates();
         try (X509Crt peer = c.peerChain()) {
             if (peer == null) {
                 return;
             }
             for (int i = 0; i < peer.size(); i++) {
                 String label = i == 0 ? "peer chain" : "";
-                line(style.noMark(), label, "[" + i + "] " + style.bold(peer.subject(i)));
-                line(style.noMark(), "", "    issuer  " + peer.issuer(i));
-                if (i < certificates.size()) {
-                    X509Certificate x = certificates.get(i);
-                    line(style.noMark(), "", "    valid   " + DAY.format(x.getNotBefore().toInstant()) + " to "
-                            + DAY.format(x.getNotAfter().toInstant()));
-                }
+                String subject = ConnectResult.ChainEntry.name(peer, i, true);
+                line(style.noMark(), label, "[" + i + "] " + style.bold(ConnectResult.ChainEntry.shown(subject)));
+                line(style.noMark(), "", "    issuer  " + ConnectResult.ChainEntry.shown(ConnectResult.ChainEntry.name(peer, i, false)));
+                line(style.noMark(), "", "    valid   " + DAY.format(peer.validFrom(i)) + " to " + DAY.format(peer.validTo(i)));
                 line(style.noMark(), "", "    sha256  " + style.dim(ConnectCommand.sha256Hex(peer.der(i))));
             }
         }

@@ -1,6 +1,8 @@
 package io.github.mbedtlsjni.cli;
 
 import io.github.mbedtlsjni.MbedTls;
+import io.github.mbedtlsjni.TlsClient;
+import java.io.IOException;
 import java.io.PrintStream;
 
 /**
@@ -8,9 +10,11 @@ import java.io.PrintStream;
  * {@code scripts/mbedtls-jni COMMAND}): {@code connect HOST:PORT [options]} connects to a TLS
  * server with Mbed TLS through the public mbedtls-jni API and reports the handshake and
  * certificate verification, for people or (with {@code --json}) for programs; {@code demo} runs
- * the demo; {@code version} prints the versions. {@code --help} lists the commands,
- * {@code COMMAND --help} details one. Exit statuses: 0 ok, 1 certificate not verified, 2 other
- * failure, 64 bad usage.
+ * the demo; {@code verify CHAIN [options]} verifies a chain file offline; {@code version} prints
+ * the versions. {@code --help} lists the commands, {@code COMMAND --help} details one. Exit
+ * statuses: 0 ok, 1 certificate not verified, 2 other failure, 64 bad usage. A usage error is one
+ * line on stderr, with where to find help; so is a file given that cannot be used, found before
+ * anything else happens.
  */
 public final class Main {
     /** The usage text of {@code --help}: the commands. */
@@ -23,6 +27,8 @@ public final class Main {
             "Commands:",
             "  connect HOST:PORT [options]   connect, verify the server's certificate and report",
             "                                the handshake (a summary, or JSON with --json)",
+            "  verify CHAIN [options]        verify a certificate chain file offline, as Mbed TLS",
+            "                                would in a handshake (no network)",
             "  demo [HOST:PORT]              a TLS server on 127.0.0.1 with a fresh PKI: a verified",
             "                                session, an echo, and a table of certificate failures;",
             "                                or the same checks against a real server",
@@ -32,7 +38,7 @@ public final class Main {
             "COMMAND --help details a command's options and exit status.",
             "",
             "Exit status: 0 ok, 1 the certificate did not verify, 2 any other failure,",
-            "64 bad usage.",
+            "64 bad usage (including a file given that cannot be used).",
             "");
 
     private Main() {}
@@ -57,7 +63,7 @@ public final class Main {
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0) {
-            return usage(err, "missing command: expected connect, demo or version", USAGE);
+            return usage(err, "missing command: expected connect, verify, demo or version", null);
         }
         switch (args[0]) {
             case "--help":
@@ -69,6 +75,9 @@ public final class Main {
                 if (args.length > 1 && args[1].equals("demo")) {
                     return help(out, Demo.USAGE);
                 }
+                if (args.length > 1 && args[1].equals("verify")) {
+                    return help(out, VerifyOptions.USAGE);
+                }
                 return help(out, USAGE);
             case "--version":
             case "version":
@@ -79,8 +88,10 @@ public final class Main {
                 return Demo.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
             case "connect":
                 return connect(args, out, err);
+            case "verify":
+                return verify(args, out, err);
             default:
-                return usage(err, "unknown command '" + args[0] + "': expected connect, demo or version", USAGE);
+                return usage(err, "unknown command '" + args[0] + "': expected connect, verify, demo or version", null);
         }
     }
 
@@ -92,12 +103,21 @@ public final class Main {
                 ConnectCommand.checkAgainstLibrary(options);
             }
         } catch (UsageException e) {
-            return usage(err, e.getMessage(), ConnectOptions.USAGE);
+            return usage(err, e.getMessage(), "connect");
         }
         if (options.help()) {
             return help(out, ConnectOptions.USAGE);
         }
-        ConnectResult result = ConnectCommand.run(options, err);
+        ConnectResult result;
+        try {
+            // The files are read first: one that cannot be used is the user's to fix, before any connection.
+            TlsClient client = ConnectCommand.client(options, err);
+            result = ConnectCommand.run(options, client); // reports its failures in the result
+        } catch (IOException e) {
+            return usage(err, FileProblem.describe(e, options.files()), "connect");
+        } catch (RuntimeException | LinkageError e) {
+            result = ConnectCommand.failedBeforeConnecting(options, e);
+        }
         if (options.json()) {
             out.println(Report.json(result));
         } else {
@@ -107,10 +127,38 @@ public final class Main {
         return result.exitStatus();
     }
 
-    private static int usage(PrintStream err, String message, String usage) {
-        err.println("mbedtls-jni-cli: " + message);
-        err.println();
-        err.print(usage);
+    private static int verify(String[] args, PrintStream out, PrintStream err) {
+        VerifyOptions options;
+        try {
+            options = VerifyOptions.parse(args);
+        } catch (UsageException e) {
+            return usage(err, e.getMessage(), "verify");
+        }
+        if (options.help()) {
+            return help(out, VerifyOptions.USAGE);
+        }
+        VerifyCommand.Outcome outcome;
+        try {
+            outcome = VerifyCommand.prepare(options).run();
+        } catch (UsageException e) {
+            return usage(err, e.getMessage(), "verify");
+        } catch (RuntimeException | LinkageError e) {
+            // Not about the input: the native library did not load, or a bug. Report, don't crash.
+            err.println("mbedtls-jni-cli: verify failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            err.flush();
+            return ConnectResult.FAILED;
+        }
+        out.print(options.json() ? outcome.json() + "\n" : outcome.human());
+        out.flush();
+        return outcome.exitStatus();
+    }
+
+    /**
+     * A usage error: the one line that says what is wrong, and where the help is (the whole
+     * usage text would bury it); for {@code command} null, the command list.
+     */
+    static int usage(PrintStream err, String message, String command) {
+        err.println("mbedtls-jni-cli: " + message + " (see " + (command == null ? "" : command + " ") + "--help)");
         err.flush();
         return ConnectResult.USAGE;
     }

@@ -16,10 +16,7 @@ final class Report {
                 .add("error_code", r.errorCode)
                 .add("error", r.error);
         if (r.verify != null) {
-            json.add("verify_flags", r.verify.flags())
-                    .addStrings("verify_flag_names", r.verify.flagNames())
-                    .addStrings("verify_categories", r.verify.categoryTags())
-                    .add("verify_info", String.join("\n", infoLines(r.verify)));
+            verifyJson(json, r.verify);
         }
         json.add("protocol", r.protocol)
                 .add("ciphersuite", r.ciphersuite)
@@ -32,12 +29,7 @@ final class Report {
             json.add("alpn", r.alpn);
         }
         if (r.options.showChain()) {
-            List<JsonWriter> chain = new ArrayList<>();
-            for (ConnectResult.ChainEntry c : r.chain) {
-                chain.add(new JsonWriter().add("subject", c.subject).add("issuer", c.issuer)
-                        .add("not_before", c.notBefore).add("not_after", c.notAfter).add("sha256", c.sha256));
-            }
-            json.addObjects("chain", chain);
+            json.addObjects("chain", chainJson(r.chain));
         }
         if (r.options.reconnect() >= 0) {
             List<JsonWriter> resumptions = new ArrayList<>();
@@ -66,8 +58,8 @@ final class Report {
         if (r.ciphersuite != null) {
             line(sb, "Ciphersuite", r.ciphersuite);
         }
-        if (r.peerSubject != null) {
-            line(sb, "Peer subject", r.peerSubject);
+        if (r.handshakeOk && (r.peerSubject != null || r.protocol != null)) {
+            line(sb, "Peer subject", ConnectResult.ChainEntry.shown(r.peerSubject));
         }
         line(sb, "Verification", verification(r));
         for (String info : r.verify == null ? List.<String>of() : infoLines(r.verify)) {
@@ -79,13 +71,7 @@ final class Report {
         if (o.alpn() != null && r.handshakeOk) {
             line(sb, "ALPN", r.alpn == null ? "none negotiated (offered " + String.join(", ", o.alpn()) + ")" : r.alpn);
         }
-        for (int i = 0; i < r.chain.size(); i++) {
-            ConnectResult.ChainEntry c = r.chain.get(i);
-            line(sb, i == 0 ? "Chain" : "", "[" + i + "] " + c.subject);
-            line(sb, "", "    issuer   " + c.issuer);
-            line(sb, "", "    valid    " + c.notBefore + " to " + c.notAfter);
-            line(sb, "", "    sha256   " + c.sha256);
-        }
+        chainLines(sb, r.chain);
         for (int i = 0; i < r.resumptions.size(); i++) {
             ConnectResult.Resumption x = r.resumptions.get(i);
             String what;
@@ -116,11 +102,40 @@ final class Report {
         return r.options.verify() == AuthMode.OPTIONAL ? failed + ", ignored because of --verify optional" : failed;
     }
 
+    /** The verify_* members, the same for connect and verify. */
+    static void verifyJson(JsonWriter json, VerifyResult verify) {
+        json.add("verify_flags", verify.flags())
+                .addStrings("verify_flag_names", verify.flagNames())
+                .addStrings("verify_categories", verify.categoryTags())
+                .add("verify_info", String.join("\n", infoLines(verify)));
+    }
+
+    /** The chain member: [{subject, issuer, not_before, not_after, sha256}], the same for connect and verify. */
+    static List<JsonWriter> chainJson(List<ConnectResult.ChainEntry> chain) {
+        List<JsonWriter> objects = new ArrayList<>();
+        for (ConnectResult.ChainEntry c : chain) {
+            objects.add(new JsonWriter().add("subject", c.subject).add("issuer", c.issuer)
+                    .add("not_before", c.notBefore).add("not_after", c.notAfter).add("sha256", c.sha256));
+        }
+        return objects;
+    }
+
+    /** A chain for people: each certificate's subject, issuer, validity and fingerprint. */
+    static void chainLines(StringBuilder sb, List<ConnectResult.ChainEntry> chain) {
+        for (int i = 0; i < chain.size(); i++) {
+            ConnectResult.ChainEntry c = chain.get(i);
+            line(sb, i == 0 ? "Chain" : "", "[" + i + "] " + ConnectResult.ChainEntry.shown(c.subject));
+            line(sb, "", "    issuer   " + ConnectResult.ChainEntry.shown(c.issuer));
+            line(sb, "", "    valid    " + c.notBefore + " to " + c.notAfter);
+            line(sb, "", "    sha256   " + c.sha256);
+        }
+    }
+
     /**
      * {@code mbedtls_x509_crt_verify_info}'s text as lines, without the trailing newline. Mbed TLS
      * writes nothing for flags 0, so neither is anything taken from the result then.
      */
-    private static List<String> infoLines(VerifyResult verify) {
+    static List<String> infoLines(VerifyResult verify) {
         List<String> lines = new ArrayList<>();
         if (verify.isOk()) {
             return lines;
@@ -138,7 +153,7 @@ final class Report {
         return JsonWriter.quote(text);
     }
 
-    private static void line(StringBuilder sb, String label, String value) {
+    static void line(StringBuilder sb, String label, String value) {
         String text = label.isEmpty() ? "" : label + ":";
         sb.append(String.format("%-14s%s%s%n", text, text.length() >= 14 ? " " : "", value));
     }

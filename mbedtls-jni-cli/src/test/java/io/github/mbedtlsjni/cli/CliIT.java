@@ -63,31 +63,13 @@ class CliIT {
     /** The outcome of one CLI run. */
     record Run(int status, String out, String err) {
         Map<String, Object> json() {
-            try {
-                return MiniJson.parseObject(out);
-            } catch (IllegalArgumentException e) {
-                throw new AssertionError("stdout is not one JSON object: " + this, e);
-            }
+            return CliRun.json(out, this);
         }
     }
 
-    private static Run cli(String... args) throws IOException, InterruptedException {
-        String jar = System.getProperty("mbedtlsjni.cli.jar");
-        assertTrue(jar != null && Files.isRegularFile(Path.of(jar)), "-Dmbedtlsjni.cli.jar names the CLI jar: " + jar);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile(dir, "cli-", ".out");
-        Path err = Files.createTempFile(dir, "cli-", ".err");
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        if (!process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("timed out after " + TIMEOUT + ": " + command + "\nstdout: "
-                    + Files.readString(out) + "\nstderr: " + Files.readString(err));
-        }
-        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+    static Run cli(String... args) throws IOException, InterruptedException {
+        CliRun r = CliRun.of(dir, args);
+        return new Run(r.status(), r.out(), r.err());
     }
 
     private static String address(OpenSslServer server) {
@@ -228,6 +210,7 @@ class CliIT {
         assertEquals("failed", json.get("handshake"));
         assertEquals(ERR_NET_CONNECT_FAILED, json.get("error_code"));
         assertTrue(((String) json.get("error")).contains("mbedtls_net_connect"), run.toString());
+        assertTrue(((String) json.get("error")).contains("Connection refused"), "the system's reason: " + run);
         assertFalse(json.containsKey("verify_flags"), "no certificate was verified: " + run);
         assertFalse(json.containsKey("verify_info"));
 
@@ -240,11 +223,47 @@ class CliIT {
         assertTrue(human.out().contains("Handshake:    failed"), human.toString());
     }
 
+    /**
+     * A file that cannot be used is a usage error, found before any connection (the port is
+     * closed: a connection attempt would say so): one line on stderr naming the option, the file
+     * and what is wrong with it, nothing on stdout, status 64.
+     */
     @Test
-    void unreadableCaFileIsAFailure() throws Exception {
-        Run run = cli("connect", "127.0.0.1:" + closedPort(), "--ca-file", dir.resolve("missing.pem").toString(), "--json");
-        assertEquals(2, run.status(), run.toString());
-        assertTrue(((String) run.json().get("error")).contains("missing.pem"), run.toString());
+    void aFileThatCannotBeUsedIsAUsageErrorBeforeAnyConnection() throws Exception {
+        String closed = "127.0.0.1:" + closedPort();
+        Path missing = dir.resolve("missing.pem");
+        assertUsageLine("--ca-file " + missing + ": no such file", cli("connect", closed, "--ca-file", missing.toString(), "--json"));
+        assertUsageLine("--ca-file " + dir + ": is a directory: use --ca-path DIR for a directory of CA files",
+                cli("connect", closed, "--ca-file", dir.toString()));
+        assertUsageLine("--ca-path " + root() + ": is not a directory: use --ca-file FILE for one file of CA certificates",
+                cli("connect", closed, "--ca-path", root()));
+        assertUsageLine("--crl-file " + missing + ": no such file",
+                cli("connect", closed, "--ca-file", root(), "--crl-file", missing.toString()));
+
+        Path p12 = dir.resolve("trust.p12");
+        try (var out = Files.newOutputStream(p12)) {
+            SslContexts.keyStore(pki.leaf().privateKey(), List.of(pki.leaf().certificate())).store(out, "changeit".toCharArray());
+        }
+        Run keyStore = cli("connect", closed, "--ca-file", p12.toString(), "--json");
+        assertUsageLine("--ca-file " + p12 + ": mbedtls_x509_crt_parse_file: -0x", keyStore);
+        assertTrue(keyStore.err().contains("looks like a PKCS#12 key store, not PEM or DER certificates"), keyStore.toString());
+
+        Path key = pki.writeKey("cli-usage-key.pem", pki.leaf());
+        Path encrypted = dir.resolve("cli-usage-key-encrypted.pem");
+        assertEquals(0, OpenSsl.run(TIMEOUT, "pkey", "-in", key.toString(), MbedTlsVersions.byLine("-des3", "-aes256"),
+                "-passout", "pass:right", "-out", encrypted.toString()).exitCode());
+        Run wrongPassword = cli("connect", closed, "--ca-file", root(), "--cert", pki.serverChainPem().toString(),
+                "--key", encrypted.toString(), "--key-password", "wrong");
+        assertUsageLine("--key " + encrypted + ": mbedtls_pk_parse_keyfile: -0x", wrongPassword);
+        assertTrue(wrongPassword.err().contains("wrong password, or a damaged key"), wrongPassword.toString());
+    }
+
+    private static void assertUsageLine(String start, Run run) {
+        assertEquals(64, run.status(), run.toString());
+        assertEquals("", run.out(), "nothing on stdout, no handshake reported: " + run);
+        assertTrue(run.err().startsWith("mbedtls-jni-cli: " + start), run.toString());
+        assertTrue(run.err().endsWith(" (see connect --help)\n") && run.err().indexOf('\n') == run.err().length() - 1,
+                "one line: " + run);
     }
 
     @Test
@@ -253,7 +272,8 @@ class CliIT {
         assertEquals(64, noCa.status(), noCa.toString());
         assertEquals("", noCa.out());
         assertTrue(noCa.err().contains("--ca-file is required"), noCa.toString());
-        assertTrue(noCa.err().contains("Usage: "), noCa.toString());
+        assertFalse(noCa.err().contains("Usage: "), "the line that matters, not the whole help: " + noCa);
+        assertTrue(noCa.err().contains("(see connect --help)"), noCa.toString());
 
         assertEquals(64, cli().status());
         assertEquals(64, cli("connect", "::1:443", "--ca-file", root()).status());
@@ -335,8 +355,9 @@ class CliIT {
 
             Run wrongPassword = cli("connect", address, "--ca-file", root(), "--server-name", "localhost",
                     "--cert", chain.toString(), "--key", encrypted.toString(), "--key-password", "wrong", "--json");
-            assertEquals(2, wrongPassword.status(), wrongPassword.toString());
-            assertTrue(((String) wrongPassword.json().get("error")).contains("mbedtls_pk_parse"), wrongPassword.toString());
+            assertEquals(64, wrongPassword.status(), "a --key it cannot use is a usage error: " + wrongPassword);
+            assertTrue(wrongPassword.err().contains("mbedtls_pk_parse") && wrongPassword.err().contains("wrong password"),
+                    wrongPassword.toString());
         }
     }
 

@@ -216,15 +216,24 @@ class ConnectOptionsTest {
         assertEquals(Demo.USAGE, Run.of("demo", "--help").out);
         assertEquals(Demo.USAGE, Run.of("help", "demo").out);
         assertEquals(0, Run.of("demo", "--help").status);
+        assertEquals(VerifyOptions.USAGE, Run.of("verify", "--help").out);
+        assertEquals(VerifyOptions.USAGE, Run.of("help", "verify").out);
+        assertTrue(top.out.contains("verify CHAIN"), top.out);
+        Run demoUsage = Run.of("demo", "--bogus");
+        assertEquals("mbedtls-jni-cli: demo: unexpected or incomplete option '--bogus' (see demo --help)\n", demoUsage.err);
 
         Run unknown = Run.of("fetch", "h:1");
         assertEquals(64, unknown.status);
-        assertTrue(unknown.err.startsWith("mbedtls-jni-cli: unknown command 'fetch'"), unknown.err);
-        assertTrue(unknown.err.contains(Main.USAGE), unknown.err);
+        assertEquals("mbedtls-jni-cli: unknown command 'fetch': expected connect, verify, demo or version (see --help)\n",
+                unknown.err, "one line, not the whole help");
         assertEquals(64, Run.of("demo", "--bogus").status);
         assertEquals(64, Run.of("demo", "h:1", "h:2").status);
         assertEquals(64, Run.of("demo", "no-port").status);
         assertEquals(64, Run.of("demo", "--ca-file", "ca.pem").status, "--ca-file is for HOST:PORT");
+        Run missingCa = Run.of("demo", "localhost:1", "--ca-file", "no-such-ca.pem");
+        assertEquals(64, missingCa.status, missingCa.err);
+        assertEquals("mbedtls-jni-cli: --ca-file no-such-ca.pem: no such file (see demo --help)\n", missingCa.err);
+        assertEquals("", missingCa.out, "before anything is shown");
     }
 
     @Test
@@ -251,7 +260,8 @@ class ConnectOptionsTest {
         assertEquals(64, run.status);
         assertEquals("", run.out, "nothing on stdout, not even with --json");
         assertTrue(run.err.startsWith("mbedtls-jni-cli: --ca-file is required"), run.err);
-        assertTrue(run.err.contains(ConnectOptions.USAGE), run.err);
+        assertTrue(run.err.endsWith(" (see connect --help)\n"), run.err);
+        assertEquals(1, run.err.split("\n").length, "the one line that matters, not the whole help: " + run.err);
         assertEquals(64, Run.of().status);
         assertEquals(64, Run.of("connect").status);
     }

@@ -5,28 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.asn1.ASN1TaggedObject;
-import org.bouncycastle.asn1.DERBitString;
-import org.bouncycastle.asn1.DERSequence;
-import org.bouncycastle.asn1.DERTaggedObject;
-import org.bouncycastle.asn1.x509.Certificate;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.Extensions;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
 
 /**
  * The certificate validation error corpus: for each case, the chain a TLS server sends, its key,
@@ -143,11 +128,8 @@ public final class VerifyCorpus {
                 wildcard, inter);
         leafCase("ip-san", "IP-address SAN `127.0.0.1` (no DNS SAN), expects `127.0.0.1`", TestPki.SERVER_IP,
                 ec.serverCert().subject("Corpus IP Server").noSan().ipSan(TestPki.SERVER_IP).issuedBy(inter), inter);
-        // The JDK refuses to parse such a certificate, so CertBuilder makes it with a SAN, which is then dropped.
-        byte[] emptySubject = resigned(ec.serverCert().emptySubject().issuedBy(inter).der(), inter.privateKey(),
-                VerifyCorpus::withoutSan);
-        add("empty-subject-no-san", "empty subject and no SAN",
-                Pem.write(file("empty-subject-no-san-chain.pem"), Pem.encode("CERTIFICATE", emptySubject) + inter.pem()),
+        // The JDK refuses to parse such a certificate (JdkRefused): made at the DER level.
+        add("empty-subject-no-san", "empty subject and no SAN", JdkRefused.EMPTY_SUBJECT_NO_SAN.writeChain(ec),
                 ec.serverKeyPem(), ec.rootPem());
 
         // --- Usage -------------------------------------------------------------------------------
@@ -176,9 +158,13 @@ public final class VerifyCorpus {
         // --- Format ------------------------------------------------------------------------------
         leafCase("unknown-critical-extension", "leaf with an unknown critical extension",
                 ec.serverCert().unknownCriticalExtension().issuedBy(inter), inter);
-        byte[] v1WithExtensions = resigned(ec.leaf().der(), inter.privateKey(), VerifyCorpus::withoutVersion);
+        byte[] v1WithExtensions = JdkRefused.resign(ec.leaf().der(), inter.privateKey(), VerifyCorpus::withoutVersion);
         Path v1Chain = Pem.write(file("v1-with-extensions-chain.pem"), Pem.encode("CERTIFICATE", v1WithExtensions) + inter.pem());
         add("v1-with-extensions", "leaf marked X.509 v1 but carrying v3 extensions", v1Chain, ec.serverKeyPem(), ec.rootPem());
+        // Mbed TLS accepts this, the JDK's parser does not (JdkRefused, where the kinds OpenSSL
+        // cannot serve are tested).
+        add("utctime-without-z", "leaf validity as UTCTime without its trailing Z (`YYMMDDHHMMSS`)",
+                JdkRefused.UTCTIME_WITHOUT_Z.writeChain(ec), ec.serverKeyPem(), ec.rootPem());
 
         // --- Revocation ----------------------------------------------------------------------------
         TestCrl rootCrl = CrlBuilder.issuedBy(root).build();
@@ -251,47 +237,10 @@ public final class VerifyCorpus {
         return dir.resolve("corpus-" + name);
     }
 
-    /** {@code der} with its TBSCertificate's fields passed through {@code edit}, then re-signed by {@code issuerKey}. */
-    static byte[] resigned(byte[] der, PrivateKey issuerKey, UnaryOperator<List<ASN1Encodable>> edit) {
-        Certificate cert = Certificate.getInstance(der);
-        List<ASN1Encodable> fields = new ArrayList<>();
-        ASN1Sequence.getInstance(cert.getTBSCertificate().toASN1Primitive()).forEach(fields::add);
-        try {
-            DERSequence tbs = new DERSequence(edit.apply(fields).toArray(new ASN1Encodable[0]));
-            ContentSigner signer = CertBuilder.contentSigner(CertBuilder.defaultSignatureAlgorithm(issuerKey), issuerKey);
-            signer.getOutputStream().write(tbs.getEncoded(ASN1Encoding.DER));
-            return new DERSequence(new ASN1Encodable[] {tbs, signer.getAlgorithmIdentifier(),
-                new DERBitString(signer.getSignature())}).getEncoded(ASN1Encoding.DER);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (OperatorCreationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Drops the version field ([0]), so the certificate reads as X.509 v1 while keeping its extensions ([3]). */
-    static List<ASN1Encodable> withoutVersion(List<ASN1Encodable> tbs) {
-        List<ASN1Encodable> out = new ArrayList<>(tbs);
-        out.removeIf(f -> f instanceof ASN1TaggedObject && ((ASN1TaggedObject) f).getTagNo() == 0);
-        return out;
-    }
-
-    /** Drops the subjectAltName extension. */
-    static List<ASN1Encodable> withoutSan(List<ASN1Encodable> tbs) {
-        List<ASN1Encodable> out = new ArrayList<>();
-        for (ASN1Encodable f : tbs) {
-            if (f instanceof ASN1TaggedObject && ((ASN1TaggedObject) f).getTagNo() == 3) {
-                Extensions exts = Extensions.getInstance(((ASN1TaggedObject) f).getExplicitBaseObject());
-                List<Extension> kept = new ArrayList<>();
-                for (ASN1ObjectIdentifier oid : exts.getExtensionOIDs()) {
-                    if (!oid.equals(Extension.subjectAlternativeName)) {
-                        kept.add(exts.getExtension(oid));
-                    }
-                }
-                f = new DERTaggedObject(true, 3, new Extensions(kept.toArray(new Extension[0])));
-            }
-            out.add(f);
-        }
+    static List<byte[]> withoutVersion(List<byte[]> tbs) {
+        List<byte[]> out = new ArrayList<>(tbs);
+        out.removeIf(f -> (f[0] & 0xFF) == 0xA0);
         return out;
     }
 
