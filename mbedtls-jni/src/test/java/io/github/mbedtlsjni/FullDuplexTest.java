@@ -12,6 +12,7 @@ import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketException;
@@ -49,7 +50,7 @@ class FullDuplexTest {
     TlsClient client;
 
     @BeforeAll
-    void pki() {
+    void pki() throws IOException {
         pki = TestPki.create(dir, KeyType.EC_P256);
         client = TlsClient.builder().trustPemFile(pki.rootPem()).build();
     }
