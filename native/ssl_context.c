@@ -1,4 +1,5 @@
 /* JNI glue of io.github.mbedtlsjni.SslContext: mbedtls_ssl_context, the TLS connection. */
+#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_SslContext.h"
 
@@ -35,6 +36,15 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, 
     if (s == NULL) {
         return 0;
     }
+#if defined(PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP)
+    {
+        /* glibc's static initializer: the pthread_mutexattr_* calls would need GLIBC_2.34 symbols
+         * (glibc_compat.c), while this needs none. */
+        static const pthread_mutex_t recursive = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+        s->lock = recursive;
+        ret = 0;
+    }
+#else
     {
         pthread_mutexattr_t attr;
         ret = pthread_mutexattr_init(&attr);
@@ -46,6 +56,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, 
             (void) pthread_mutexattr_destroy(&attr);
         }
     }
+#endif
     if (ret != 0) {
         mj_release(MJ_KIND_SSL_CONTEXT, s);
         mj_throw_oom(env, "the lock of an mbedtls_ssl_context");
