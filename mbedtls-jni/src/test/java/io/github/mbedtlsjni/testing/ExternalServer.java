@@ -1,22 +1,15 @@
 package io.github.mbedtlsjni.testing;
 
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A TLS server program (gnutls-serv, nginx, Mbed TLS's ssl_server2...) run as a child process
@@ -25,35 +18,18 @@ import java.util.stream.Stream;
  * <p>The port is chosen up front ({@link #freePort()}) and passed on the command line;
  * {@link Builder#start()} returns once the kernel shows a listening socket on that port
  * ({@code /proc/net/tcp}, {@code /proc/net/tcp6}), so no probe connection disturbs the server,
- * and fails if the server listens on anything but loopback. stdout and stderr are merged into
- * {@link #output()}. {@link #close()} kills the process (SIGTERM, then SIGKILL) and deletes its
- * working directory.
+ * and fails if the server listens on anything but 127.0.0.1 (or ::1). stdout and stderr are
+ * merged into {@link #output()}; stdin is closed. {@link #close()} kills the process (SIGTERM,
+ * then SIGKILL) and deletes its working directory ({@link ProcessServer}).
  */
-public final class ExternalServer implements AutoCloseable {
-    private final String name;
-    private final Process process;
-    private final List<String> command;
-    private final Path workDir;
+public final class ExternalServer extends ProcessServer {
     private final int port;
-    private final StringBuilder output = new StringBuilder();
-    private final Thread reader;
-    private final Thread shutdownHook;
 
     private ExternalServer(String name, List<String> command, Map<String, String> env, Path workDir, int port)
             throws IOException {
-        this.name = name;
-        this.command = List.copyOf(command);
-        this.workDir = workDir;
+        super(name, command, env, workDir);
         this.port = port;
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        process = pb.start();
-        process.getOutputStream().close();
-        shutdownHook = new Thread(process::destroyForcibly, name + "-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
-        reader = new Thread(this::pump, name + "-output-" + process.pid());
-        reader.setDaemon(true);
-        reader.start();
+        closeInput();
     }
 
     /** A builder; {@code name} labels messages, {@code workDir} becomes the process's directory (deleted on close). */
@@ -61,13 +37,9 @@ public final class ExternalServer implements AutoCloseable {
         return new Builder(name, workDir, port);
     }
 
-    /** A TCP port on 127.0.0.1 that was free a moment ago. */
+    /** A TCP port on 127.0.0.1 that was free a moment ago ({@link TestServer#freePort()}). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestServer.freePort();
     }
 
     /** Finds {@code program} on the PATH (and in /usr/sbin, /sbin), or null. */
@@ -117,111 +89,19 @@ public final class ExternalServer implements AutoCloseable {
                 || hexAddress.equals("0000000000000000FFFF00000100007F"); // ::ffff:127.0.0.1
     }
 
-    /** The port the server listens on, at 127.0.0.1. */
+    @Override
     public int port() {
         return port;
     }
 
-    /** The working directory (config files, logs). */
-    public Path workDir() {
-        return workDir;
-    }
-
-    /** Whether the process is still running. */
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    /** Everything the process has written so far. */
-    public String output() {
-        synchronized (output) {
-            return output.toString();
-        }
-    }
-
-    @Override
-    public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            reader.join(5_000);
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook runs anyway
-            }
-            deleteTree(workDir);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return name + "[127.0.0.1:" + port + "]";
-    }
-
-    private void pump() {
-        char[] buffer = new char[8192];
-        try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                synchronized (output) {
-                    output.append(buffer, 0, n);
-                }
-            }
-        } catch (IOException e) {
-            // the process is gone
-        }
-    }
-
     private void awaitListening(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<String> addresses = listeningAddresses(port);
-            if (!addresses.isEmpty()) {
-                for (String a : addresses) {
-                    if (!isLoopback(a)) {
-                        close();
-                        throw new IllegalStateException(this + " listens on a non-loopback address " + a
-                                + "; command: " + String.join(" ", command));
-                    }
-                }
-                return;
-            }
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                String why = process.isAlive() ? "did not listen within " + timeout : "exited with " + process.exitValue();
-                String out = output();
+        awaitReady(() -> !listeningAddresses(port).isEmpty(), "did not listen", timeout);
+        for (String address : listeningAddresses(port)) {
+            if (!isLoopback(address)) {
                 close();
-                throw new IllegalStateException(this + " " + why + "; command: " + String.join(" ", command)
-                        + "\noutput:\n" + out);
+                throw new IllegalStateException(this + " listens on " + address + " (as in /proc/net/tcp), not only"
+                        + " on 127.0.0.1 or ::1; command: " + String.join(" ", command()));
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a leftover temp file is harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // as above
         }
     }
 
@@ -231,7 +111,7 @@ public final class ExternalServer implements AutoCloseable {
         private final Path workDir;
         private final int port;
         private final List<String> command = new ArrayList<>();
-        private final Map<String, String> env = new java.util.HashMap<>();
+        private final Map<String, String> env = new HashMap<>();
         private Duration startTimeout = Duration.ofSeconds(30);
 
         private Builder(String name, Path workDir, int port) {
