@@ -284,7 +284,7 @@ class CliIT {
         assertEquals(0, cli("--help").status());
     }
 
-    // ---- the options of issue 5 ----------------------------------------------------------------
+    // ---- trust, identity, ALPN, suites, timeout, debug, resumption and chain options -----------
 
     @Test
     void caPathTrustsADirectoryOfPemFiles() throws Exception {
