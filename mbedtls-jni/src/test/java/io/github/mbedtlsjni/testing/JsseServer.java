@@ -166,7 +166,12 @@ public final class JsseServer extends LoopbackServer {
     private JsseServer(Builder config) throws IOException {
         super("jsse-server", new ObservingServerSocket());
         this.config = config;
-        this.factory = config.context.getSocketFactory();
+        try {
+            this.factory = config.context.getSocketFactory();
+        } catch (RuntimeException notInitialised) {
+            close(); // the listening socket
+            throw notInitialised;
+        }
         startAccepting();
     }
 
