@@ -103,7 +103,7 @@ public abstract class ProcessServer implements TestServer {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            reader.join(TimeUnit.SECONDS.toMillis(10));
+            joinReader();
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
@@ -151,6 +151,7 @@ public abstract class ProcessServer implements TestServer {
         while (!ready.getAsBoolean()) {
             String why = null;
             if (!process.isAlive()) {
+                joinReader(); // the message shows all it printed, e.g. why it refused to start
                 why = "exited with code " + process.exitValue();
             } else if (System.nanoTime() - deadline >= 0) {
                 why = notReady + " within " + timeout;
@@ -173,6 +174,15 @@ public abstract class ProcessServer implements TestServer {
                 }
                 seen = output.length();
             }
+        }
+    }
+
+    /** Waits (at most 10 s) until the output has been read to its end, as it is once the process has exited. */
+    private void joinReader() {
+        try {
+            reader.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
