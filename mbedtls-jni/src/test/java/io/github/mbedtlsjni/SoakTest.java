@@ -9,7 +9,6 @@ import io.github.mbedtlsjni.testing.ExternalServer;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.TestPki;
-import io.github.mbedtlsjni.testing.TestServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -224,13 +223,11 @@ class SoakTest {
      * every connection, so readiness is the kernel's listening socket, not a line it prints.
      */
     private static ExternalServer startServer(TestPki pki, Path work) {
-        int port = TestServer.freePort();
-        return ExternalServer.builder("openssl-s_server", work, port)
+        return ExternalServer.startOnFreePort(port -> ExternalServer.builder("openssl-s_server", work, port)
                 .command(OpenSsl.executable().toString(), "s_server", "-accept", "127.0.0.1:" + port,
                         "-cert", pki.serverChainPem().toString(), "-cert_chain", pki.intermediatePem().toString(),
                         "-key", pki.serverKeyPem().toString(), "-no-CAfile", "-no-CApath", "-no-CAstore", "-rev",
-                        "-quiet")
-                .start();
+                        "-quiet"));
     }
 
     /** VmRSS of this process after two full GCs. */

@@ -7,20 +7,27 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A TLS server program (gnutls-serv, nginx, Mbed TLS's ssl_server2...) run as a child process
  * listening on 127.0.0.1, for the interoperability tests.
  *
  * <p>The port is chosen up front ({@link #freePort()}) and passed on the command line;
- * {@link Builder#start()} returns once the kernel shows a listening socket on that port
- * ({@code /proc/net/tcp}, {@code /proc/net/tcp6}), so no probe connection disturbs the server,
- * and fails if the server listens on anything but 127.0.0.1 (or ::1). stdout and stderr are
- * merged into {@link #output()}; stdin is closed. {@link #close()} kills the process (SIGTERM,
- * then SIGKILL) and deletes its working directory ({@link ProcessServer}).
+ * {@link Builder#start()} returns once the kernel shows a socket of the process listening on that
+ * port ({@code /proc/net/tcp}, {@code /proc/net/tcp6}, {@code /proc/PID/fd}), so no probe
+ * connection disturbs the server, and fails if the server listens on anything but 127.0.0.1 (or
+ * ::1), or if another process took the port first ({@link PortTakenException};
+ * {@link #startOnFreePort} then tries another). stdout and stderr are merged into
+ * {@link #output()}; stdin is closed. {@link #close()} kills the process (SIGTERM, then SIGKILL)
+ * and deletes its working directory ({@link ProcessServer}).
  */
 public final class ExternalServer extends ProcessServer {
     private final int port;
@@ -42,6 +49,22 @@ public final class ExternalServer extends ProcessServer {
         return TestServer.freePort();
     }
 
+    /**
+     * Starts the server {@code builder} makes for a port, on a free port: should another process
+     * take the port before the server binds it, again on another (a few times).
+     */
+    public static ExternalServer startOnFreePort(IntFunction<Builder> builder) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return builder.apply(freePort()).start();
+            } catch (PortTakenException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Finds {@code program} on the PATH (and in /usr/sbin, /sbin), or null. */
     public static Path onPath(String program) {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
@@ -60,11 +83,36 @@ public final class ExternalServer extends ProcessServer {
     }
 
     /**
+     * {@link #onPath}, for a program a test needs: where it is missing, the test is skipped, or
+     * fails in CI ({@code CI=true}), saying which Debian package brings it.
+     */
+    public static Path require(String program, String debianPackage) {
+        Path p = onPath(program);
+        if (p == null) {
+            String why = program + " is not installed (apt-get install " + debianPackage + "; .ci/run installs it)";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(why);
+            }
+            Assumptions.assumeTrue(false, why);
+        }
+        return p;
+    }
+
+    /**
      * The local addresses (hex, as in {@code /proc/net/tcp*}) of sockets listening on
      * {@code port}: {@code 0100007F} is 127.0.0.1, {@code 00000000} the IPv4 wildcard.
      */
     public static List<String> listeningAddresses(int port) {
         List<String> found = new ArrayList<>();
+        for (String[] listener : listeners(port)) {
+            found.add(listener[0]);
+        }
+        return found;
+    }
+
+    /** The sockets listening on {@code port}: each its local address (hex) and its inode. */
+    private static List<String[]> listeners(int port) {
+        List<String[]> found = new ArrayList<>();
         String hexPort = String.format(Locale.ROOT, "%04X", port);
         for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
             List<String> lines;
@@ -75,8 +123,8 @@ public final class ExternalServer extends ProcessServer {
             }
             for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length > 3 && "0A".equals(f[3]) && f[1].endsWith(":" + hexPort)) {
-                    found.add(f[1].substring(0, f[1].indexOf(':')));
+                if (f.length > 9 && "0A".equals(f[3]) && f[1].endsWith(":" + hexPort)) {
+                    found.add(new String[] {f[1].substring(0, f[1].indexOf(':')), f[9]});
                 }
             }
         }
@@ -94,14 +142,75 @@ public final class ExternalServer extends ProcessServer {
         return port;
     }
 
+    /**
+     * Waits until a socket of this process (or a child of it) listens on the port. The port was
+     * free when chosen, but any process may take it before this one binds it (other test JVMs run
+     * servers too): a listener that is not this process's is not this server, which then fails
+     * to bind and exits ({@link PortTakenException}).
+     */
     private void awaitListening(Duration timeout) {
-        awaitReady(() -> !listeningAddresses(port).isEmpty(), "did not listen", timeout);
-        for (String address : listeningAddresses(port)) {
+        List<String> own = new ArrayList<>();
+        boolean[] taken = {false};
+        try {
+            awaitReady(() -> {
+                own.clear();
+                List<String[]> listeners = listeners(port);
+                Set<String> inodes = listeners.isEmpty() ? Set.of() : socketInodes();
+                for (String[] l : listeners) {
+                    if (inodes.contains(l[1])) {
+                        own.add(l[0]);
+                    } else {
+                        taken[0] = true;
+                    }
+                }
+                return !own.isEmpty();
+            }, "did not listen", timeout);
+        } catch (IllegalStateException e) {
+            if (taken[0]) {
+                throw new PortTakenException("another process listens on port " + port + ": " + e.getMessage());
+            }
+            throw e;
+        }
+        for (String address : own) {
             if (!isLoopback(address)) {
                 close();
                 throw new IllegalStateException(this + " listens on " + address + " (as in /proc/net/tcp), not only"
                         + " on 127.0.0.1 or ::1; command: " + String.join(" ", command()));
             }
+        }
+    }
+
+    /** The inodes of the sockets this process and its descendants have open ({@code /proc/PID/fd}). */
+    private Set<String> socketInodes() {
+        Set<String> inodes = new HashSet<>();
+        for (ProcessHandle p : processTree()) {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
+                fds.forEach(fd -> {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (target.startsWith("socket:[")) {
+                            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+                        }
+                    } catch (IOException closedMeanwhile) {
+                        // not a socket of it any more
+                    }
+                });
+            } catch (IOException | UncheckedIOException exited) {
+                // no such process any more
+            }
+        }
+        return inodes;
+    }
+
+    /**
+     * A server could not listen on its port because another process had taken it since
+     * {@link #freePort()} found it free; {@link #startOnFreePort} tries another port then.
+     */
+    public static final class PortTakenException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PortTakenException(String message) {
+            super(message);
         }
     }
 

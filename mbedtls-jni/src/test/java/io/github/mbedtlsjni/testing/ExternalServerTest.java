@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ConnectException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,6 +75,28 @@ class ExternalServerTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, elsewhere::start);
         assertTrue(e.getMessage().contains("listens on 0200007F"), e.getMessage());
         assertTrue(ExternalServer.listeningAddresses(port).isEmpty(), "killed: nothing listens on " + port);
+    }
+
+    @Test
+    void aPortAnotherProcessTookIsNotTheServerListeningAndStartOnFreePortMovesOn() throws Exception {
+        try (ServerSocket other = new ServerSocket(0, 1, TestServer.loopback())) {
+            int taken = other.getLocalPort();
+            ExternalServer.Builder onTaken = sServer("taken", "127.0.0.1:" + taken, taken, pki.serverKeyPem().toString());
+            ExternalServer.PortTakenException e = assertThrows(ExternalServer.PortTakenException.class, onTaken::start);
+            assertTrue(e.getMessage().contains("another process listens on port " + taken), e.getMessage());
+            assertTrue(e.getMessage().contains("Address already in use"), e.getMessage());
+
+            List<Integer> tried = new ArrayList<>();
+            try (ExternalServer moved = ExternalServer.startOnFreePort(port -> {
+                int listen = tried.isEmpty() ? taken : port; // as if the first free port were taken meanwhile
+                tried.add(listen);
+                return sServer("moved-" + tried.size(), "127.0.0.1:" + listen, listen, pki.serverKeyPem().toString());
+            })) {
+                assertEquals(2, tried.size(), "a second port after the taken one: " + tried);
+                assertEquals(tried.get(1), moved.port());
+                assertTrue(moved.isAlive());
+            }
+        }
     }
 
     @Test

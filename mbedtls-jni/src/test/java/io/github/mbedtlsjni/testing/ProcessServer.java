@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,14 @@ public abstract class ProcessServer implements TestServer {
     @Override
     public String toString() {
         return name + "[127.0.0.1:" + port() + "]";
+    }
+
+    /** The process and its descendants, as they are now. */
+    List<ProcessHandle> processTree() {
+        List<ProcessHandle> tree = new ArrayList<>();
+        tree.add(process.toHandle());
+        process.descendants().forEach(tree::add);
+        return tree;
     }
 
     /** Writes {@code text} to the process's stdin. */
