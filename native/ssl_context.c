@@ -398,9 +398,9 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *e
     /*
      * TCP_NODELAY: Mbed TLS hands each handshake message and each record to send() on its own, so
      * with Nagle's algorithm a flight of several (TLS 1.2's ClientKeyExchange + ChangeCipherSpec +
-     * Finished, TLS 1.3's Finished + the first data) waits for the server's delayed ACK, ~40 ms
-     * per handshake on Linux (20 TLS 1.2 handshakes/s instead of hundreds). Records are complete
-     * writes already, so there is nothing for Nagle to coalesce. Fails harmlessly on a non-TCP fd.
+     * Finished, TLS 1.3's Finished + the first data) waits for the server's delayed ACK, so every
+     * handshake pays a delayed-ACK timeout on top of its round trips. Records are complete writes
+     * already, so there is nothing for Nagle to coalesce. Fails harmlessly on a non-TCP fd.
      */
     if (s->net->net.fd >= 0) {
         int one = 1;

@@ -153,8 +153,9 @@ final class NativeLibrary {
      * file that is deleted as soon as it is loaded (the mapping stays valid): nothing is left
      * behind, so there is no bookkeeping of earlier runs' files to do. The file is created
      * exclusively (CREATE_NEW: never an existing file or link). This path runs on a cold start,
-     * so it builds no strings with {@code +} (the first indy string concatenation costs ~50 ms)
-     * and draws no SecureRandom (~30 ms) for the file name.
+     * so it builds no strings with {@code +} (the first indy string concatenation bootstraps the
+     * method-handle machinery) and draws no SecureRandom (seeding one) for the file name: both
+     * would be paid by every program's first connection.
      */
     private static void loadDirectly(URL url) throws IOException, URISyntaxException {
         if (url.getProtocol().equals("file")) {

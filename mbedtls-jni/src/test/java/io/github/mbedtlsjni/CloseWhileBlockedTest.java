@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.testing.HostileServer;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
-import io.github.mbedtlsjni.testing.SilentServer;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.nio.file.Path;
@@ -92,7 +92,7 @@ class CloseWhileBlockedTest {
     @EnumSource(Closing.class)
     void closeWakesAHandshakeBlockedOnAServerThatNeverAnswers(Closing closing) throws Exception {
         Map<String, Long> before = LiveObjects.settle();
-        try (SilentServer server = SilentServer.start(); GuideClient c = GuideClient.prepare(pki.rootPem())) {
+        try (HostileServer server = HostileServer.silent(); GuideClient c = GuideClient.prepare(pki.rootPem())) {
             c.ssl.setHostname(TestPki.SERVER_NAME);
             c.net.connect("127.0.0.1", server.port());
             c.ssl.setBio(c.net);
@@ -121,7 +121,7 @@ class CloseWhileBlockedTest {
     @EnumSource(Closing.class)
     void closeRacingWithTheStartOfAHandshakeNeverLeavesItBlocked(Closing closing) throws Exception {
         Map<String, Long> before = LiveObjects.settle();
-        try (SilentServer server = SilentServer.start(50)) {
+        try (HostileServer server = HostileServer.silent(50)) {
             for (int i = 0; i < 100; i++) {
                 GuideClient c = GuideClient.prepare(pki.rootPem());
                 c.ssl.setHostname(TestPki.SERVER_NAME);

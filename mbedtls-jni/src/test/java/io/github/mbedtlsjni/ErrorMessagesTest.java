@@ -9,12 +9,11 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TestServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -158,7 +157,7 @@ class ErrorMessagesTest {
 
     @Test
     void aRefusedConnectionSaysWhyAsTheSystemDoes() throws Exception {
-        int port = closedPort();
+        int port = TestServer.freePort();
         try (TlsClient client = TlsClient.builder().trustPemFile(pki.rootPem()).build();
                 TlsClient withTimeout = TlsClient.builder().trustPemFile(pki.rootPem()).connectTimeout(Duration.ofSeconds(30)).build()) {
             for (TlsClient c : List.of(client, withTimeout)) {
@@ -187,12 +186,6 @@ class ErrorMessagesTest {
         })) {
             IllegalStateException e = assertThrows(IllegalStateException.class, call::run);
             assertEquals("TlsClient is closed: build a new one to connect", e.getMessage());
-        }
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -5,17 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.mbedtlsjni.testing.HostileServer;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
-import io.github.mbedtlsjni.testing.SilentServer;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +88,7 @@ class RandomizedMisuseTest {
     private Path missingFile;
     private JsseServer echo;
     private JsseServer quiet;
-    private SilentServer silent;
+    private HostileServer silent;
     private int closedPort;
 
     // The shared world: every worker picks objects from these slots.
@@ -136,10 +135,8 @@ class RandomizedMisuseTest {
                 // reads everything, never answers
             }
         }).start();
-        silent = SilentServer.start(200);
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-            closedPort = s.getLocalPort(); // nothing listens there once closed
-        }
+        silent = HostileServer.silent(200);
+        closedPort = TestServer.freePort(); // nothing listens there
     }
 
     @AfterAll

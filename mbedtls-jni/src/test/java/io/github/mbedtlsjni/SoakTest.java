@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.testing.ExternalServer;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,16 +55,13 @@ class SoakTest {
         TestPki pki = TestPki.create(dir, KeyType.EC_P256);
         byte[] caPem = Files.readAllBytes(pki.rootPem());
         byte[] crlPem = Files.readAllBytes(pki.crlPem());
-        List<Process> servers = new ArrayList<>();
+        List<ExternalServer> servers = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         try {
             for (int t = 0; t < threadCount; t++) { // s_server serves one connection at a time
-                int port = freePort();
-                servers.add(startServer(pki, port));
-                ports.add(port);
-            }
-            for (int port : ports) {
-                awaitListening(port);
+                ExternalServer server = startServer(pki, dir.resolve("s_server-" + t));
+                servers.add(server);
+                ports.add(server.port());
             }
             Map<String, Long> baseline = LiveObjects.settle();
             long rssStart = rssAfterGc();
@@ -133,9 +128,8 @@ class SoakTest {
             assertTrue(rssEnd - firstCheckpointRss < FLAT_BYTES, String.format(
                     "RSS grew by %.1f MiB from the first checkpoint to the end", mib(rssEnd - firstCheckpointRss)));
         } finally {
-            for (Process p : servers) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
+            for (ExternalServer server : servers) {
+                server.close();
             }
         }
     }
@@ -224,30 +218,16 @@ class SoakTest {
         }
     }
 
-    private static Process startServer(TestPki pki, int port) throws IOException {
-        List<String> command = List.of(OpenSsl.executable().toString(), "s_server", "-accept", "127.0.0.1:" + port,
-                "-cert", pki.serverChainPem().toString(), "-cert_chain", pki.intermediatePem().toString(),
-                "-key", pki.serverKeyPem().toString(), "-no-CAfile", "-no-CApath", "-no-CAstore", "-rev", "-quiet");
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void awaitListening(int port) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            try {
-                new Socket(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port).close();
-                return; // s_server sees an aborted handshake and accepts the next connection
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("s_server did not listen on port " + port);
+    /**
+     * An echo s_server; {@code -quiet} keeps its output (and so the JVM's heap) from growing with
+     * every connection, so readiness is the kernel's listening socket, not a line it prints.
+     */
+    private static ExternalServer startServer(TestPki pki, Path work) {
+        return ExternalServer.startOnFreePort(port -> ExternalServer.builder("openssl-s_server", work, port)
+                .command(OpenSsl.executable().toString(), "s_server", "-accept", "127.0.0.1:" + port,
+                        "-cert", pki.serverChainPem().toString(), "-cert_chain", pki.intermediatePem().toString(),
+                        "-key", pki.serverKeyPem().toString(), "-no-CAfile", "-no-CApath", "-no-CAstore", "-rev",
+                        "-quiet"));
     }
 
     /** VmRSS of this process after two full GCs. */

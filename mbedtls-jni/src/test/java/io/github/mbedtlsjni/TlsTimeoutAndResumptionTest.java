@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.mbedtlsjni.testing.HostileServer;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TestServer;
 import io.github.mbedtlsjni.testing.TlsProtocol;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,31 +86,12 @@ class TlsTimeoutAndResumptionTest {
 
     @Test
     void aHandshakeTimeoutIsASocketTimeout() throws Exception {
-        ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        List<Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
-        Thread acceptor = new Thread(() -> {
-            try {
-                while (true) {
-                    accepted.add(mute.accept()); // and never answer
-                }
-            } catch (IOException closed) {
-                // done
-            }
-        });
-        acceptor.setDaemon(true);
-        acceptor.start();
-        try {
+        try (HostileServer mute = HostileServer.silent()) {
             TlsClient client = builder().handshakeTimeout(Duration.ofMillis(300)).build();
             SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
-                    () -> client.connect(TestPki.SERVER_NAME, mute.getLocalPort()));
+                    () -> client.connect(TestPki.SERVER_NAME, mute.port()));
             assertTrue(e.getMessage().contains("handshake"), e.getMessage());
             assertTrue(e.getCause() instanceof MbedTlsException, String.valueOf(e.getCause()));
-        } finally {
-            mute.close();
-            acceptor.join(10_000);
-            for (Socket s : new ArrayList<>(accepted)) {
-                s.close();
-            }
         }
     }
 
@@ -157,10 +140,7 @@ class TlsTimeoutAndResumptionTest {
             c.getOutputStream().write("ok".getBytes(StandardCharsets.UTF_8));
             assertEquals("ok", new String(c.getInputStream().readNBytes(2), StandardCharsets.UTF_8));
         }
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = TestServer.freePort();
         assertThrows(java.net.ConnectException.class, () -> client.connect("127.0.0.1", closedPort));
         assertThrows(java.net.ConnectException.class,
                 () -> builder().build().connect("127.0.0.1", closedPort), "without a timeout too");

@@ -9,11 +9,10 @@ import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TestServer;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,10 +144,7 @@ class VersionMatrixTest {
      */
     @Test
     void closingAfterAFailedConnectClosesNoOtherDescriptor() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort(); // nothing listens there once closed
-        }
+        int port = TestServer.freePort(); // nothing listens there
         for (int i = 0; i < 20; i++) {
             NetContext net = new NetContext();
             MbedTlsException e = assertThrows(MbedTlsException.class, () -> net.connect("127.0.0.1", port));

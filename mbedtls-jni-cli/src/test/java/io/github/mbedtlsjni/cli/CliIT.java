@@ -8,18 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mbedtlsjni.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.CertBuilder;
+import io.github.mbedtlsjni.testing.HostileServer;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.OpenSslServer;
-import io.github.mbedtlsjni.testing.SilentServer;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TestServer;
 import io.github.mbedtlsjni.testing.TlsProtocol;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,7 +202,7 @@ class CliIT {
 
     @Test
     void closedPortIsANetworkFailure() throws Exception {
-        int port = closedPort();
+        int port = TestServer.freePort();
         Run run = cli("connect", "127.0.0.1:" + port, "--ca-file", root(), "--json");
         assertEquals(2, run.status(), run.toString());
         Map<String, Object> json = run.json();
@@ -230,7 +229,7 @@ class CliIT {
      */
     @Test
     void aFileThatCannotBeUsedIsAUsageErrorBeforeAnyConnection() throws Exception {
-        String closed = "127.0.0.1:" + closedPort();
+        String closed = "127.0.0.1:" + TestServer.freePort();
         Path missing = dir.resolve("missing.pem");
         assertUsageLine("--ca-file " + missing + ": no such file", cli("connect", closed, "--ca-file", missing.toString(), "--json"));
         assertUsageLine("--ca-file " + dir + ": is a directory: use --ca-path DIR for a directory of CA files",
@@ -285,7 +284,7 @@ class CliIT {
         assertEquals(0, cli("--help").status());
     }
 
-    // ---- the options of issue 5 ----------------------------------------------------------------
+    // ---- trust, identity, ALPN, suites, timeout, debug, resumption and chain options -----------
 
     @Test
     void caPathTrustsADirectoryOfPemFiles() throws Exception {
@@ -396,14 +395,14 @@ class CliIT {
                 assertEquals(suite13, tls13.json().get("ciphersuite"), tls13.toString());
             }
         }
-        Run unknown = cli("connect", "127.0.0.1:" + closedPort(), "--ca-file", root(), "--ciphersuites", "TLS-NO-SUCH-SUITE");
+        Run unknown = cli("connect", "127.0.0.1:" + TestServer.freePort(), "--ca-file", root(), "--ciphersuites", "TLS-NO-SUCH-SUITE");
         assertEquals(64, unknown.status(), unknown.toString());
         assertTrue(unknown.err().contains("TLS-NO-SUCH-SUITE"), unknown.toString());
     }
 
     @Test
     void timeoutEndsAHandshakeWithASilentServer() throws Exception {
-        try (SilentServer silent = SilentServer.start()) {
+        try (HostileServer silent = HostileServer.silent()) {
             Run run = cli("connect", "127.0.0.1:" + silent.port(), "--ca-file", root(), "--timeout", "500", "--json");
             assertEquals(2, run.status(), run.toString());
             Map<String, Object> json = run.json();
@@ -521,13 +520,6 @@ class CliIT {
     private static void assumeProtocol(TlsProtocol protocol) {
         if (protocol == TlsProtocol.TLS_1_3) {
             MbedTlsVersions.assumeTls13();
-        }
-    }
-
-    /** A port on 127.0.0.1 that nothing listens on (just released by the OS). */
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TestServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +159,7 @@ class DemoIT {
             untrusted.assertNoStackTrace();
             assertTrue(untrusted.out().contains("MBEDTLS_X509_BADCERT_NOT_TRUSTED"), untrusted.toString());
         }
-        Run closed = demo("C.UTF-8", "127.0.0.1:" + closedPort(), "--ca-file", pki.rootPem().toString());
+        Run closed = demo("C.UTF-8", "127.0.0.1:" + TestServer.freePort(), "--ca-file", pki.rootPem().toString());
         assertEquals(2, closed.status(), closed.toString());
         closed.assertNoStackTrace();
         assertTrue(closed.out().contains("✘ connect"), closed.toString());
@@ -183,11 +182,5 @@ class DemoIT {
 
         Run usage = run("C.UTF-8", true, dir, List.of(script("mbedtls-jni").toString(), "connect", "h:1"));
         assertEquals(64, usage.status(), "the jar's exit status passes through: " + usage);
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ({@code .ci/run} passes them); without it every case is skipped, saying so.
  */
 class EmulatedPlatformsIT {
-    /** Emulation is about 10× slower than native: a JVM start takes seconds. */
+    /** Emulation is much slower than native: a JVM start takes seconds. */
     private static final Duration TIMEOUT = Duration.ofMinutes(4);
 
     @TempDir

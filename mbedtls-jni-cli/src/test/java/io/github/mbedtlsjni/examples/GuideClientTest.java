@@ -8,11 +8,10 @@ import io.github.mbedtlsjni.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,10 +102,7 @@ class GuideClientTest {
 
     @Test
     void closedPortIsAnotherFailure() throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
+        int port = TestServer.freePort();
         Run run = guideClient("127.0.0.1", Integer.toString(port), pki.rootPem().toString());
         assertEquals(2, run.status(), run.output());
         assertTrue(run.output().contains("  . Connecting to tcp/127.0.0.1/" + port + "... failed\n  ! mbedtls_net_connect"),

@@ -1,59 +1,42 @@
 package io.github.mbedtlsjni.testing;
 
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A TLS server program (gnutls-serv, nginx, Mbed TLS's ssl_server2...) run as a child process
  * listening on 127.0.0.1, for the interoperability tests.
  *
  * <p>The port is chosen up front ({@link #freePort()}) and passed on the command line;
- * {@link Builder#start()} returns once the kernel shows a listening socket on that port
- * ({@code /proc/net/tcp}, {@code /proc/net/tcp6}), so no probe connection disturbs the server,
- * and fails if the server listens on anything but loopback. stdout and stderr are merged into
- * {@link #output()}. {@link #close()} kills the process (SIGTERM, then SIGKILL) and deletes its
- * working directory.
+ * {@link Builder#start()} returns once the kernel shows a socket of the process listening on that
+ * port ({@code /proc/net/tcp}, {@code /proc/net/tcp6}, {@code /proc/PID/fd}), so no probe
+ * connection disturbs the server, and fails if the server listens on anything but 127.0.0.1 (or
+ * ::1), or if another process took the port first ({@link PortTakenException};
+ * {@link #startOnFreePort} then tries another). stdout and stderr are merged into
+ * {@link #output()}; stdin is closed. {@link #close()} kills the process (SIGTERM, then SIGKILL)
+ * and deletes its working directory ({@link ProcessServer}).
  */
-public final class ExternalServer implements AutoCloseable {
-    private final String name;
-    private final Process process;
-    private final List<String> command;
-    private final Path workDir;
+public final class ExternalServer extends ProcessServer {
     private final int port;
-    private final StringBuilder output = new StringBuilder();
-    private final Thread reader;
-    private final Thread shutdownHook;
 
     private ExternalServer(String name, List<String> command, Map<String, String> env, Path workDir, int port)
             throws IOException {
-        this.name = name;
-        this.command = List.copyOf(command);
-        this.workDir = workDir;
+        super(name, command, env, workDir);
         this.port = port;
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        process = pb.start();
-        process.getOutputStream().close();
-        shutdownHook = new Thread(process::destroyForcibly, name + "-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
-        reader = new Thread(this::pump, name + "-output-" + process.pid());
-        reader.setDaemon(true);
-        reader.start();
+        closeInput();
     }
 
     /** A builder; {@code name} labels messages, {@code workDir} becomes the process's directory (deleted on close). */
@@ -61,12 +44,24 @@ public final class ExternalServer implements AutoCloseable {
         return new Builder(name, workDir, port);
     }
 
-    /** A TCP port on 127.0.0.1 that was free a moment ago. */
+    /** A TCP port on 127.0.0.1 that was free a moment ago ({@link TestServer#freePort()}). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        return TestServer.freePort();
+    }
+
+    /**
+     * Starts the server {@code builder} makes for a port, on a free port: should another process
+     * take the port before the server binds it, again on another (a few times).
+     */
+    public static ExternalServer startOnFreePort(IntFunction<Builder> builder) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return builder.apply(freePort()).start();
+            } catch (PortTakenException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -88,11 +83,36 @@ public final class ExternalServer implements AutoCloseable {
     }
 
     /**
+     * {@link #onPath}, for a program a test needs: where it is missing, the test is skipped, or
+     * fails in CI ({@code CI=true}), saying which Debian package brings it.
+     */
+    public static Path require(String program, String debianPackage) {
+        Path p = onPath(program);
+        if (p == null) {
+            String why = program + " is not installed (apt-get install " + debianPackage + "; .ci/run installs it)";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(why);
+            }
+            Assumptions.assumeTrue(false, why);
+        }
+        return p;
+    }
+
+    /**
      * The local addresses (hex, as in {@code /proc/net/tcp*}) of sockets listening on
      * {@code port}: {@code 0100007F} is 127.0.0.1, {@code 00000000} the IPv4 wildcard.
      */
     public static List<String> listeningAddresses(int port) {
         List<String> found = new ArrayList<>();
+        for (String[] listener : listeners(port)) {
+            found.add(listener[0]);
+        }
+        return found;
+    }
+
+    /** The sockets listening on {@code port}: each its local address (hex) and its inode. */
+    private static List<String[]> listeners(int port) {
+        List<String[]> found = new ArrayList<>();
         String hexPort = String.format(Locale.ROOT, "%04X", port);
         for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
             List<String> lines;
@@ -103,8 +123,8 @@ public final class ExternalServer implements AutoCloseable {
             }
             for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length > 3 && "0A".equals(f[3]) && f[1].endsWith(":" + hexPort)) {
-                    found.add(f[1].substring(0, f[1].indexOf(':')));
+                if (f.length > 9 && "0A".equals(f[3]) && f[1].endsWith(":" + hexPort)) {
+                    found.add(new String[] {f[1].substring(0, f[1].indexOf(':')), f[9]});
                 }
             }
         }
@@ -117,111 +137,80 @@ public final class ExternalServer implements AutoCloseable {
                 || hexAddress.equals("0000000000000000FFFF00000100007F"); // ::ffff:127.0.0.1
     }
 
-    /** The port the server listens on, at 127.0.0.1. */
+    @Override
     public int port() {
         return port;
     }
 
-    /** The working directory (config files, logs). */
-    public Path workDir() {
-        return workDir;
-    }
-
-    /** Whether the process is still running. */
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    /** Everything the process has written so far. */
-    public String output() {
-        synchronized (output) {
-            return output.toString();
-        }
-    }
-
-    @Override
-    public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            reader.join(5_000);
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook runs anyway
-            }
-            deleteTree(workDir);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return name + "[127.0.0.1:" + port + "]";
-    }
-
-    private void pump() {
-        char[] buffer = new char[8192];
-        try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                synchronized (output) {
-                    output.append(buffer, 0, n);
-                }
-            }
-        } catch (IOException e) {
-            // the process is gone
-        }
-    }
-
+    /**
+     * Waits until a socket of this process (or a child of it) listens on the port. The port was
+     * free when chosen, but any process may take it before this one binds it (other test JVMs run
+     * servers too): a listener that is not this process's is not this server, which then fails
+     * to bind and exits ({@link PortTakenException}).
+     */
     private void awaitListening(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<String> addresses = listeningAddresses(port);
-            if (!addresses.isEmpty()) {
-                for (String a : addresses) {
-                    if (!isLoopback(a)) {
-                        close();
-                        throw new IllegalStateException(this + " listens on a non-loopback address " + a
-                                + "; command: " + String.join(" ", command));
+        List<String> own = new ArrayList<>();
+        boolean[] taken = {false};
+        try {
+            awaitReady(() -> {
+                own.clear();
+                List<String[]> listeners = listeners(port);
+                Set<String> inodes = listeners.isEmpty() ? Set.of() : socketInodes();
+                for (String[] l : listeners) {
+                    if (inodes.contains(l[1])) {
+                        own.add(l[0]);
+                    } else {
+                        taken[0] = true;
                     }
                 }
-                return;
+                return !own.isEmpty();
+            }, "did not listen", timeout);
+        } catch (IllegalStateException e) {
+            if (taken[0]) {
+                throw new PortTakenException("another process listens on port " + port + ": " + e.getMessage());
             }
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                String why = process.isAlive() ? "did not listen within " + timeout : "exited with " + process.exitValue();
-                String out = output();
+            throw e;
+        }
+        for (String address : own) {
+            if (!isLoopback(address)) {
                 close();
-                throw new IllegalStateException(this + " " + why + "; command: " + String.join(" ", command)
-                        + "\noutput:\n" + out);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
+                throw new IllegalStateException(this + " listens on " + address + " (as in /proc/net/tcp), not only"
+                        + " on 127.0.0.1 or ::1; command: " + String.join(" ", command()));
             }
         }
     }
 
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
+    /** The inodes of the sockets this process and its descendants have open ({@code /proc/PID/fd}). */
+    private Set<String> socketInodes() {
+        Set<String> inodes = new HashSet<>();
+        for (ProcessHandle p : processTree()) {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
+                fds.forEach(fd -> {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (target.startsWith("socket:[")) {
+                            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+                        }
+                    } catch (IOException closedMeanwhile) {
+                        // not a socket of it any more
+                    }
+                });
+            } catch (IOException | UncheckedIOException exited) {
+                // no such process any more
+            }
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a leftover temp file is harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // as above
+        return inodes;
+    }
+
+    /**
+     * A server could not listen on its port because another process had taken it since
+     * {@link #freePort()} found it free; {@link #startOnFreePort} tries another port then.
+     */
+    public static final class PortTakenException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PortTakenException(String message) {
+            super(message);
         }
     }
 
@@ -231,7 +220,7 @@ public final class ExternalServer implements AutoCloseable {
         private final Path workDir;
         private final int port;
         private final List<String> command = new ArrayList<>();
-        private final Map<String, String> env = new java.util.HashMap<>();
+        private final Map<String, String> env = new HashMap<>();
         private Duration startTimeout = Duration.ofSeconds(30);
 
         private Builder(String name, Path workDir, int port) {

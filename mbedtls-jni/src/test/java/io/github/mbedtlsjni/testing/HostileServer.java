@@ -5,15 +5,12 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -35,9 +32,12 @@ import java.util.concurrent.LinkedBlockingQueue;
  * {@link Peer#reset()} closes it with an RST instead, and {@link Peer#stall()} holds it open
  * without a byte until the server is closed. Exceptions the script throws (the client went
  * away) are recorded in {@link #errors()}, not rethrown. {@link #close()} ends every
- * connection and waits for the script threads.
+ * connection and waits for the script threads ({@link LoopbackServer}).
+ *
+ * <p>{@link #silent(int)} is the peer that accepts and never answers, without a thread per
+ * connection: a client's handshake waits for a ServerHello that never comes.
  */
-public final class HostileServer implements AutoCloseable {
+public final class HostileServer extends LoopbackServer {
     /** TLS record content types. */
     public static final int CHANGE_CIPHER_SPEC = 20;
     public static final int ALERT = 21;
@@ -108,7 +108,7 @@ public final class HostileServer implements AutoCloseable {
 
         /** Writes text as ASCII bytes. */
         public void write(String text) throws IOException {
-            write(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            write(text.getBytes(StandardCharsets.US_ASCII));
         }
 
         /** Writes one TLS record with the given content type, legacy version 0x0303, and body. */
@@ -129,64 +129,44 @@ public final class HostileServer implements AutoCloseable {
         }
     }
 
-    private final ServerSocket serverSocket;
-    private final Script script;
-    private final Thread acceptor;
-    private final List<Socket> open = new CopyOnWriteArrayList<>();
-    private final List<Thread> workers = new CopyOnWriteArrayList<>();
+    private final Script script; // null: silent
+    private final int maxHeld;
     private final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
     private final CountDownLatch closing = new CountDownLatch(1);
-    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile boolean closed;
 
-    private HostileServer(Script script) throws IOException {
+    private HostileServer(Script script, int maxHeld, int backlog) {
+        super("hostile-server", bind(backlog));
         this.script = script;
-        serverSocket = new ServerSocket(0, 50, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
-        acceptor = new Thread(this::acceptLoop, "hostile-server-" + serverSocket.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.maxHeld = maxHeld;
+        startAccepting();
     }
 
-    /** Starts a server running {@code script} on every connection. */
+    /** Starts a server running {@code script} on every connection, each on its own thread. */
     public static HostileServer start(Script script) {
-        try {
-            return new HostileServer(script);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start hostile server", e);
+        return new HostileServer(script, 0, 50);
+    }
+
+    /** {@link #silent(int)} holding at most 1000 connections. */
+    public static HostileServer silent() {
+        return silent(1000);
+    }
+
+    /**
+     * Starts a server that accepts every connection and then neither reads nor writes: a client's
+     * handshake blocks waiting for the ServerHello, and its writes block once the socket buffers
+     * are full. Connections are held open on no thread of their own, at most {@code maxHeld} at a
+     * time (beyond, the oldest is closed), until {@link #close()}; {@link #openCount()} counts them.
+     */
+    public static HostileServer silent(int maxHeld) {
+        if (maxHeld < 1) {
+            throw new IllegalArgumentException("maxHeld " + maxHeld + " < 1");
         }
-    }
-
-    /** The port the server listens on, at 127.0.0.1. */
-    public int port() {
-        return serverSocket.getLocalPort();
-    }
-
-    /** How many connections were accepted. */
-    public int acceptedCount() {
-        return accepted.get();
-    }
-
-    /** How many scripts have returned (or thrown). */
-    public int finishedCount() {
-        return finished.get();
+        return new HostileServer(null, maxHeld, 100);
     }
 
     /** Exceptions thrown by scripts (typically the client hanging up first); the first 100 are kept. */
     public BlockingQueue<Throwable> errors() {
         return errors;
-    }
-
-    /** Waits until {@code count} scripts have finished; false on timeout. */
-    public boolean awaitFinished(int count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (finished.get() < count) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 
     /** A TLS record: header (type, version, length) and body. */
@@ -264,62 +244,30 @@ public final class HostileServer implements AutoCloseable {
     public static byte[] fragment(int type, byte[] data, int max) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (int off = 0; off < data.length; off += max) {
-            byte[] part = java.util.Arrays.copyOfRange(data, off, Math.min(data.length, off + max));
+            byte[] part = Arrays.copyOfRange(data, off, Math.min(data.length, off + max));
             byte[] r = record(type, 0x0303, part);
             b.write(r, 0, r.length);
         }
         return b.toByteArray();
     }
 
-    /** Stops accepting, releases stalled scripts, closes every connection and waits for the threads. */
     @Override
-    public void close() {
-        closed = true;
+    void dispatch(int id, Socket socket) {
+        if (script == null) {
+            closeOldestBeyond(maxHeld);
+        } else {
+            super.dispatch(id, socket);
+        }
+    }
+
+    /** Releases stalled scripts first. */
+    @Override
+    void onClose() {
         closing.countDown();
-        try {
-            serverSocket.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        for (Socket s : open) {
-            closeQuietly(s);
-        }
-        try {
-            acceptor.join(10_000);
-            for (Thread t : workers) {
-                t.join(10_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override
-    public String toString() {
-        return "HostileServer[127.0.0.1:" + port() + "]";
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            Socket socket;
-            try {
-                socket = serverSocket.accept();
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-                continue;
-            }
-            accepted.incrementAndGet();
-            open.add(socket);
-            Thread t = new Thread(() -> serve(socket), "hostile-peer-" + socket.getPort());
-            t.setDaemon(true);
-            workers.add(t);
-            t.start();
-        }
-    }
-
-    private void serve(Socket socket) {
+    void serve(int id, Socket socket) {
         try {
             socket.setTcpNoDelay(true);
             Peer peer = new Peer(socket);
@@ -338,19 +286,6 @@ public final class HostileServer implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            closeQuietly(socket);
-            open.remove(socket);
-            workers.remove(Thread.currentThread());
-            finished.incrementAndGet();
-        }
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // gone either way
         }
     }
 }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -20,12 +19,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -64,9 +59,9 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * <p>Each connection runs on its own daemon thread with a read timeout (default 60 s).
  * {@link #close()} closes the listening socket and every open connection and waits for the
- * threads to finish.
+ * threads to finish ({@link LoopbackServer}).
  */
-public final class JsseServer implements AutoCloseable {
+public final class JsseServer extends LoopbackServer {
     /** How a connection ended. */
     public enum Ending {
         /** The handler read to end of stream, and the peer had sent close_notify. */
@@ -164,30 +159,20 @@ public final class JsseServer implements AutoCloseable {
         }
     };
 
-    private final ObservingServerSocket serverSocket;
     private final SSLSocketFactory factory;
     private final Builder config;
     private final BlockingQueue<Connection> finished = new LinkedBlockingQueue<>();
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger accepted = new AtomicInteger();
-    private final ExecutorService workers;
-    private final Thread acceptor;
-    private volatile boolean closed;
 
     private JsseServer(Builder config) throws IOException {
+        super("jsse-server", new ObservingServerSocket());
         this.config = config;
-        this.factory = config.context.getSocketFactory();
-        serverSocket = new ObservingServerSocket();
-        int port = serverSocket.getLocalPort();
-        AtomicInteger threads = new AtomicInteger();
-        workers = Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, "jsse-server-" + port + "-conn-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        acceptor = new Thread(this::acceptLoop, "jsse-server-" + port + "-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        try {
+            this.factory = config.context.getSocketFactory();
+        } catch (RuntimeException notInitialised) {
+            close(); // the listening socket
+            throw notInitialised;
+        }
+        startAccepting();
     }
 
     /** A builder for a server using {@code context} (which holds the server's key and chain). */
@@ -205,16 +190,6 @@ public final class JsseServer implements AutoCloseable {
         return builder(pki).protocols(protocols).start();
     }
 
-    /** The port the server listens on, at 127.0.0.1. */
-    public int port() {
-        return serverSocket.getLocalPort();
-    }
-
-    /** How many connections have been accepted so far. */
-    public int acceptedCount() {
-        return accepted.get();
-    }
-
     /** The finished connections not yet taken, oldest first; {@link #awaitConnection} takes from it. */
     public BlockingQueue<Connection> connections() {
         return finished;
@@ -229,7 +204,7 @@ public final class JsseServer implements AutoCloseable {
             Connection connection = finished.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
             if (connection == null) {
                 throw new AssertionError("no connection to " + this + " finished within " + timeout
-                        + " (" + accepted.get() + " accepted)");
+                        + " (" + acceptedCount() + " accepted)");
             }
             return connection;
         } catch (InterruptedException e) {
@@ -238,57 +213,9 @@ public final class JsseServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, closes every open connection and waits for the server's threads to end. */
     @Override
-    public void close() {
-        closed = true;
-        try {
-            serverSocket.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        for (Socket socket : open) {
-            closeQuietly(socket);
-        }
-        workers.shutdownNow();
-        try {
-            acceptor.join(TimeUnit.SECONDS.toMillis(10));
-            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(this + ": connection threads did not end");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "JsseServer[127.0.0.1:" + port() + "]";
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            ObservedSocket raw;
-            try {
-                raw = (ObservedSocket) serverSocket.accept();
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-                continue; // a failed accept of one connection; keep serving
-            }
-            int id = accepted.incrementAndGet();
-            open.add(raw);
-            try {
-                workers.execute(() -> serve(id, raw));
-            } catch (RuntimeException rejectedBecauseClosing) {
-                open.remove(raw);
-                closeQuietly(raw);
-            }
-        }
-    }
-
-    private void serve(int id, ObservedSocket raw) {
+    void serve(int id, Socket accepted) {
+        ObservedSocket raw = (ObservedSocket) accepted;
         Ending ending;
         Throwable error = null;
         String protocol = null;
@@ -326,7 +253,6 @@ public final class JsseServer implements AutoCloseable {
         } finally {
             closeQuietly(socket != null ? socket : raw);
             closeQuietly(raw);
-            open.remove(raw);
         }
         byte[] received = in == null ? new byte[0] : in.recorded();
         finished.add(new Connection(id, received, ending, error, protocol, cipherSuite, peer));
@@ -353,14 +279,6 @@ public final class JsseServer implements AutoCloseable {
             return Arrays.stream(chain).map(X509Certificate.class::cast).toList();
         } catch (SSLPeerUnverifiedException noClientCertificate) {
             return List.of();
-        }
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // the connection is over either way
         }
     }
 
@@ -420,7 +338,7 @@ public final class JsseServer implements AutoCloseable {
     /** A server socket on 127.0.0.1 whose accepted sockets are {@link ObservedSocket}s. */
     private static final class ObservingServerSocket extends ServerSocket {
         ObservingServerSocket() throws IOException {
-            super(0, 50, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
+            super(0, 50, TestServer.loopback());
         }
 
         @Override

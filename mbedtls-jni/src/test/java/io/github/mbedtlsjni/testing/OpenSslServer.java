@@ -1,9 +1,6 @@
 package io.github.mbedtlsjni.testing;
 
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,9 +10,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,8 +45,8 @@ import java.util.regex.Pattern;
  * returns once s_server has printed {@code ACCEPT 127.0.0.1:<port>}, which it does after
  * {@code listen()} succeeded, so the port accepts connections from then on (no probe connection
  * is made, which would show up in the output). It serves connections one after another until
- * {@link #close()}, which kills it and waits for it to exit. Its stdout and stderr are merged
- * into {@link #output()}.
+ * {@link #close()}, which kills it and waits for it to exit ({@link ProcessServer}). Its stdout
+ * and stderr are merged into {@link #output()}.
  *
  * <p>The chain file is split: its first certificate goes to {@code -cert} and the others, in
  * order, to {@code -cert_chain}, so the server sends exactly the chain in the file (missing,
@@ -59,7 +55,7 @@ import java.util.regex.Pattern;
  * refuses to start with SHA-1- or MD5-signed certificates ({@code ca md too weak}) or an RSA-1024
  * key ({@code ee key too small}); {@link Builder#securityLevel securityLevel(0)} lets it serve them.
  */
-public final class OpenSslServer implements AutoCloseable {
+public final class OpenSslServer extends ProcessServer {
     /** What s_server does with an established connection. */
     public enum Mode {
         /** {@code -rev}: answers each line reversed; the echo mode. */
@@ -81,24 +77,10 @@ public final class OpenSslServer implements AutoCloseable {
             Pattern.compile("-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\\s*", Pattern.DOTALL);
     private static final Pattern CLIENT_CLOSE_NOTIFY = Pattern.compile("(?m)^<<< [^\\n]*Alert[^\\n]*close_notify");
 
-    private final Process process;
-    private final List<String> command;
-    private final Path workDir;
-    private final StringBuilder output = new StringBuilder();
-    private final Thread reader;
-    private final Thread shutdownHook;
-    private boolean outputEnded;
-    private int port;
+    private volatile int port;
 
     private OpenSslServer(List<String> command, Path workDir) throws IOException {
-        this.command = List.copyOf(command);
-        this.workDir = workDir;
-        process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
-        shutdownHook = new Thread(process::destroyForcibly, "openssl-s_server-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
-        reader = new Thread(this::pumpOutput, "openssl-s_server-output-" + process.pid());
-        reader.setDaemon(true);
-        reader.start();
+        super("openssl-s_server", command, Map.of(), workDir);
     }
 
     /** A builder for a server presenting the chain in {@code chainPem} (leaf first) with {@code keyPem}. */
@@ -121,41 +103,9 @@ public final class OpenSslServer implements AutoCloseable {
         return new StringBuilder(line).reverse().toString();
     }
 
-    /** The port the server listens on, at 127.0.0.1. */
+    @Override
     public int port() {
         return port;
-    }
-
-    /** The command line that started the server. */
-    public List<String> command() {
-        return command;
-    }
-
-    /** Whether the s_server process is still running. */
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    /** Everything s_server has written to stdout and stderr so far. */
-    public String output() {
-        synchronized (output) {
-            return output.toString();
-        }
-    }
-
-    /** Waits until the output contains {@code substring}; false on timeout or if the server exited first. */
-    public boolean awaitOutput(String substring, Duration timeout) {
-        return awaitOccurrences(substring, 1, timeout);
-    }
-
-    /** Waits until the output contains {@code substring} at least {@code count} times. */
-    public boolean awaitOccurrences(String substring, int count, Duration timeout) {
-        return awaitCondition(text -> occurrences(text, substring) >= count, timeout);
-    }
-
-    /** Waits until {@code pattern} is found in the output; false on timeout or if the server exited first. */
-    public boolean awaitOutput(Pattern pattern, Duration timeout) {
-        return awaitCondition(text -> pattern.matcher(text).find(), timeout);
     }
 
     /** With {@link Builder#msg()}: waits until the server logs receipt of a close_notify alert. */
@@ -165,136 +115,19 @@ public final class OpenSslServer implements AutoCloseable {
 
     /** In {@link Mode#INTERACTIVE}: writes {@code text} to s_server's stdin, which sends it to the client. */
     public void sendToClient(String text) {
-        try {
-            OutputStream stdin = process.getOutputStream();
-            stdin.write(text.getBytes(StandardCharsets.UTF_8));
-            stdin.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Kills s_server (SIGTERM, then SIGKILL after 5 s), waits for it and its output reader to end. */
-    @Override
-    public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            reader.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook runs anyway
-            }
-            closeQuietly(process.getOutputStream());
-            deleteWorkDir();
-        }
+        writeInput(text);
     }
 
     @Override
     public String toString() {
-        return "OpenSslServer[127.0.0.1:" + port + ", " + String.join(" ", command) + "]";
-    }
-
-    private void pumpOutput() {
-        char[] buffer = new char[8192];
-        try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                synchronized (output) {
-                    output.append(buffer, 0, n);
-                    output.notifyAll();
-                }
-            }
-        } catch (IOException e) {
-            // stream closed because the process was killed: nothing more to read
-        } finally {
-            synchronized (output) {
-                outputEnded = true;
-                output.notifyAll();
-            }
-        }
-    }
-
-    private boolean awaitCondition(Predicate<String> condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (output) {
-            while (true) {
-                if (condition.test(output.toString())) {
-                    return true;
-                }
-                long remaining = deadline - System.nanoTime();
-                if (outputEnded || remaining <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(output, remaining);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-        }
-    }
-
-    private static int occurrences(String text, String substring) {
-        int count = 0;
-        for (int i = text.indexOf(substring); i >= 0; i = text.indexOf(substring, i + substring.length())) {
-            count++;
-        }
-        return count;
+        return "OpenSslServer[127.0.0.1:" + port + ", " + String.join(" ", command()) + "]";
     }
 
     private void awaitAccept(Duration timeout) {
-        if (!awaitOutput(ACCEPT, timeout)) {
-            String reason = "did not print ACCEPT within " + timeout;
-            boolean ended;
-            synchronized (output) {
-                ended = outputEnded;
-            }
-            if (ended) { // its output ended: it exited, or is about to
-                try {
-                    reason = process.waitFor(5, TimeUnit.SECONDS) ? "exited with code " + process.exitValue() : "closed its output";
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            close();
-            throw new IllegalStateException("openssl s_server " + reason + "; command: "
-                    + String.join(" ", command) + "\noutput:\n" + output());
-        }
+        awaitReady(() -> ACCEPT.matcher(output()).find(), "did not print ACCEPT", timeout);
         Matcher matcher = ACCEPT.matcher(output());
         matcher.find();
         port = Integer.parseInt(matcher.group(1));
-    }
-
-    private void deleteWorkDir() {
-        deleteDirectory(workDir);
-    }
-
-    private static void deleteDirectory(Path workDir) {
-        try (var files = Files.list(workDir)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(file);
-            }
-            Files.deleteIfExists(workDir);
-        } catch (IOException ignored) {
-            // a leftover temp directory is harmless
-        }
-    }
-
-    private static void closeQuietly(OutputStream stream) {
-        try {
-            stream.close();
-        } catch (IOException ignored) {
-            // the process is gone
-        }
     }
 
     /** Configures and starts an {@link OpenSslServer}. */
@@ -379,9 +212,7 @@ public final class OpenSslServer implements AutoCloseable {
                 server.awaitAccept(startTimeout);
                 return server;
             } catch (IOException | RuntimeException e) {
-                if (workDir != null) {
-                    deleteDirectory(workDir);
-                }
+                deleteTree(workDir);
                 throw e instanceof IOException
                         ? new UncheckedIOException("cannot start openssl s_server", (IOException) e)
                         : (RuntimeException) e;
