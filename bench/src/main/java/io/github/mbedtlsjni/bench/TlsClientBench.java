@@ -31,7 +31,7 @@ public class TlsClientBench {
     int port;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp() throws IOException {
         TlsVersion max = tls.equals("1.2") ? TlsVersion.TLS1_2 : TlsVersion.TLS1_3;
         client = TlsClient.builder().trustPemFile(BenchEnv.ca()).tlsVersions(TlsVersion.TLS1_2, max).build();
         host = BenchEnv.host();
