@@ -43,6 +43,8 @@
 #include "mbedtls/x509_crt.h"
 #include "psa/crypto.h"
 
+#include "platform_memory.h"
+
 #include <malloc.h>
 #include <pthread.h>
 #include <netinet/in.h>
@@ -95,6 +97,7 @@ static double now(void)
 static void setup_config(int tickets)
 {
     int ret;
+    mj_platform_memory_init(); /* as the library at load: Mbed TLS's allocator */
     if (psa_crypto_init() != PSA_SUCCESS) {
         fail("psa_crypto_init", -1);
     }
