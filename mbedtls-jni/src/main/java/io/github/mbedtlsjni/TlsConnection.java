@@ -83,14 +83,11 @@ public final class TlsConnection implements AutoCloseable {
         this.alpnProtocol = ssl.alpnProtocol();
         this.verifyResult = ssl.verifyResult();
         this.resumed = ssl.isResumed();
-        try (X509Crt peer = ssl.peerCertificates()) {
-            this.peerDers = peer == null ? List.of() : peer.ders();
-        }
+        this.peerDers = ssl.peerCertificateDers();
     }
 
     static TlsConnection open(TlsClient client, String host, int port, String verifyName, String sni,
             SslSession session) throws IOException {
-        String where = host + ":" + port;
         NetContext net = new NetContext();
         SslContext ssl = new SslContext();
         boolean ok = false;
@@ -107,17 +104,17 @@ public final class TlsConnection implements AutoCloseable {
             if (session != null) {
                 ssl.setSession(session);                    // mbedtls_ssl_set_session
             }
-            connect(net, host, port, client.connectTimeoutMillis(), where);
+            connect(net, host, port, client.connectTimeoutMillis());
             ssl.setBio(net);                                // mbedtls_ssl_set_bio
             net.setDeadline(client.handshakeTimeoutMillis());
             try {
                 ssl.handshake();                            // mbedtls_ssl_handshake
             } catch (MbedTlsException e) {
                 if (e.code() == MBEDTLS_ERR_SSL_TIMEOUT) {
-                    throw timeout("TLS handshake with " + where + " timed out after "
+                    throw timeout("TLS handshake with " + host + ":" + port + " timed out after "
                             + client.handshakeTimeoutMillis() + " ms", e);
                 }
-                throw new TlsException("TLS handshake with " + where + " failed: " + e.getMessage(), e);
+                throw new TlsException("TLS handshake with " + host + ":" + port + " failed: " + e.getMessage(), e);
             }
             net.setDeadline(0);
             net.setReadTimeout(client.readTimeoutMillis());
@@ -133,14 +130,13 @@ public final class TlsConnection implements AutoCloseable {
         }
     }
 
-    private static void connect(NetContext net, String host, int port, int timeoutMillis, String where)
-            throws IOException {
+    private static void connect(NetContext net, String host, int port, int timeoutMillis) throws IOException {
         try {
             net.connect(host, port, timeoutMillis);         // mbedtls_net_connect (with a time limit)
         } catch (MbedTlsException e) {
             IOException mapped = e.code() == MBEDTLS_ERR_NET_UNKNOWN_HOST ? new UnknownHostException(e.getMessage())
                     : e.code() == MBEDTLS_ERR_NET_CONNECT_FAILED ? new ConnectException(e.getMessage())
-                    : new TlsException("connect to " + where + " failed: " + e.getMessage(), e);
+                    : new TlsException("connect to " + host + ":" + port + " failed: " + e.getMessage(), e);
             if (mapped.getCause() == null) {
                 mapped.initCause(e);
             }
