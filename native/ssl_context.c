@@ -557,10 +557,14 @@ static int write_record(mj_ssl *s, const unsigned char *buf, size_t len)
                 continue; /* now write ours */
             }
         } else {
-            int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
             ret = mbedtls_ssl_write(&s->ssl, buf, len);
-            if (ret == MBEDTLS_ERR_SSL_WANT_WRITE && in_flight == 0 && max > 0) {
-                in_flight = len < (size_t) max ? (int) len : max;
+            if (ret == MBEDTLS_ERR_SSL_WANT_WRITE && in_flight == 0) {
+                /* How much the record holds, asked only now: a write that goes out at once (the
+                 * usual case) does not need it, and a write changes no record size limit. */
+                int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+                if (max > 0) {
+                    in_flight = len < (size_t) max ? (int) len : max;
+                }
             }
         }
         wait = must_wait(s, ret);

@@ -12,7 +12,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One verified TLS connection of a {@link TlsClient}, with an {@link InputStream} and an
@@ -59,7 +58,9 @@ public final class TlsConnection implements AutoCloseable {
     private final int port;
     private final NetContext net;
     private final SslContext ssl;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    // Set once, by close() under sessionLock; a volatile rather than an AtomicBoolean, whose
+    // VarHandle would be initialised at every program's first connection.
+    private volatile boolean closed;
     private final String protocol;
     private final String ciphersuite;
     private final String alpnProtocol;
@@ -241,7 +242,7 @@ public final class TlsConnection implements AutoCloseable {
      */
     public SslSession session() throws SocketException {
         synchronized (sessionLock) {
-            if (closed.get()) {
+            if (closed) {
                 throw closed();
             }
             try {
@@ -269,7 +270,7 @@ public final class TlsConnection implements AutoCloseable {
 
     /** How the server has ended its side, as far as reads have seen. */
     public SslContext.Inbound inbound() throws SocketException {
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         try {
@@ -312,7 +313,7 @@ public final class TlsConnection implements AutoCloseable {
 
     /** True once {@link #close()} was called. */
     public boolean isClosed() {
-        return closed.get();
+        return closed;
     }
 
     /**
@@ -323,8 +324,11 @@ public final class TlsConnection implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (sessionLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
         try {
             ssl.closeNotifyIfWritable();                    // mbedtls_ssl_close_notify
@@ -357,14 +361,14 @@ public final class TlsConnection implements AutoCloseable {
      * or (a write after a write timed out) no longer writable.
      */
     private SocketException unusable(IllegalStateException e) {
-        SocketException ex = closed.get() ? closed()
+        SocketException ex = closed ? closed()
                 : new SocketException("TlsConnection to " + host + ":" + port + ": " + e.getMessage());
         ex.initCause(e);
         return ex;
     }
 
     private IOException failure(String step, MbedTlsException e) {
-        if (closed.get()) {
+        if (closed) {
             SocketException ex = closed();
             ex.initCause(e);
             return ex;
@@ -382,7 +386,7 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     private void checkReadable() throws IOException {
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         if (truncated) {
@@ -396,7 +400,7 @@ public final class TlsConnection implements AutoCloseable {
      * close_notify is not the end of the stream the reader was waiting for).
      */
     private int endOfStream(int n) throws IOException {
-        if (n < 0 && closed.get()) {
+        if (n < 0 && closed) {
             throw closed();
         }
         if (n < 0 && ssl.inbound() == SslContext.Inbound.EOF_WITHOUT_CLOSE_NOTIFY) {
@@ -442,7 +446,7 @@ public final class TlsConnection implements AutoCloseable {
         if (len == 0) {
             return;
         }
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         try {
@@ -455,7 +459,7 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     private void writeByte(int b) throws IOException {
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         try {
