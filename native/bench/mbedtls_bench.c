@@ -31,7 +31,8 @@
  *   alternate N CMD1... -- CMD2... [-- CMD3...]  runs the commands in turn (1, 2, 3, 1, 2, 3,
  *                ...), N times each, so that a change of machine load hits all alike: for each,
  *                "RESULT cmd<i>_wall_ms_median", "..._maxrss_kib_median" (what /usr/bin/time -v
- *                reports as "Maximum resident set size": wait4's ru_maxrss) and "..._wall_ms_min"
+ *                reports as "Maximum resident set size": wait4's ru_maxrss), "..._cpu_ms_median"
+ *                (user + system) and "..._wall_ms_min"
  */
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/entropy.h"
@@ -564,8 +565,8 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Runs cmd once (stdout to /dev/null): 0 with its wall time (ms) and peak RSS (KiB), or 2. */
-static int spawn_once(char **cmd, double *wall_ms, double *rss_kib)
+/* Runs cmd once (stdout to /dev/null): 0 with its wall time (ms), peak RSS (KiB) and CPU time (ms), or 2. */
+static int spawn_once(char **cmd, double *wall_ms, double *rss_kib, double *cpu_ms)
 {
     struct rusage ru;
     int status;
@@ -584,6 +585,8 @@ static int spawn_once(char **cmd, double *wall_ms, double *rss_kib)
     }
     *wall_ms = (now() - t0) * 1000.0;
     *rss_kib = (double) ru.ru_maxrss;
+    *cpu_ms = (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+              (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "mbedtls_bench: %s exited with status %d\n", cmd[0], status);
         return 2;
@@ -593,9 +596,9 @@ static int spawn_once(char **cmd, double *wall_ms, double *rss_kib)
 
 static int run_spawn(int n, char **cmd)
 {
-    double *wall = calloc((size_t) n, sizeof *wall), *rss = calloc((size_t) n, sizeof *rss);
+    double *wall = calloc((size_t) n, sizeof *wall), *rss = calloc((size_t) n, sizeof *rss), cpu;
     for (int i = 0; i < n; i++) {
-        if (spawn_once(cmd, &wall[i], &rss[i]) != 0) {
+        if (spawn_once(cmd, &wall[i], &rss[i], &cpu) != 0) {
             return 2;
         }
     }
@@ -619,7 +622,7 @@ static double median(double *v, int n)
 static int run_alternate(int n, int argc, char **argv)
 {
     char **cmd[MAX_COMMANDS];
-    double *wall[MAX_COMMANDS], *rss[MAX_COMMANDS];
+    double *wall[MAX_COMMANDS], *rss[MAX_COMMANDS], *cpu[MAX_COMMANDS];
     int k = 0;
     cmd[k++] = argv;
     for (int i = 0; i < argc; i++) {
@@ -635,10 +638,11 @@ static int run_alternate(int n, int argc, char **argv)
     for (int c = 0; c < k; c++) {
         wall[c] = calloc((size_t) n, sizeof *wall[c]);
         rss[c] = calloc((size_t) n, sizeof *rss[c]);
+        cpu[c] = calloc((size_t) n, sizeof *cpu[c]);
     }
     for (int i = 0; i < n; i++) {
         for (int c = 0; c < k; c++) {
-            if (spawn_once(cmd[c], &wall[c][i], &rss[c][i]) != 0) {
+            if (spawn_once(cmd[c], &wall[c][i], &rss[c][i], &cpu[c][i]) != 0) {
                 return 2;
             }
         }
@@ -651,6 +655,8 @@ static int run_alternate(int n, int argc, char **argv)
         result(metric, wall[c][0], "ms");
         snprintf(metric, sizeof metric, "cmd%d_maxrss_kib_median", c + 1);
         result(metric, median(rss[c], n), "KiB");
+        snprintf(metric, sizeof metric, "cmd%d_cpu_ms_median", c + 1);
+        result(metric, median(cpu[c], n), "ms");
     }
     return 0;
 }
