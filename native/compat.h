@@ -16,6 +16,7 @@
 #include "mbedtls/net_sockets.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/ssl.h"
+#include "platform_memory.h"
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define MJ_MBEDTLS_3 1
@@ -166,9 +167,13 @@ static inline int mj_mbedtls_net_connect(mbedtls_net_context *ctx, const char *h
     return ret;
 }
 
-/* Library-wide initialisation: PSA crypto, which TLS 1.3 in 3.x needs. Returns 0 or an error. */
+/*
+ * Library-wide initialisation: Mbed TLS's allocator (platform_memory.h), then PSA crypto, which
+ * TLS 1.3 in 3.x needs. Returns 0 or an error.
+ */
 static inline int mj_crypto_init(void)
 {
+    mj_platform_memory_init();
 #if MJ_MBEDTLS_3 && defined(MBEDTLS_PSA_CRYPTO_C)
     return psa_crypto_init() == PSA_SUCCESS ? 0 : -1;
 #else

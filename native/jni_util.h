@@ -77,6 +77,9 @@ typedef struct {
     int skip_name_check; /* verify the chain only: the name check's CN_MISMATCH bit is dropped */
     jobject verify_callback; /* a global ref to a Java VerifyCallback, or NULL */
     uint32_t chain_flags;    /* the flags of the chain's certificates above the leaf, so far */
+    /* The last socket call was a write: the next read waits for the socket before asking Mbed
+     * TLS (see read_some in ssl_context.c). A hint only, set and read under lock. */
+    int wrote_last;
     int session_offered; /* mbedtls_ssl_set_session succeeded */
     int leaf_verified;   /* the verify callback saw the server's leaf: a full handshake */
     /* MemoryBio (memory_bio.c): the buffers of the call in progress that Mbed TLS receives

@@ -10,6 +10,12 @@
 #define MBEDTLS_THREADING_C
 #define MBEDTLS_THREADING_PTHREAD
 
+/* Mbed TLS allocates through a function pointer, which the library and the benchmark harness set
+ * to malloc + memset at start (native/platform_memory.h: glibc's calloc takes a lock in every
+ * multi-threaded process); a program that sets nothing gets calloc, as without this option. */
+#define MBEDTLS_PLATFORM_MEMORY
+#define MJ_PLATFORM_MEMORY_MALLOC
+
 /* A client library: the TLS server side is not compiled in. */
 #undef MBEDTLS_SSL_SRV_C
 

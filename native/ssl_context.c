@@ -501,6 +501,22 @@ static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
             mj_ssl_unlock(s);
             return -1;
         }
+        /*
+         * A read right after a write (a request, then its answer) would find the socket empty:
+         * the peer has yet to answer. With nothing held back in Mbed TLS, wait for the socket
+         * first instead of learning that from a recv that fails with EAGAIN (the C client's
+         * blocking recv makes one system call there, so would this).
+         */
+        if (s->wrote_last) {
+            s->wrote_last = 0;
+            if (mbedtls_ssl_get_bytes_avail(&s->ssl) == 0 && !mbedtls_ssl_check_pending(&s->ssl)) {
+                mj_ssl_unlock(s);
+                if ((ret = mj_net_wait(s->net, MJ_WAIT_RECV)) != 0) {
+                    break;
+                }
+                continue;
+            }
+        }
         ret = mbedtls_ssl_read(&s->ssl, buf, len);
         if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
             s->inbound = MJ_INBOUND_CLOSE_NOTIFY;
@@ -557,13 +573,18 @@ static int write_record(mj_ssl *s, const unsigned char *buf, size_t len)
                 continue; /* now write ours */
             }
         } else {
-            int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
             ret = mbedtls_ssl_write(&s->ssl, buf, len);
-            if (ret == MBEDTLS_ERR_SSL_WANT_WRITE && in_flight == 0 && max > 0) {
-                in_flight = len < (size_t) max ? (int) len : max;
+            if (ret == MBEDTLS_ERR_SSL_WANT_WRITE && in_flight == 0) {
+                /* How much the record holds, asked only now: a write that goes out at once (the
+                 * usual case) does not need it, and a write changes no record size limit. */
+                int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+                if (max > 0) {
+                    in_flight = len < (size_t) max ? (int) len : max;
+                }
             }
         }
         wait = must_wait(s, ret);
+        s->wrote_last = 1;
         mj_ssl_unlock(s);
         if (ret >= 0) {
             return ret;

@@ -8,6 +8,7 @@
  *
  *   mbedtls_bench MODE [--port N] [--ca FILE] [--host 127.0.0.1] [--name localhost]
  *                      [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N]
+ *                      [--count N [--warmup-count W]]
  *
  * MODE (each prints "RESULT <name> <value> <unit>" lines; the peer is native/bench/bench_server.c):
  *   handshake    full handshakes per second, a new TCP connection each, no resumption; with
@@ -15,6 +16,10 @@
  *                TlsClient) and the total is reported
  *   resume       resumed handshakes per second: resume the last session, one 64-byte echo (which
  *                also receives the server's new ticket, kept for the next connection), close
+ *                (handshake and resume with --count N: W connections of warm-up, then exactly N
+ *                measured, and also "RESULT cpu_us_per_connection": the process's CPU time,
+ *                user + system, per measured connection; bench/ CpuPerConnection does the same
+ *                through the binding)
  *   bulk-write   MB/s of 16 KiB mbedtls_ssl_write calls over one connection (server sinks)
  *   bulk-read    MB/s of mbedtls_ssl_read calls into a 16 KiB buffer (server writes 16 KiB records)
  *   roundtrip    64-byte request / 64-byte response round trips per second over one connection
@@ -23,6 +28,11 @@
  *   suites       the cipher suites, groups and signature algorithms this build offers, in order
  *   stats        the server's counters and CPU time (command 'Q')
  *   spawn N CMD...  runs CMD N times: median wall time (ms) and median peak RSS (KiB)
+ *   alternate N CMD1... -- CMD2... [-- CMD3...]  runs the commands in turn (1, 2, 3, 1, 2, 3,
+ *                ...), N times each, so that a change of machine load hits all alike: for each,
+ *                "RESULT cmd<i>_wall_ms_median", "..._maxrss_kib_median" (what /usr/bin/time -v
+ *                reports as "Maximum resident set size": wait4's ru_maxrss), "..._cpu_ms_median"
+ *                (user + system) and "..._wall_ms_min"
  */
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/entropy.h"
@@ -33,6 +43,8 @@
 #include "mbedtls/version.h"
 #include "mbedtls/x509_crt.h"
 #include "psa/crypto.h"
+
+#include "platform_memory.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -58,6 +70,8 @@ static int tls = 13;
 static double warmup = 1.0;
 static double seconds = 3.0;
 static int threads = 1;
+static long count = 0;        /* > 0: a fixed number of measured connections (--count) */
+static long warmup_count = 0; /* with count: connections before the measured ones */
 #define MAX_THREADS 16
 
 static mbedtls_entropy_context entropy;
@@ -84,6 +98,7 @@ static double now(void)
 static void setup_config(int tickets)
 {
     int ret;
+    mj_platform_memory_init(); /* as the library at load: Mbed TLS's allocator */
     if (psa_crypto_init() != PSA_SUCCESS) {
         fail("psa_crypto_init", -1);
     }
@@ -226,29 +241,83 @@ static void result(const char *metric, double value, const char *unit)
     printf("RESULT %s %.3f %s\n", metric, value, unit);
 }
 
+/* The process's CPU time so far (user + system), in microseconds. */
+static double cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/*
+ * The measurement window of handshake and resume: by time (--warmup, --seconds), or by count
+ * (--warmup-count, --count). window_tick() is called after each connection; it returns 0 when the
+ * run is over, having printed the rate (and with --count the CPU time per connection).
+ */
+typedef struct {
+    double measure_from, end, t, cpu0;
+    long n, done;
+    int counting;
+    const char *metric;
+} run_window;
+
+static void window_start(run_window *w, const char *metric)
+{
+    memset(w, 0, sizeof *w);
+    w->metric = metric;
+    w->measure_from = now() + warmup;
+    w->end = w->measure_from + seconds;
+    if (count > 0 && warmup_count == 0) {
+        w->counting = 1;
+        w->measure_from = now();
+        w->cpu0 = cpu_us();
+    }
+}
+
+static int window_tick(run_window *w)
+{
+    w->t = now();
+    if (count > 0) {
+        w->done++;
+        if (w->counting) {
+            if (++w->n < count) {
+                return 1;
+            }
+            result(w->metric, (double) w->n / (w->t - w->measure_from), "1/s");
+            result("cpu_us_per_connection", (cpu_us() - w->cpu0) / (double) w->n, "us");
+            return 0;
+        }
+        if (w->done >= warmup_count) {
+            w->counting = 1;
+            w->measure_from = now();
+            w->cpu0 = cpu_us();
+        }
+        return 1;
+    }
+    if (w->counting) {
+        w->n++;
+        if (w->t >= w->end) {
+            result(w->metric, (double) w->n / (w->t - w->measure_from), "1/s");
+            return 0;
+        }
+    } else if (w->t >= w->measure_from) { /* the first one past the warm-up starts the clock */
+        w->counting = 1;
+        w->measure_from = w->t;
+        w->end = w->t + seconds;
+    }
+    return 1;
+}
+
 static void run_handshake(void)
 {
-    double measure_from = now() + warmup, end = measure_from + seconds, t;
-    long n = 0;
-    int counting = 0;
+    run_window w;
     conn c;
-    for (;;) {
+    window_start(&w, "handshakes_per_s");
+    do {
         conn_open(&c, NULL);
         conn_handshake(&c);
         conn_close(&c);
-        t = now();
-        if (counting) {
-            n++;
-            if (t >= end) {
-                break;
-            }
-        } else if (t >= measure_from) { /* the first one past the warm-up starts the clock */
-            counting = 1;
-            measure_from = t;
-            end = t + seconds;
-        }
-    }
-    result("handshakes_per_s", (double) n / (t - measure_from), "1/s");
+    } while (window_tick(&w));
 }
 
 /* One thread of handshake --threads N: counts the handshakes it finishes in the common window. */
@@ -302,9 +371,8 @@ static void run_resume(void)
 {
     unsigned char out[1 + SMALL], in[SMALL];
     mbedtls_ssl_session session, next;
-    double measure_from, end, t;
-    long n = 0;
-    int ret, counting = 0;
+    run_window w;
+    int ret;
     conn c;
 
     memset(out, 'r', sizeof out);
@@ -320,9 +388,8 @@ static void run_resume(void)
     }
     conn_close(&c);
 
-    measure_from = now() + warmup;
-    end = measure_from + seconds;
-    for (;;) {
+    window_start(&w, "resumed_handshakes_per_s");
+    do {
         conn_open(&c, &session);
         conn_handshake(&c);
         write_all(&c, out, sizeof out);
@@ -337,20 +404,8 @@ static void run_resume(void)
             mbedtls_ssl_session_free(&next);
         }
         conn_close(&c);
-        t = now();
-        if (counting) {
-            n++;
-            if (t >= end) {
-                break;
-            }
-        } else if (t >= measure_from) { /* the first one past the warm-up starts the clock */
-            counting = 1;
-            measure_from = t;
-            end = t + seconds;
-        }
-    }
+    } while (window_tick(&w));
     mbedtls_ssl_session_free(&session);
-    result("resumed_handshakes_per_s", (double) n / (t - measure_from), "1/s");
 }
 
 static void run_bulk(int writing)
@@ -510,29 +565,40 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int run_spawn(int n, char **cmd)
+/* Runs cmd once (stdout to /dev/null): 0 with its wall time (ms), peak RSS (KiB) and CPU time (ms), or 2. */
+static int spawn_once(char **cmd, double *wall_ms, double *rss_kib, double *cpu_ms)
 {
-    double *wall = calloc((size_t) n, sizeof *wall), *rss = calloc((size_t) n, sizeof *rss);
-    for (int i = 0; i < n; i++) {
-        struct rusage ru;
-        int status;
-        double t0 = now();
-        pid_t pid = fork();
-        if (pid == 0) {
-            if (freopen("/dev/null", "w", stdout) == NULL) {
-                _exit(127);
-            }
-            execvp(cmd[0], cmd);
+    struct rusage ru;
+    int status;
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (freopen("/dev/null", "w", stdout) == NULL) {
             _exit(127);
         }
-        if (pid < 0 || wait4(pid, &status, 0, &ru) != pid) {
-            perror("mbedtls_bench: spawn");
-            return 2;
-        }
-        wall[i] = (now() - t0) * 1000.0;
-        rss[i] = (double) ru.ru_maxrss;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            fprintf(stderr, "mbedtls_bench: %s exited with status %d\n", cmd[0], status);
+        execvp(cmd[0], cmd);
+        _exit(127);
+    }
+    if (pid < 0 || wait4(pid, &status, 0, &ru) != pid) {
+        perror("mbedtls_bench: spawn");
+        return 2;
+    }
+    *wall_ms = (now() - t0) * 1000.0;
+    *rss_kib = (double) ru.ru_maxrss;
+    *cpu_ms = (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+              (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "mbedtls_bench: %s exited with status %d\n", cmd[0], status);
+        return 2;
+    }
+    return 0;
+}
+
+static int run_spawn(int n, char **cmd)
+{
+    double *wall = calloc((size_t) n, sizeof *wall), *rss = calloc((size_t) n, sizeof *rss), cpu;
+    for (int i = 0; i < n; i++) {
+        if (spawn_once(cmd, &wall[i], &rss[i], &cpu) != 0) {
             return 2;
         }
     }
@@ -544,6 +610,57 @@ static int run_spawn(int n, char **cmd)
     return 0;
 }
 
+/* The median of v[0 .. n): the mean of the middle two for an even n. Sorts v. */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t) n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define MAX_COMMANDS 8
+
+static int run_alternate(int n, int argc, char **argv)
+{
+    char **cmd[MAX_COMMANDS];
+    double *wall[MAX_COMMANDS], *rss[MAX_COMMANDS], *cpu[MAX_COMMANDS];
+    int k = 0;
+    cmd[k++] = argv;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            argv[i] = NULL; /* ends the previous command */
+            if (k == MAX_COMMANDS || i + 1 == argc) {
+                fprintf(stderr, "mbedtls_bench: alternate takes 1 to %d commands, separated by --\n", MAX_COMMANDS);
+                return 64;
+            }
+            cmd[k++] = argv + i + 1;
+        }
+    }
+    for (int c = 0; c < k; c++) {
+        wall[c] = calloc((size_t) n, sizeof *wall[c]);
+        rss[c] = calloc((size_t) n, sizeof *rss[c]);
+        cpu[c] = calloc((size_t) n, sizeof *cpu[c]);
+    }
+    for (int i = 0; i < n; i++) {
+        for (int c = 0; c < k; c++) {
+            if (spawn_once(cmd[c], &wall[c][i], &rss[c][i], &cpu[c][i]) != 0) {
+                return 2;
+            }
+        }
+    }
+    for (int c = 0; c < k; c++) {
+        char metric[64];
+        snprintf(metric, sizeof metric, "cmd%d_wall_ms_median", c + 1);
+        result(metric, median(wall[c], n), "ms");
+        snprintf(metric, sizeof metric, "cmd%d_wall_ms_min", c + 1);
+        result(metric, wall[c][0], "ms");
+        snprintf(metric, sizeof metric, "cmd%d_maxrss_kib_median", c + 1);
+        result(metric, median(rss[c], n), "KiB");
+        snprintf(metric, sizeof metric, "cmd%d_cpu_ms_median", c + 1);
+        result(metric, median(cpu[c], n), "ms");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -551,6 +668,9 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(mode, "spawn") == 0 && argc > 3) {
         return run_spawn(atoi(argv[2]), argv + 3);
+    }
+    if (strcmp(mode, "alternate") == 0 && argc > 3 && atoi(argv[2]) > 0) {
+        return run_alternate(atoi(argv[2]), argc - 3, argv + 3);
     }
     for (i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--port") == 0) {
@@ -567,6 +687,10 @@ int main(int argc, char **argv)
             warmup = atof(argv[i + 1]);
         } else if (strcmp(argv[i], "--seconds") == 0) {
             seconds = atof(argv[i + 1]);
+        } else if (strcmp(argv[i], "--count") == 0) {
+            count = atol(argv[i + 1]);
+        } else if (strcmp(argv[i], "--warmup-count") == 0) {
+            warmup_count = atol(argv[i + 1]);
         } else if (strcmp(argv[i], "--threads") == 0) {
             threads = atoi(argv[i + 1]);
             if (threads < 1 || threads > MAX_THREADS) {
@@ -589,9 +713,10 @@ int main(int argc, char **argv)
     }
     if (port == NULL || ca_file == NULL) {
         fprintf(stderr, "usage: mbedtls_bench handshake|resume|bulk-write|bulk-read|roundtrip|once|memory|stats "
-                        "--port N --ca FILE [--host H] [--name N] [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N]\n"
+                        "--port N --ca FILE [--host H] [--name N] [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N] [--count N [--warmup-count W]]\n"
                         "       mbedtls_bench suites\n"
-                        "       mbedtls_bench spawn N COMMAND...\n");
+                        "       mbedtls_bench spawn N COMMAND...\n"
+                        "       mbedtls_bench alternate N COMMAND... -- COMMAND... [-- COMMAND...]\n");
         return 64;
     }
     setup_config(strcmp(mode, "resume") == 0);

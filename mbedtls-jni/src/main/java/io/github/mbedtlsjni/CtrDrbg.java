@@ -12,11 +12,23 @@ import java.util.Objects;
  * With {@code MBEDTLS_THREADING_C} (the project's build) one DRBG may serve many threads.
  */
 public final class CtrDrbg extends NativeResource {
+    private static final Type TYPE = new Type("CtrDrbg") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
+
     private boolean seeded; // guarded by this
 
     /** {@code mbedtls_ctr_drbg_init}. */
     public CtrDrbg() {
-        super("CtrDrbg", CtrDrbg::nInit, CtrDrbg::nFree);
+        super(TYPE);
     }
 
     /**

@@ -8,9 +8,21 @@ package io.github.mbedtlsjni;
  * DRBG is freed too.
  */
 public final class Entropy extends NativeResource {
+    private static final Type TYPE = new Type("Entropy") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
+
     /** {@code mbedtls_entropy_init}. */
     public Entropy() {
-        super("Entropy", Entropy::nInit, Entropy::nFree);
+        super(TYPE);
     }
 
     private static native long nInit();

@@ -1,7 +1,6 @@
 package io.github.mbedtlsjni;
 
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 
 /**
  * A reference-counted pointer to one native Mbed TLS structure.
@@ -19,16 +18,14 @@ final class Handle {
     private static final long COUNT = CLOSED - 1;
     private static final Handle[] NO_DEPENDENCIES = new Handle[0];
 
-    private final String typeName;
+    private final NativeResource.Type type;
     private final long pointer;
-    private final LongConsumer free;
     private final AtomicLong state = new AtomicLong(1);
     private Handle[] dependencies = NO_DEPENDENCIES; // guarded by this
 
-    Handle(String typeName, long pointer, LongConsumer free) {
-        this.typeName = typeName;
+    Handle(NativeResource.Type type, long pointer) {
+        this.type = type;
         this.pointer = pointer;
-        this.free = free;
     }
 
     /** Takes a reference for a native call; throws if the owner has closed this object. */
@@ -36,7 +33,7 @@ final class Handle {
         for (;;) {
             long s = state.get();
             if ((s & CLOSED) != 0) {
-                throw new IllegalStateException(typeName + " is closed");
+                throw new IllegalStateException(type.name + " is closed");
             }
             if (state.compareAndSet(s, s + 1)) {
                 return pointer;
@@ -124,7 +121,7 @@ final class Handle {
     }
 
     private void destroy() {
-        free.accept(pointer);
+        type.free(pointer);
         Handle[] deps;
         synchronized (this) {
             deps = dependencies;
@@ -139,6 +136,6 @@ final class Handle {
 
     @Override
     public String toString() {
-        return typeName + (isClosed() ? " (closed)" : "");
+        return isClosed() ? type.name.concat(" (closed)") : type.name;
     }
 }

@@ -2,6 +2,7 @@ package io.github.mbedtlsjni;
 
 import java.io.BufferedReader;
 import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -9,13 +10,10 @@ import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.scijava.nativelib.NativeLoader;
+import org.scijava.nativelib.BaseJniExtractor;
 
 /**
  * Loads {@code libmbedtlsjni} once, on first use of any class of this package.
@@ -27,10 +25,10 @@ import org.scijava.nativelib.NativeLoader;
  * soft-float JVM). A platform the jar has no library for gets one {@link UnsatisfiedLinkError}
  * naming the detected platform and the platforms the jar has; nothing is loaded.
  *
- * <p>Who extracts it: org.scijava:native-lib-loader (its {@code JniExtractor}, into its
- * temporary directory) whenever SLF4J has somewhere to send its messages — a binding or
- * provider on the class path, or {@code -Dslf4j.provider}. Without one, SLF4J would print its
- * "no binding" warning on the console and then drop every message; so then, and with
+ * <p>Who extracts it: org.scijava:native-lib-loader (its {@code BaseJniExtractor}, see
+ * {@link #loadWithNativeLibLoader}) whenever SLF4J has somewhere to send its messages — a
+ * binding or provider on the class path, or {@code -Dslf4j.provider}. Without one, SLF4J would
+ * print its "no binding" warning on the console and then drop every message; so then, and with
  * {@code -Dmbedtlsjni.loader=direct}, this class copies the resource itself (see
  * {@link #loadDirectly}), which prints nothing and starts faster.
  * {@code -Dmbedtlsjni.loader=native-lib-loader} insists on native-lib-loader. Either way this
@@ -128,7 +126,7 @@ final class NativeLibrary {
         }
         ClassLoader cl;
         try {
-            cl = NativeLoader.class.getClassLoader(); // a class literal does not initialise the class
+            cl = BaseJniExtractor.class.getClassLoader(); // a class literal does not initialise the class
         } catch (LinkageError e) {
             return false; // native-lib-loader is not on the class path
         }
@@ -139,50 +137,94 @@ final class NativeLibrary {
                 || cl.getResource("META-INF/services/org.slf4j.spi.SLF4JServiceProvider") != null;
     }
 
-    /** native-lib-loader finds the resource and extracts it into its temporary directory. */
+    /**
+     * native-lib-loader's extractor finds the resource (through this library's class loader) and
+     * copies it, logging to SLF4J, into a directory of the kind whose leftovers from earlier runs
+     * it cleans up ({@code nativelib-loader_*} in {@code java.io.tmpdir}). Not its default
+     * extractor ({@code NativeLoader.getJniExtractor()}), which names its directory with
+     * {@code File.createTempFile}: the directory is a new one instead (see {@link #newDirectory}),
+     * deleted with the library as soon as it is loaded.
+     */
     private static void loadWithNativeLibLoader(NativePlatform platform) throws IOException {
-        File file = NativeLoader.getJniExtractor().extractJni("natives/" + platform.dir + "/", NAME);
-        if (file == null) {
-            throw new IOException("native-lib-loader did not find natives/" + platform.dir + "/lib" + NAME + ".so");
+        File dir = newDirectory(new File(System.getProperty("java.io.tmpdir")), "nativelib-loader_");
+        File file = null;
+        try {
+            file = new Extractor(dir).extractJni("natives/".concat(platform.dir).concat("/"), NAME);
+            if (file == null) {
+                throw new IOException("native-lib-loader did not find natives/" + platform.dir + "/lib" + NAME + ".so");
+            }
+            System.load(file.getAbsolutePath());
+        } finally {
+            deleteLoaded(file, dir);
         }
-        System.load(file.getAbsolutePath());
+    }
+
+    /** native-lib-loader's extraction into one given directory. */
+    private static final class Extractor extends BaseJniExtractor {
+        private final File dir;
+
+        Extractor(File dir) throws IOException {
+            super(NativeLibrary.class);
+            this.dir = dir;
+        }
+
+        @Override
+        public File getJniDir() {
+            return dir;
+        }
+
+        @Override
+        public File getNativeDir() {
+            return dir;
+        }
     }
 
     /**
-     * The resource loaded in place from a class directory, or else copied to a new temporary
-     * file that is deleted as soon as it is loaded (the mapping stays valid): nothing is left
-     * behind, so there is no bookkeeping of earlier runs' files to do. The file is created
-     * exclusively (CREATE_NEW: never an existing file or link). This path runs on a cold start,
-     * so it builds no strings with {@code +} (the first indy string concatenation bootstraps the
-     * method-handle machinery) and draws no SecureRandom (seeding one) for the file name: both
-     * would be paid by every program's first connection.
+     * The resource loaded in place from a class directory, or else copied into a new directory
+     * (see {@link #newDirectory}) that is deleted with the copy as soon as it is loaded (the
+     * mapping stays valid): nothing is left behind, so there is no bookkeeping of earlier runs'
+     * files to do.
      */
     private static void loadDirectly(URL url) throws IOException, URISyntaxException {
         if (url.getProtocol().equals("file")) {
             System.load(Path.of(url.toURI()).toString());
             return;
         }
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-        String prefix = "libmbedtlsjni-".concat(Long.toString(ProcessHandle.current().pid())).concat("-");
-        for (int attempt = 0; attempt < 10; attempt++) {
-            Path file = dir.resolve(prefix.concat(Long.toHexString(System.nanoTime())).concat(".so"));
-            OutputStream out;
-            try {
-                out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (FileAlreadyExistsException e) {
-                continue;
+        File dir = newDirectory(new File(System.getProperty("java.io.tmpdir")), "libmbedtlsjni-");
+        File file = new File(dir, "lib".concat(NAME).concat(".so"));
+        try {
+            try (InputStream in = url.openStream(); OutputStream out = new FileOutputStream(file)) {
+                in.transferTo(out);
             }
-            try {
-                try (out; InputStream in = url.openStream()) {
-                    in.transferTo(out);
-                }
-                System.load(file.toString());
-                return;
-            } finally {
-                Files.deleteIfExists(file);
+            System.load(file.getPath());
+        } finally {
+            deleteLoaded(file, dir);
+        }
+    }
+
+    /**
+     * A new directory {@code PREFIX<hex>} in {@code parent}, created by this call ({@code mkdir}
+     * fails for anything that exists, a link included), so that only this process writes into
+     * it. Named after the clock: this runs on a cold start, where {@code File.createTempFile}
+     * would initialise {@code SecureRandom} (and with it the JDK's security providers) and a
+     * process id would initialise {@code ProcessHandle} (which starts a thread pool).
+     */
+    private static File newDirectory(File parent, String prefix) throws IOException {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            File dir = new File(parent, prefix.concat(Long.toHexString(System.nanoTime())));
+            if (dir.mkdir()) {
+                return dir;
             }
         }
-        throw new IOException("could not create a temporary file in " + dir);
+        throw new IOException("could not create a directory in " + parent);
+    }
+
+    /** Deletes the copy of the library and its directory, loaded or not; what remains is harmless. */
+    private static void deleteLoaded(File file, File dir) {
+        if (file != null) {
+            file.delete();
+        }
+        dir.delete();
     }
 
     /** The natives/ directories of the jar, described, for messages. */

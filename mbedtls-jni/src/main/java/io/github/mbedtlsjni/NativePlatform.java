@@ -1,12 +1,11 @@
 package io.github.mbedtlsjni;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /**
@@ -193,16 +192,20 @@ final class NativePlatform {
             this.interpreter = interpreter;
         }
 
-        /** The header of FILE, or null if it is not readable as ELF. */
+        /**
+         * The header of FILE, or null if it is not readable as ELF. Read with RandomAccessFile,
+         * which the JVM has loaded already (its jar reader uses it), rather than a FileChannel,
+         * whose classes a program's first connection would otherwise load for these few bytes.
+         */
         static Elf read(Path file) {
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            try (RandomAccessFile ch = new RandomAccessFile(file.toFile(), "r")) {
                 return parse(ch);
             } catch (IOException | RuntimeException e) {
                 return null;
             }
         }
 
-        private static Elf parse(FileChannel ch) throws IOException {
+        private static Elf parse(RandomAccessFile ch) throws IOException {
             ByteBuffer ident = read(ch, 0, 64);
             if (ident.remaining() < 52 || ident.getInt(0) != 0x7F454C46) { // "\177ELF", read big-endian
                 return null;
@@ -238,13 +241,14 @@ final class NativePlatform {
             return new Elf(machine, flags, interp);
         }
 
-        private static ByteBuffer read(FileChannel ch, long position, int length) throws IOException {
-            ByteBuffer buf = ByteBuffer.allocate(length);
-            while (buf.hasRemaining() && ch.read(buf, position + buf.position()) > 0) {
-                // positional reads until full or end of file
+        private static ByteBuffer read(RandomAccessFile ch, long position, int length) throws IOException {
+            byte[] buf = new byte[length];
+            int got = 0;
+            ch.seek(position);
+            for (int n; got < length && (n = ch.read(buf, got, length - got)) > 0; ) {
+                got += n; // until full or end of file
             }
-            buf.flip();
-            return buf;
+            return ByteBuffer.wrap(buf, 0, got);
         }
     }
 }

@@ -1,8 +1,6 @@
 package io.github.mbedtlsjni;
 
 import java.lang.ref.Cleaner;
-import java.util.function.LongConsumer;
-import java.util.function.LongSupplier;
 
 /**
  * Base of every class that owns one native Mbed TLS structure.
@@ -19,10 +17,30 @@ abstract class NativeResource implements AutoCloseable {
     final Handle handle;
     private final Cleaner.Cleanable cleanable;
 
-    NativeResource(String typeName, LongSupplier allocate, LongConsumer free) {
+    /**
+     * A subclass's native structure: its name (for messages) and the native calls that allocate
+     * it ({@code mbedtls_*_init}) and free it. One instance per subclass, a plain (anonymous)
+     * class rather than method references: a lambda on the path of a program's first connection
+     * makes the JVM bootstrap its lambda machinery, which costs more at start-up than the class.
+     */
+    abstract static class Type {
+        final String name;
+
+        Type(String name) {
+            this.name = name;
+        }
+
+        /** Allocates and initialises one structure; the library is loaded. */
+        abstract long allocate();
+
+        /** Frees what {@link #allocate()} returned. */
+        abstract void free(long pointer);
+    }
+
+    NativeResource(Type type) {
         NativeLibrary.ensureLoaded();
-        long pointer = allocate.getAsLong();
-        this.handle = new Handle(typeName, pointer, free);
+        long pointer = type.allocate();
+        this.handle = new Handle(type, pointer);
         this.cleanable = CLEANER.register(this, new Closer(handle));
     }
 

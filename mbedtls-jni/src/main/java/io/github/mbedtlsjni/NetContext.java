@@ -23,12 +23,23 @@ public final class NetContext extends NativeResource {
     private static final int READ = 0;
     private static final int WRITE = 1;
     private static final int DEADLINE = 2;
+    private static final Type TYPE = new Type("NetContext") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
 
     private boolean connected; // guarded by this
 
     /** {@code mbedtls_net_init}. */
     public NetContext() {
-        super("NetContext", NetContext::nInit, NetContext::nFree);
+        super(TYPE);
     }
 
     /**

@@ -37,12 +37,24 @@ import java.util.Objects;
  * say what they are.
  */
 public final class PkContext extends NativeResource {
+    private static final Type TYPE = new Type("PkContext") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
+
     private boolean hasKey; // guarded by this
     private boolean frozen; // guarded by this
 
     /** {@code mbedtls_pk_init}: an empty key context. */
     public PkContext() {
-        super("PkContext", PkContext::nInit, PkContext::nFree);
+        super(TYPE);
     }
 
     /** A new key context holding {@code key}, parsed with {@link #parseKey(byte[], char[])}. */

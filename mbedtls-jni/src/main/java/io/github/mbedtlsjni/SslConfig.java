@@ -21,6 +21,17 @@ public final class SslConfig extends NativeResource {
     private static final int CRL = 2;
     private static final int OWN_CERT = 8;
     private static final int OWN_KEY = 9;
+    private static final Type TYPE = new Type("SslConfig") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
 
     private boolean defaultsLoaded; // guarded by this
     private boolean frozen; // guarded by this
@@ -30,7 +41,7 @@ public final class SslConfig extends NativeResource {
 
     /** {@code mbedtls_ssl_config_init}. */
     public SslConfig() {
-        super("SslConfig", SslConfig::nInit, SslConfig::nFree);
+        super(TYPE);
     }
 
     /**

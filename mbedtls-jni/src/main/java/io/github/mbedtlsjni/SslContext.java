@@ -2,8 +2,8 @@ package io.github.mbedtlsjni;
 
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
+import java.util.List;
 import java.util.Objects;
-import java.util.function.LongConsumer;
 
 /**
  * One TLS connection's state, {@code mbedtls_ssl_context}.
@@ -41,6 +41,17 @@ public final class SslContext extends NativeResource {
     private static final int NO_BIO = 0;
     private static final int SOCKET_BIO = 1;
     private static final int MEMORY_BIO = 2;
+    private static final Type TYPE = new Type("SslContext") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
 
     /** How the peer has ended its side of the connection. */
     public enum Inbound {
@@ -68,7 +79,7 @@ public final class SslContext extends NativeResource {
 
     /** {@code mbedtls_ssl_init}. */
     public SslContext() {
-        super("SslContext", SslContext::nInit, SslContext::nFree);
+        super(TYPE);
     }
 
     /**
@@ -107,10 +118,15 @@ public final class SslContext extends NativeResource {
         if (hostname.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("hostname contains a NUL character");
         }
-        configure("setHostname", self -> {
-            nSetHostname(self, hostname);
-            hostnameGiven = true;
-        });
+        synchronized (steps) {
+            long self = beginStep("setHostname");
+            try {
+                nSetHostname(self, hostname);
+                hostnameGiven = true;
+            } finally {
+                handle.release();
+            }
+        }
     }
 
     /**
@@ -119,10 +135,15 @@ public final class SslContext extends NativeResource {
      * some other way: anyone holding any certificate from a trusted CA can impersonate the server.
      */
     public void skipHostnameVerification() {
-        configure("skipHostnameVerification", self -> {
-            nSetHostname(self, null);
-            hostnameGiven = true;
-        });
+        synchronized (steps) {
+            long self = beginStep("skipHostnameVerification");
+            try {
+                nSetHostname(self, null);
+                hostnameGiven = true;
+            } finally {
+                handle.release();
+            }
+        }
     }
 
     /**
@@ -134,12 +155,17 @@ public final class SslContext extends NativeResource {
      */
     public void setBio(NetContext net) {
         Objects.requireNonNull(net, "net");
-        configure("setBio", self -> {
-            long n = net.handle.acquire();
-            handle.setDependency(NET, net.handle); // owns the reference just taken
-            nSetBio(self, n);
-            bio = SOCKET_BIO;
-        });
+        synchronized (steps) {
+            long self = beginStep("setBio");
+            try {
+                long n = net.handle.acquire();
+                handle.setDependency(NET, net.handle); // owns the reference just taken
+                nSetBio(self, n);
+                bio = SOCKET_BIO;
+            } finally {
+                handle.release();
+            }
+        }
     }
 
     /**
@@ -150,10 +176,15 @@ public final class SslContext extends NativeResource {
      */
     public MemoryBio setMemoryBio() {
         MemoryBio memory = new MemoryBio(this);
-        configure("setMemoryBio", self -> {
-            MemoryBio.nAttach(self);
-            bio = MEMORY_BIO;
-        });
+        synchronized (steps) {
+            long self = beginStep("setMemoryBio");
+            try {
+                MemoryBio.nAttach(self);
+                bio = MEMORY_BIO;
+            } finally {
+                handle.release();
+            }
+        }
         return memory;
     }
 
@@ -192,7 +223,14 @@ public final class SslContext extends NativeResource {
         if (name != null && name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("verify name contains a NUL character");
         }
-        configure("setVerifyName", self -> nSetVerifyName(self, name));
+        synchronized (steps) {
+            long self = beginStep("setVerifyName");
+            try {
+                nSetVerifyName(self, name);
+            } finally {
+                handle.release();
+            }
+        }
     }
 
     /**
@@ -203,7 +241,14 @@ public final class SslContext extends NativeResource {
      * {@link #setVerifyName}): the {@code MBEDTLS_X509_BADCERT_CN_MISMATCH} bit is dropped.
      */
     public void verifyChainOnly() {
-        configure("verifyChainOnly", SslContext::nSkipNameCheck);
+        synchronized (steps) {
+            long self = beginStep("verifyChainOnly");
+            try {
+                nSkipNameCheck(self);
+            } finally {
+                handle.release();
+            }
+        }
     }
 
     /**
@@ -211,7 +256,14 @@ public final class SslContext extends NativeResource {
      * ({@code mbedtls_ssl_set_verify}; see {@link VerifyCallback}). Null removes it.
      */
     public void setVerifyCallback(VerifyCallback callback) {
-        configure("setVerifyCallback", self -> nSetVerifyCallback(self, callback));
+        synchronized (steps) {
+            long self = beginStep("setVerifyCallback");
+            try {
+                nSetVerifyCallback(self, callback);
+            } finally {
+                handle.release();
+            }
+        }
     }
 
     /**
@@ -224,15 +276,20 @@ public final class SslContext extends NativeResource {
      */
     public void setSession(SslSession session) {
         Objects.requireNonNull(session, "session");
-        configure("setSession", self -> {
-            session.requireFilled();
-            long ses = session.handle.acquire();
+        synchronized (steps) {
+            long self = beginStep("setSession");
             try {
-                nSetSession(self, ses);
+                session.requireFilled();
+                long ses = session.handle.acquire();
+                try {
+                    nSetSession(self, ses);
+                } finally {
+                    session.handle.release();
+                }
             } finally {
-                session.handle.release();
+                handle.release();
             }
-        });
+        }
     }
 
     /**
@@ -342,15 +399,8 @@ public final class SslContext extends NativeResource {
      * null if there is none. The caller owns (and closes) the returned object.
      */
     public X509Crt peerCertificates() {
-        byte[][] ders;
-        long self = handle.acquire();
-        try {
-            requireSetup("peerCertificates");
-            ders = nPeerCertificates(self);
-        } finally {
-            handle.release();
-        }
-        if (ders == null) {
+        List<byte[]> ders = peerCertificateDers();
+        if (ders.isEmpty()) {
             return null;
         }
         X509Crt chain = new X509Crt();
@@ -363,6 +413,22 @@ public final class SslContext extends NativeResource {
             chain.close();
             throw e;
         }
+    }
+
+    /**
+     * The DER of each certificate of the chain the server sent, leaf first, as Mbed TLS received
+     * it (empty if none): for {@link TlsConnection}, which keeps them without parsing them again.
+     */
+    List<byte[]> peerCertificateDers() {
+        byte[][] ders;
+        long self = handle.acquire();
+        try {
+            requireSetup("peerCertificates");
+            ders = nPeerCertificates(self);
+        } finally {
+            handle.release();
+        }
+        return ders == null ? List.of() : List.of(ders);
     }
 
     /**
@@ -627,19 +693,23 @@ public final class SslContext extends NativeResource {
         }
     }
 
-    /** Runs a configuration step: set up, before the handshake, one at a time. */
-    private void configure(String step, LongConsumer nativeStep) {
-        synchronized (steps) {
-            long self = handle.acquire();
-            try {
-                requireSetup(step);
-                if (handshakeStarted) {
-                    throw new IllegalStateException("SslContext." + step + "() after handshake(): call it before the handshake");
-                }
-                nativeStep.accept(self);
-            } finally {
-                handle.release();
+    /**
+     * Begins a configuration step, holding {@link #steps}: set up, before the handshake, one at a
+     * time. Returns the context's pointer with a reference taken, which the caller releases in a
+     * {@code finally} (written out at each step rather than passed a lambda: these run at every
+     * connection, and on a program's first one).
+     */
+    private long beginStep(String step) {
+        long self = handle.acquire();
+        try {
+            requireSetup(step);
+            if (handshakeStarted) {
+                throw new IllegalStateException("SslContext." + step + "() after handshake(): call it before the handshake");
             }
+            return self;
+        } catch (RuntimeException e) {
+            handle.release();
+            throw e;
         }
     }
 

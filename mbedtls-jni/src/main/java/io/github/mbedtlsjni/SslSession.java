@@ -18,11 +18,23 @@ import java.util.Objects;
  * keep them confidential, and load only bytes this process saved (Mbed TLS trusts them).
  */
 public final class SslSession extends NativeResource {
+    private static final Type TYPE = new Type("SslSession") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
+
     private boolean filled; // guarded by this
 
     /** {@code mbedtls_ssl_session_init}: an empty session. */
     public SslSession() {
-        super("SslSession", SslSession::nInit, SslSession::nFree);
+        super(TYPE);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -330,12 +331,7 @@ public final class TlsClient implements AutoCloseable {
          * {@link #trust(KeyStore)}. The file is read by {@link #build()}.
          */
         public Builder trustPemFile(Path file) {
-            Objects.requireNonNull(file, "file");
-            trust.add(ca -> {
-                String what = "the CA file of trustPemFile";
-                InputFiles.checkReadableFile(file, what, "use trustPath(directory) for a directory of CA files");
-                return loading(what + " " + file, () -> ca.parseFile(file));
-            });
+            trust.add(new CaFiles(Objects.requireNonNull(file, "file"), false));
             return this;
         }
 
@@ -345,12 +341,7 @@ public final class TlsClient implements AutoCloseable {
          * are skipped (counted in {@link TlsClient#skippedTrustAnchors()}).
          */
         public Builder trustPath(Path directory) {
-            Objects.requireNonNull(directory, "directory");
-            trust.add(ca -> {
-                String what = "the CA directory of trustPath";
-                InputFiles.checkReadableDirectory(directory, what, "use trustPemFile(file) for one file of CA certificates");
-                return loading(what + " " + directory, () -> ca.parsePath(directory));
-            });
+            trust.add(new CaFiles(Objects.requireNonNull(directory, "directory"), true));
             return this;
         }
 
@@ -733,10 +724,47 @@ public final class TlsClient implements AutoCloseable {
         private static int loading(String what, Parse step) throws IOException {
             try {
                 return step.run();
-            } catch (MbedTlsException e) {
-                throw new TlsException("cannot use " + what + ": " + e.getMessage(), e);
-            } catch (java.io.UncheckedIOException e) {
-                throw e.getCause();
+            } catch (MbedTlsException | UncheckedIOException e) {
+                throw loadingFailure(what, e);
+            }
+        }
+
+        /** What a parse step's failure becomes (see {@link #loading}). */
+        private static IOException loadingFailure(String what, RuntimeException e) {
+            if (e instanceof UncheckedIOException) {
+                return ((UncheckedIOException) e).getCause();
+            }
+            return new TlsException("cannot use " + what + ": " + e.getMessage(), (MbedTlsException) e);
+        }
+
+        /**
+         * The CA certificates of a file ({@link #trustPemFile}) or a directory ({@link #trustPath}),
+         * as {@link #loading} reports them. A plain class where the other sources are lambdas: a
+         * CA file is how most programs and the CLI start, and their first connection then
+         * bootstraps no lambda (see {@link NativeResource.Type}).
+         */
+        private static final class CaFiles implements TrustSource {
+            private final Path path;
+            private final boolean directory;
+
+            CaFiles(Path path, boolean directory) {
+                this.path = path;
+                this.directory = directory;
+            }
+
+            @Override
+            public int addTo(X509Crt ca) throws IOException {
+                String what = directory ? "the CA directory of trustPath" : "the CA file of trustPemFile";
+                if (directory) {
+                    InputFiles.checkReadableDirectory(path, what, "use trustPemFile(file) for one file of CA certificates");
+                } else {
+                    InputFiles.checkReadableFile(path, what, "use trustPath(directory) for a directory of CA files");
+                }
+                try {
+                    return directory ? ca.parsePath(path) : ca.parseFile(path);
+                } catch (MbedTlsException | UncheckedIOException e) {
+                    throw loadingFailure(what + " " + path, e);
+                }
             }
         }
 

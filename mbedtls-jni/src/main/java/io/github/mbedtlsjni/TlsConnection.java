@@ -12,7 +12,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One verified TLS connection of a {@link TlsClient}, with an {@link InputStream} and an
@@ -59,7 +58,9 @@ public final class TlsConnection implements AutoCloseable {
     private final int port;
     private final NetContext net;
     private final SslContext ssl;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    // Set once, by close() under sessionLock; a volatile rather than an AtomicBoolean, whose
+    // VarHandle would be initialised at every program's first connection.
+    private volatile boolean closed;
     private final String protocol;
     private final String ciphersuite;
     private final String alpnProtocol;
@@ -83,14 +84,11 @@ public final class TlsConnection implements AutoCloseable {
         this.alpnProtocol = ssl.alpnProtocol();
         this.verifyResult = ssl.verifyResult();
         this.resumed = ssl.isResumed();
-        try (X509Crt peer = ssl.peerCertificates()) {
-            this.peerDers = peer == null ? List.of() : peer.ders();
-        }
+        this.peerDers = ssl.peerCertificateDers();
     }
 
     static TlsConnection open(TlsClient client, String host, int port, String verifyName, String sni,
             SslSession session) throws IOException {
-        String where = host + ":" + port;
         NetContext net = new NetContext();
         SslContext ssl = new SslContext();
         boolean ok = false;
@@ -107,17 +105,17 @@ public final class TlsConnection implements AutoCloseable {
             if (session != null) {
                 ssl.setSession(session);                    // mbedtls_ssl_set_session
             }
-            connect(net, host, port, client.connectTimeoutMillis(), where);
+            connect(net, host, port, client.connectTimeoutMillis());
             ssl.setBio(net);                                // mbedtls_ssl_set_bio
             net.setDeadline(client.handshakeTimeoutMillis());
             try {
                 ssl.handshake();                            // mbedtls_ssl_handshake
             } catch (MbedTlsException e) {
                 if (e.code() == MBEDTLS_ERR_SSL_TIMEOUT) {
-                    throw timeout("TLS handshake with " + where + " timed out after "
+                    throw timeout("TLS handshake with " + host + ":" + port + " timed out after "
                             + client.handshakeTimeoutMillis() + " ms", e);
                 }
-                throw new TlsException("TLS handshake with " + where + " failed: " + e.getMessage(), e);
+                throw new TlsException("TLS handshake with " + host + ":" + port + " failed: " + e.getMessage(), e);
             }
             net.setDeadline(0);
             net.setReadTimeout(client.readTimeoutMillis());
@@ -133,14 +131,13 @@ public final class TlsConnection implements AutoCloseable {
         }
     }
 
-    private static void connect(NetContext net, String host, int port, int timeoutMillis, String where)
-            throws IOException {
+    private static void connect(NetContext net, String host, int port, int timeoutMillis) throws IOException {
         try {
             net.connect(host, port, timeoutMillis);         // mbedtls_net_connect (with a time limit)
         } catch (MbedTlsException e) {
             IOException mapped = e.code() == MBEDTLS_ERR_NET_UNKNOWN_HOST ? new UnknownHostException(e.getMessage())
                     : e.code() == MBEDTLS_ERR_NET_CONNECT_FAILED ? new ConnectException(e.getMessage())
-                    : new TlsException("connect to " + where + " failed: " + e.getMessage(), e);
+                    : new TlsException("connect to " + host + ":" + port + " failed: " + e.getMessage(), e);
             if (mapped.getCause() == null) {
                 mapped.initCause(e);
             }
@@ -245,7 +242,7 @@ public final class TlsConnection implements AutoCloseable {
      */
     public SslSession session() throws SocketException {
         synchronized (sessionLock) {
-            if (closed.get()) {
+            if (closed) {
                 throw closed();
             }
             try {
@@ -273,7 +270,7 @@ public final class TlsConnection implements AutoCloseable {
 
     /** How the server has ended its side, as far as reads have seen. */
     public SslContext.Inbound inbound() throws SocketException {
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         try {
@@ -316,7 +313,7 @@ public final class TlsConnection implements AutoCloseable {
 
     /** True once {@link #close()} was called. */
     public boolean isClosed() {
-        return closed.get();
+        return closed;
     }
 
     /**
@@ -327,8 +324,11 @@ public final class TlsConnection implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (sessionLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
         try {
             ssl.closeNotifyIfWritable();                    // mbedtls_ssl_close_notify
@@ -361,14 +361,14 @@ public final class TlsConnection implements AutoCloseable {
      * or (a write after a write timed out) no longer writable.
      */
     private SocketException unusable(IllegalStateException e) {
-        SocketException ex = closed.get() ? closed()
+        SocketException ex = closed ? closed()
                 : new SocketException("TlsConnection to " + host + ":" + port + ": " + e.getMessage());
         ex.initCause(e);
         return ex;
     }
 
     private IOException failure(String step, MbedTlsException e) {
-        if (closed.get()) {
+        if (closed) {
             SocketException ex = closed();
             ex.initCause(e);
             return ex;
@@ -386,7 +386,7 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     private void checkReadable() throws IOException {
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         if (truncated) {
@@ -400,7 +400,7 @@ public final class TlsConnection implements AutoCloseable {
      * close_notify is not the end of the stream the reader was waiting for).
      */
     private int endOfStream(int n) throws IOException {
-        if (n < 0 && closed.get()) {
+        if (n < 0 && closed) {
             throw closed();
         }
         if (n < 0 && ssl.inbound() == SslContext.Inbound.EOF_WITHOUT_CLOSE_NOTIFY) {
@@ -446,7 +446,7 @@ public final class TlsConnection implements AutoCloseable {
         if (len == 0) {
             return;
         }
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         try {
@@ -459,7 +459,7 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     private void writeByte(int b) throws IOException {
-        if (closed.get()) {
+        if (closed) {
             throw closed();
         }
         try {

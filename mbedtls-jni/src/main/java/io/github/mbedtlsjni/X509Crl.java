@@ -18,11 +18,23 @@ import java.util.Objects;
  * Threads as for {@link X509Crt}: readers in parallel, an append alone, different lists apart.
  */
 public final class X509Crl extends NativeResource {
+    private static final Type TYPE = new Type("X509Crl") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
+
     final ListGuard guard = new ListGuard("X509Crl");
 
     /** {@code mbedtls_x509_crl_init}: an empty list. */
     public X509Crl() {
-        super("X509Crl", X509Crl::nInit, X509Crl::nFree);
+        super(TYPE);
     }
 
     /** {@code mbedtls_x509_crl_parse}: appends the CRLs of {@code data} (PEM or DER). */

@@ -38,12 +38,23 @@ import java.util.function.Supplier;
  */
 public final class X509Crt extends NativeResource {
     private static final String DIRECTORY_HINT = "use parsePath(directory) for a directory of CA files";
+    private static final Type TYPE = new Type("X509Crt") {
+        @Override
+        long allocate() {
+            return nInit();
+        }
+
+        @Override
+        void free(long pointer) {
+            nFree(pointer);
+        }
+    };
 
     final ListGuard guard = new ListGuard("X509Crt");
 
     /** {@code mbedtls_x509_crt_init}: an empty chain. */
     public X509Crt() {
-        super("X509Crt", X509Crt::nInit, X509Crt::nFree);
+        super(TYPE);
     }
 
     /** A new chain holding the certificates of {@code data} (PEM or DER); see {@link #parse}. */

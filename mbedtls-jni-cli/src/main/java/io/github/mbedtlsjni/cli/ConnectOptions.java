@@ -441,7 +441,7 @@ final class ConnectOptions {
     }
 
     private static int port(String address, String text) throws UsageException {
-        boolean digits = !text.isEmpty() && text.length() <= 5 && text.chars().allMatch(c -> c >= '0' && c <= '9');
+        boolean digits = !text.isEmpty() && text.length() <= 5 && allDigits(text);
         int port = digits ? Integer.parseInt(text) : -1;
         if (port < 1 || port > 65535) {
             throw new UsageException("'" + address + "': the port must be a number from 1 to 65535");
@@ -552,8 +552,18 @@ final class ConnectOptions {
         return List.copyOf(items);
     }
 
+    /** True if every character is an ASCII digit (a loop, not a stream: the CLI's start stays free of lambdas). */
+    private static boolean allDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static int number(String name, String value, int min, int max, String what) throws UsageException {
-        boolean digits = !value.isEmpty() && value.length() <= 10 && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        boolean digits = !value.isEmpty() && value.length() <= 10 && allDigits(value);
         long n = digits ? Long.parseLong(value) : -1;
         if (n < min || n > max) {
             throw new UsageException(name + " must be " + what + ", not '" + value + "'");

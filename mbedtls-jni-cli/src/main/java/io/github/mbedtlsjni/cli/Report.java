@@ -94,7 +94,7 @@ final class Report {
         if (v == null) {
             return "no certificate was verified";
         }
-        String flags = String.format("flags 0x%08x", v.flags());
+        String flags = "flags 0x" + hex8(v.flags());
         if (v.isOk()) {
             return "ok (" + flags + ")";
         }
@@ -153,8 +153,26 @@ final class Report {
         return JsonWriter.quote(text);
     }
 
+    /**
+     * One line: the label and a colon, padded to 14 columns (or followed by a space), then the
+     * value. Written out rather than with String.format, whose Formatter compiles a regex: the
+     * report is the last thing a cold start does.
+     */
     static void line(StringBuilder sb, String label, String value) {
         String text = label.isEmpty() ? "" : label + ":";
-        sb.append(String.format("%-14s%s%s%n", text, text.length() >= 14 ? " " : "", value));
+        sb.append(text);
+        for (int i = text.length(); i < 14; i++) {
+            sb.append(' ');
+        }
+        if (text.length() >= 14) {
+            sb.append(' ');
+        }
+        sb.append(value).append(System.lineSeparator());
+    }
+
+    /** {@code flags} as 8 lower-case hex digits, as {@code %08x}. */
+    static String hex8(int flags) {
+        String hex = Integer.toHexString(flags);
+        return "00000000".substring(hex.length()) + hex;
     }
 }
