@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mbedtlsjni.CertificateVerificationException;
-import io.github.mbedtlsjni.testing.ExternalServer;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.Nginx;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestCert;
@@ -362,28 +362,33 @@ class SocketsAndTrustTest {
         SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
         context.init(kmf.getKeyManagers(), SslEngineTest.trustManagers(pki.root()), null);
         Path ca = pki.writeChain("client-ca.pem", pki.intermediate(), pki.root());
-        try (ExternalServer nginx = Servers.nginx(dir.resolve("nginx-mtls-" + protocol), pki, protocol, ca);
+        try (Nginx nginx = Nginx.builder(dir.resolve("nginx-mtls-" + protocol), pki).protocols(protocol)
+                .requireClientCertificate(ca).start();
                 SSLSocket s = https(context, TestPki.SERVER_NAME, nginx.port())) {
             try {
                 s.startHandshake();
             } catch (SSLHandshakeException e) {
-                throw new AssertionError("nginx says:\n" + nginx.output(), e);
+                throw new AssertionError("nginx's error log:\n" + nginx.errorLog(), e);
             }
-            s.getOutputStream().write(("GET /mtls HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            String response = get(s, "/mtls");
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
-            assertTrue(response.contains("CN=mbedtls-jni client"), response);
+            assertTrue(response.endsWith(Nginx.body("/mtls", "HTTP/1.1", "CN=mbedtls-jni client")), response);
             assertNotNull(s.getSession().getLocalCertificates());
         }
         // without the key manager nginx refuses
-        try (ExternalServer nginx = Servers.nginx(dir.resolve("nginx-mtls-none-" + protocol), pki, protocol, ca);
+        try (Nginx nginx = Nginx.builder(dir.resolve("nginx-mtls-none-" + protocol), pki).protocols(protocol)
+                .requireClientCertificate(ca).start();
                 SSLSocket s = https(mbed, TestPki.SERVER_NAME, nginx.port())) {
-            s.getOutputStream().write(("GET /mtls HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            assertTrue(response.startsWith("HTTP/1.1 400"), response);
+            String response = get(s, "/mtls");
+            assertTrue(response.startsWith("HTTP/1.1 400"), response + "\nnginx's error log:\n" + nginx.errorLog());
         }
+    }
+
+    /** A GET over HTTP/1.1 with Connection: close, and everything the server answered. */
+    private static String get(SSLSocket s, String path) throws java.io.IOException {
+        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
 
     /** Mbed TLS's table against OpenSSL's: every suite both know has one IANA name and the same code point. */

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A TLS server program (gnutls-serv, nginx, Mbed TLS's ssl_server2...) run as a child process
@@ -85,6 +86,22 @@ public final class ExternalServer implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * {@link #onPath}, for a program a test needs: where it is missing, the test is skipped, or
+     * fails in CI ({@code CI=true}), saying which Debian package brings it.
+     */
+    public static Path require(String program, String debianPackage) {
+        Path p = onPath(program);
+        if (p == null) {
+            String why = program + " is not installed (apt-get install " + debianPackage + "; .ci/run installs it)";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(why);
+            }
+            Assumptions.assumeTrue(false, why);
+        }
+        return p;
     }
 
     /**
