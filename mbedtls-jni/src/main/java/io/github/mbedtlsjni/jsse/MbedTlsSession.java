@@ -37,14 +37,21 @@ final class MbedTlsSession extends ExtendedSSLSession {
     private final List<byte[]> peerDers;
     private final List<X509Certificate> localChain;
     private final List<SNIServerName> requestedServerNames;
+    private final String identification;
     private final long creationTime = System.currentTimeMillis();
     private volatile long lastAccessedTime = creationTime;
     private volatile boolean valid = true;
     private volatile X509Certificate[] peerCertificates; // made on first use
     private final Map<String, Object> values = new ConcurrentHashMap<>();
 
+    /**
+     * A session with what Mbed TLS negotiated; {@code identification} is the endpoint
+     * identification algorithm the handshake ran with ("" for none), which a resumption must
+     * match: a session made without a name check cannot stand in for a handshake that checks it.
+     */
     MbedTlsSession(ClientSessions context, String peerHost, int peerPort, String protocol, String cipherSuite, byte[] id,
-            List<byte[]> peerDers, List<X509Certificate> localChain, List<SNIServerName> requestedServerNames) {
+            List<byte[]> peerDers, List<X509Certificate> localChain, List<SNIServerName> requestedServerNames,
+            String identification) {
         this.context = context;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
@@ -54,14 +61,26 @@ final class MbedTlsSession extends ExtendedSSLSession {
         this.peerDers = List.copyOf(peerDers);
         this.localChain = List.copyOf(localChain);
         this.requestedServerNames = List.copyOf(requestedServerNames);
+        this.identification = identification;
     }
 
     /** The session of an engine before (or without) a handshake: JSSE's "no cipher suite". */
     static MbedTlsSession none(ClientSessions context, String host, int port) {
         MbedTlsSession s = new MbedTlsSession(context, host, port, "NONE", "SSL_NULL_WITH_NULL_NULL", NO_ID, List.of(),
-                List.of(), List.of());
+                List.of(), List.of(), "");
         s.valid = false;
         return s;
+    }
+
+    /** The endpoint identification algorithm of the handshake that made this session, "" for none. */
+    String identification() {
+        return identification;
+    }
+
+    /** Takes over the values an application bound to {@code earlier} (the handshake session), without events. */
+    MbedTlsSession withValuesOf(MbedTlsSession earlier) {
+        values.putAll(earlier.values);
+        return this;
     }
 
     void touch() {

@@ -27,8 +27,8 @@ import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,17 +50,17 @@ class HttpClientsTest {
     X509TrustManager trustManager;
 
     @BeforeAll
-    void setUp() throws Exception {
+    void setUp() {
         pki = TestPki.create(dir, KeyType.EC_P256);
+    }
+
+    /** A context per test: kept sessions are keyed by host and port, which servers recycle (see ResumptionTest). */
+    @BeforeEach
+    void freshContext() throws Exception {
         mbed = SSLContext.getInstance("TLS", new MbedTlsProvider());
         TrustManager[] tms = SslEngineTest.trustManagers(pki.root());
         trustManager = (X509TrustManager) tms[0];
         mbed.init(null, tms, null);
-    }
-
-    @AfterAll
-    void tearDown() {
-        // nothing global was changed: every client got the context explicitly
     }
 
     private static void assumeSupported(TlsProtocol protocol) {

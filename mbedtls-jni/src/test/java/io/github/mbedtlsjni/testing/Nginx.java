@@ -89,6 +89,7 @@ public final class Nginx implements AutoCloseable {
         private boolean http2;
         private Path clientCa;
         private boolean clientCertificateRequired;
+        private int port;
 
         private Builder(Path work, TestPki pki) {
             this.work = work;
@@ -130,10 +131,16 @@ public final class Nginx implements AutoCloseable {
             return this;
         }
 
+        /** Listens on this port of 127.0.0.1 instead of a free one (a port another server had). */
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
         /** Writes the config, starts nginx and waits until it listens on 127.0.0.1. */
         public Nginx start() {
             Path nginx = ExternalServer.require("nginx", "nginx");
-            int port = ExternalServer.freePort();
+            int port = this.port > 0 ? this.port : ExternalServer.freePort();
             Path errorLog = work.resolve("error.log");
             List<String> conf = new ArrayList<>(List.of(
                     "daemon off;",
