@@ -24,6 +24,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -70,24 +71,28 @@ class MqttAndNettyTest {
     }
 
     /** mosquitto with one TLS listener on 127.0.0.1, {@code protocol} or newer (anonymous clients allowed). */
-    private ExternalServer mosquitto(Path work, TlsProtocol protocol) throws IOException {
+    private ExternalServer mosquitto(Path work, TlsProtocol protocol) {
         Path mosquitto = ExternalServer.require("mosquitto", "mosquitto");
-        int port = ExternalServer.freePort();
-        Files.createDirectories(work);
-        String conf = String.join("\n",
-                "user " + System.getProperty("user.name"),
-                "persistence false",
-                "log_dest stderr",
-                "listener " + port + " 127.0.0.1",
-                "allow_anonymous true",
-                "certfile " + pki.serverChainPem(),
-                "keyfile " + pki.serverKeyPem(),
-                "tls_version " + (protocol == TlsProtocol.TLS_1_2 ? "tlsv1.2" : "tlsv1.3"),
-                "");
-        Path confFile = work.resolve("mosquitto.conf");
-        Files.writeString(confFile, conf);
-        return ExternalServer.builder("mosquitto", work, port).command(mosquitto.toString(), "-c", confFile.toString())
-                .start();
+        return ExternalServer.startOnFreePort(port -> {
+            String conf = String.join("\n",
+                    "user " + System.getProperty("user.name"),
+                    "persistence false",
+                    "log_dest stderr",
+                    "listener " + port + " 127.0.0.1",
+                    "allow_anonymous true",
+                    "certfile " + pki.serverChainPem(),
+                    "keyfile " + pki.serverKeyPem(),
+                    "tls_version " + (protocol == TlsProtocol.TLS_1_2 ? "tlsv1.2" : "tlsv1.3"),
+                    "");
+            Path confFile = work.resolve("mosquitto.conf");
+            try {
+                Files.createDirectories(work);
+                Files.writeString(confFile, conf);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return ExternalServer.builder("mosquitto", work, port).command(mosquitto.toString(), "-c", confFile.toString());
+        });
     }
 
     @ParameterizedTest

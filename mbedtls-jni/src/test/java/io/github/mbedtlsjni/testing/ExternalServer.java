@@ -12,10 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
@@ -24,9 +27,10 @@ import org.junit.jupiter.api.Assumptions;
  * listening on 127.0.0.1, for the interoperability tests.
  *
  * <p>The port is chosen up front ({@link #freePort()}) and passed on the command line;
- * {@link Builder#start()} returns once the kernel shows a listening socket on that port
- * ({@code /proc/net/tcp}, {@code /proc/net/tcp6}), so no probe connection disturbs the server,
- * and fails if the server listens on anything but loopback. stdout and stderr are merged into
+ * {@link Builder#start()} returns once the kernel shows a socket of the process listening on that
+ * port ({@code /proc/net/tcp}, {@code /proc/net/tcp6}, {@code /proc/PID/fd}), so no probe
+ * connection disturbs the server, and fails if the server listens on anything but loopback, or
+ * if another process took the port first ({@link #startOnFreePort} then tries another). stdout and stderr are merged into
  * {@link #output()}. {@link #close()} kills the process (SIGTERM, then SIGKILL) and deletes its
  * working directory.
  */
@@ -110,6 +114,15 @@ public final class ExternalServer implements AutoCloseable {
      */
     public static List<String> listeningAddresses(int port) {
         List<String> found = new ArrayList<>();
+        for (String[] listener : listeners(port)) {
+            found.add(listener[0]);
+        }
+        return found;
+    }
+
+    /** The sockets listening on {@code port}: each its local address (hex) and its inode. */
+    private static List<String[]> listeners(int port) {
+        List<String[]> found = new ArrayList<>();
         String hexPort = String.format(Locale.ROOT, "%04X", port);
         for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
             List<String> lines;
@@ -120,8 +133,8 @@ public final class ExternalServer implements AutoCloseable {
             }
             for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length > 3 && "0A".equals(f[3]) && f[1].endsWith(":" + hexPort)) {
-                    found.add(f[1].substring(0, f[1].indexOf(':')));
+                if (f.length > 9 && "0A".equals(f[3]) && f[1].endsWith(":" + hexPort)) {
+                    found.add(new String[] {f[1].substring(0, f[1].indexOf(':')), f[9]});
                 }
             }
         }
@@ -195,32 +208,100 @@ public final class ExternalServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until a socket of this process (or a child of it) listens on the port. The port was
+     * free when chosen, but any process may take it before this one binds it (other test JVMs run
+     * servers too): a listener that is not this process's is not this server, which then fails
+     * to bind and exits ({@link PortTakenException}).
+     */
     private void awaitListening(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        boolean taken = false;
         while (true) {
-            List<String> addresses = listeningAddresses(port);
-            if (!addresses.isEmpty()) {
-                for (String a : addresses) {
-                    if (!isLoopback(a)) {
-                        close();
-                        throw new IllegalStateException(this + " listens on a non-loopback address " + a
-                                + "; command: " + String.join(" ", command));
-                    }
+            List<String[]> listeners = listeners(port);
+            Set<String> own = socketInodes();
+            boolean ours = false;
+            for (String[] l : listeners) {
+                if (!own.contains(l[1])) {
+                    taken = true;
+                    continue;
                 }
+                if (!isLoopback(l[0])) {
+                    close();
+                    throw new IllegalStateException(this + " listens on a non-loopback address " + l[0]
+                            + "; command: " + String.join(" ", command));
+                }
+                ours = true;
+            }
+            if (ours) {
                 return;
             }
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 String why = process.isAlive() ? "did not listen within " + timeout : "exited with " + process.exitValue();
                 String out = output();
                 close();
-                throw new IllegalStateException(this + " " + why + "; command: " + String.join(" ", command)
-                        + "\noutput:\n" + out);
+                String message = this + " " + why + (taken ? " (another process listens on port " + port + ")" : "")
+                        + "; command: " + String.join(" ", command) + "\noutput:\n" + out;
+                throw taken ? new PortTakenException(message) : new IllegalStateException(message);
             }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    /** The inodes of the sockets this process and its descendants have open ({@code /proc/PID/fd}). */
+    private Set<String> socketInodes() {
+        Set<String> inodes = new HashSet<>();
+        List<ProcessHandle> processes = new ArrayList<>();
+        processes.add(process.toHandle());
+        process.descendants().forEach(processes::add);
+        for (ProcessHandle p : processes) {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
+                fds.forEach(fd -> {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (target.startsWith("socket:[")) {
+                            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+                        }
+                    } catch (IOException closedMeanwhile) {
+                        // not a socket of it any more
+                    }
+                });
+            } catch (IOException | UncheckedIOException exited) {
+                // no such process any more
+            }
+        }
+        return inodes;
+    }
+
+    /**
+     * A server could not listen on its port because another process had taken it since
+     * {@link #freePort()} found it free; {@link #startOnFreePort} tries another port then.
+     */
+    public static final class PortTakenException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PortTakenException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Starts the server {@code builder} makes for a port, on a free port: should another process
+     * take the port before the server binds it, again on another (a few times).
+     */
+    public static ExternalServer startOnFreePort(IntFunction<Builder> builder) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return builder.apply(freePort()).start();
+            } catch (PortTakenException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
             }
         }
     }

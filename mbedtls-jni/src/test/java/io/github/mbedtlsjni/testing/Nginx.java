@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * nginx (Debian's, {@code apt-get install nginx}) as an unprivileged HTTPS server on 127.0.0.1,
@@ -137,11 +138,21 @@ public final class Nginx implements AutoCloseable {
             return this;
         }
 
-        /** Writes the config, starts nginx and waits until it listens on 127.0.0.1. */
+        /**
+         * Writes the config, starts nginx and waits until it listens on 127.0.0.1 (on a free port:
+         * should another process take it first, on another).
+         */
         public Nginx start() {
             Path nginx = ExternalServer.require("nginx", "nginx");
-            int port = this.port > 0 ? this.port : ExternalServer.freePort();
             Path errorLog = work.resolve("error.log");
+            IntFunction<ExternalServer.Builder> onPort = p -> ExternalServer.builder("nginx", work, p)
+                    .command(nginx.toString(), "-p", work.toString(), "-c", writeConfig(p, errorLog).toString(),
+                            "-e", errorLog.toString());
+            ExternalServer process = port > 0 ? onPort.apply(port).start() : ExternalServer.startOnFreePort(onPort);
+            return new Nginx(process, errorLog);
+        }
+
+        private Path writeConfig(int listen, Path errorLog) {
             List<String> conf = new ArrayList<>(List.of(
                     "daemon off;",
                     "master_process off;",
@@ -157,7 +168,7 @@ public final class Nginx implements AutoCloseable {
                     "  uwsgi_temp_path " + work.resolve("uwsgi") + ";",
                     "  scgi_temp_path " + work.resolve("scgi") + ";",
                     "  server {",
-                    "    listen 127.0.0.1:" + port + " ssl" + (http2 ? " http2" : "") + ";",
+                    "    listen 127.0.0.1:" + listen + " ssl" + (http2 ? " http2" : "") + ";",
                     "    ssl_certificate " + pki.serverChainPem().toAbsolutePath() + ";",
                     "    ssl_certificate_key " + pki.serverKeyPem().toAbsolutePath() + ";",
                     "    ssl_protocols " + String.join(" ", TlsProtocol.names(protocols)) + ";"));
@@ -173,11 +184,7 @@ public final class Nginx implements AutoCloseable {
                 Files.createDirectories(work);
                 Path confFile = work.resolve("nginx.conf");
                 Files.writeString(confFile, String.join("\n", conf));
-                ExternalServer process = ExternalServer.builder("nginx", work, port)
-                        .command(nginx.toString(), "-p", work.toString(), "-c", confFile.toString(),
-                                "-e", errorLog.toString())
-                        .start();
-                return new Nginx(process, errorLog);
+                return confFile;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
