@@ -84,6 +84,7 @@ final class MbedTlsEngine extends SSLEngine {
     private volatile String applicationProtocol;
     private volatile Thread verifying; // the thread inside the verify callback
     private volatile String refusal; // why the application's trust manager refused the chain
+    private volatile Exception refusalCause;
     private BiFunction<SSLEngine, List<String>, String> selector;
     private final MbedTlsSocket socket; // when this engine runs a socket, for trust and key managers
 
@@ -446,8 +447,7 @@ final class MbedTlsEngine extends SSLEngine {
             }
             chain = MbedTlsSession.toX509(list);
         } catch (CertificateException e) {
-            refusal = "the application's X509TrustManager needs the chain as JDK certificates, and the JDK cannot "
-                    + "parse it (" + e.getMessage() + "): refused";
+            refuse("the application's X509TrustManager is given JDK certificates, and " + e.getMessage(), e);
             return flags | VerifyCallback.BADCERT_OTHER;
         }
         refreshHandshakeSession(); // the trust manager may look at getHandshakeSession()
@@ -463,11 +463,16 @@ final class MbedTlsEngine extends SSLEngine {
             }
             return flags;
         } catch (CertificateException | RuntimeException e) {
-            refusal = "the application's X509TrustManager refused the chain Mbed TLS accepted: " + e;
+            refuse("the application's X509TrustManager refused it: " + e, e);
             return flags | VerifyCallback.BADCERT_OTHER;
         } finally {
             verifying = null;
         }
+    }
+
+    private void refuse(String why, Exception cause) {
+        refusal = why;
+        refusalCause = cause;
     }
 
     /**
@@ -1057,11 +1062,18 @@ final class MbedTlsEngine extends SSLEngine {
      */
     private SSLHandshakeException verifyFailure(CertificateVerificationException e) {
         VerifyResult r = e.verifyResult();
+        String flags = String.join(" | ", r.flagNames());
         String why = refusal;
-        String message = "the server's certificate was refused by Mbed TLS: " + String.join(" | ", r.flagNames())
-                + " (" + r.info().strip().replace('\n', ';') + ")" + (why != null ? "; " + why : "");
+        String message = why != null
+                ? "the server's certificate was refused: Mbed TLS accepted the chain, but " + why + " (" + flags + ")"
+                : "the server's certificate was refused by Mbed TLS: " + flags + " ("
+                        + r.info().strip().replace('\n', ';') + ")";
         SSLHandshakeException ex = new SSLHandshakeException(message);
         ex.initCause(e);
+        Exception cause = refusalCause;
+        if (why != null && cause != null) {
+            ex.addSuppressed(cause);
+        }
         return ex;
     }
 

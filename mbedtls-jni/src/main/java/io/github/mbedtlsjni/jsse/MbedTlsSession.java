@@ -1,6 +1,8 @@
 package io.github.mbedtlsjni.jsse;
 
+import io.github.mbedtlsjni.MbedTlsException;
 import io.github.mbedtlsjni.MemoryBio;
+import io.github.mbedtlsjni.X509Crt;
 import java.io.ByteArrayInputStream;
 import java.security.Principal;
 import java.security.cert.Certificate;
@@ -176,8 +178,8 @@ final class MbedTlsSession extends ExtendedSSLSession {
             try {
                 chain = toX509(peerDers);
             } catch (CertificateException e) {
-                SSLPeerUnverifiedException ex = new SSLPeerUnverifiedException("Mbed TLS verified the peer's chain, "
-                        + "but the JDK cannot parse it as X509Certificates: " + e.getMessage());
+                SSLPeerUnverifiedException ex = new SSLPeerUnverifiedException("the peer's chain, which Mbed TLS "
+                        + "verified, cannot be given as JDK certificates: " + e.getMessage());
                 ex.initCause(e);
                 throw ex;
             }
@@ -186,12 +188,30 @@ final class MbedTlsSession extends ExtendedSSLSession {
         return chain;
     }
 
-    /** JDK certificates from DER (the JDK's parser, for applications that want JDK objects). */
+    /**
+     * JDK certificates from DER (the JDK's parser, for applications that want JDK objects).
+     *
+     * @throws CertificateException if the JDK refuses one, naming it as {@link X509Crt#toX509Certificates()}
+     *     does (its index and subject as Mbed TLS reads it), the JDK's reason as cause
+     */
     static X509Certificate[] toX509(List<byte[]> ders) throws CertificateException {
         CertificateFactory factory = CertificateFactory.getInstance("X.509");
         List<X509Certificate> out = new ArrayList<>();
-        for (byte[] der : ders) {
-            out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+        try {
+            for (byte[] der : ders) {
+                out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+            }
+        } catch (CertificateException | RuntimeException refused) {
+            try (X509Crt chain = new X509Crt()) { // Mbed TLS parsed these in the handshake: to name the one refused
+                for (byte[] der : ders) {
+                    chain.parseDer(der);
+                }
+                chain.toX509Certificates();
+            } catch (MbedTlsException e) {
+                refused.addSuppressed(e);
+            }
+            throw refused instanceof CertificateException ? (CertificateException) refused
+                    : new CertificateException("the JDK cannot parse the chain: " + refused, refused);
         }
         return out.toArray(new X509Certificate[0]);
     }

@@ -249,6 +249,14 @@ class SslEngineTest {
         return e;
     }
 
+    /** The socket with endpoint identification HTTPS, as HTTP clients set it. */
+    static javax.net.ssl.SSLSocket https(javax.net.ssl.SSLSocket s) {
+        SSLParameters p = s.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        s.setSSLParameters(p);
+        return s;
+    }
+
     static long remaining(ByteBuffer[] buffers) {
         long n = 0;
         for (ByteBuffer b : buffers) {
