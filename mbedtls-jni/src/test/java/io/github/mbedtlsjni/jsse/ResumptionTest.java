@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -167,7 +168,7 @@ class ResumptionTest {
                 SSLHandshakeException e = assertThrows(SSLHandshakeException.class, s::startHandshake);
                 assertTrue(e.getMessage().contains("offered to resume a " + before.protocolName() + " session"),
                         e.getMessage());
-                assertTrue(nginx.errorLog().contains("unsupported protocol"), nginx::errorLog);
+                assertTrue(nginx.awaitErrorLog("unsupported protocol", Duration.ofSeconds(30)), nginx::errorLog);
             }
             try (SSLSocket s = socket(TestPki.SERVER_NAME, port, "HTTPS")) {
                 s.startHandshake();

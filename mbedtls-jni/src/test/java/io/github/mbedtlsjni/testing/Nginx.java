@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -69,6 +70,23 @@ public final class Nginx implements AutoCloseable {
         }
         String stderr = process.output();
         return stderr.isEmpty() ? log : log + stderr;
+    }
+
+    /**
+     * Waits until the error log contains {@code text}, at most {@code timeout}: nginx writes
+     * its line about a failed handshake after the alert it sent, which the client may have read.
+     *
+     * @return whether it does
+     */
+    public boolean awaitErrorLog(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!errorLog().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     /** Stops nginx and deletes its working directory. */
