@@ -82,6 +82,7 @@ final class MbedTlsEngine extends SSLEngine {
     private MbedTlsSession offeredSession; // the cached session offered for resumption
     private String identification = ""; // the endpoint identification algorithm, upper case; set at start
     private volatile String applicationProtocol;
+    private volatile String handshakeApplicationProtocol;
     private volatile Thread verifying; // the thread inside the verify callback
     private volatile String refusal; // why the application's trust manager refused the chain
     private volatile Exception refusalCause;
@@ -93,15 +94,14 @@ final class MbedTlsEngine extends SSLEngine {
         this.context = context;
         this.socket = socket;
         this.params = defaultParameters(context);
-        if (peerHost != null && !isIpLiteral(peerHost)) {
-            params.setServerNames(List.of(new SNIHostName(peerHost)));
-        }
         this.session = MbedTlsSession.none(context.sessions(), peerHost, peerPort);
     }
 
+    /** The parameters of a new engine or socket: every suite this build has, the context's protocols. */
     static SSLParameters defaultParameters(ContextState context) {
         SSLParameters p = new SSLParameters(CipherSuites.supported().toArray(new String[0]),
                 context.defaultProtocols().toArray(new String[0]));
+        p.setUseCipherSuitesOrder(true); // SunJSSE's default (a server's setting)
         return p;
     }
 
@@ -169,8 +169,7 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized void setEnabledCipherSuites(String[] suites) {
-        Objects.requireNonNull(suites, "suites");
-        params.setCipherSuites(suites.clone());
+        params.setCipherSuites(CipherSuites.check(suites));
     }
 
     @Override
@@ -185,45 +184,42 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized void setEnabledProtocols(String[] protocols) {
-        Objects.requireNonNull(protocols, "protocols");
         params.setProtocols(Protocols.check(protocols));
     }
 
     @Override
     public synchronized SSLParameters getSSLParameters() {
-        return copy(params);
+        return merged(params, params); // a copy
     }
 
     @Override
     public synchronized void setSSLParameters(SSLParameters p) {
-        Objects.requireNonNull(p, "params");
-        SSLParameters next = copy(params);
-        if (p.getCipherSuites() != null) {
-            next.setCipherSuites(p.getCipherSuites());
-        }
-        if (p.getProtocols() != null) {
-            next.setProtocols(Protocols.check(p.getProtocols()));
-        }
-        if (p.getServerNames() != null) {
-            next.setServerNames(p.getServerNames());
-        }
-        next.setEndpointIdentificationAlgorithm(p.getEndpointIdentificationAlgorithm());
-        next.setApplicationProtocols(p.getApplicationProtocols());
-        next.setAlgorithmConstraints(p.getAlgorithmConstraints());
-        next.setUseCipherSuitesOrder(p.getUseCipherSuitesOrder());
-        params = next;
+        params = merged(params, p);
     }
 
-    private static SSLParameters copy(SSLParameters p) {
-        SSLParameters c = new SSLParameters(p.getCipherSuites(), p.getProtocols());
-        if (p.getServerNames() != null) {
-            c.setServerNames(p.getServerNames());
+    /**
+     * {@code current} changed by {@code update} as SunJSSE's {@code setSSLParameters} does: what
+     * {@code update} leaves null (cipher suites, protocols, server names, endpoint
+     * identification, algorithm constraints) stays as it was; application protocols (empty: none)
+     * and the cipher suite order are taken as they are. A client has no use for the rest (client
+     * authentication, SNI matchers, packet size). Names are checked as {@code setEnabled*} does.
+     */
+    static SSLParameters merged(SSLParameters current, SSLParameters update) {
+        Objects.requireNonNull(update, "params");
+        SSLParameters next = new SSLParameters(
+                update.getCipherSuites() != null ? CipherSuites.check(update.getCipherSuites()) : current.getCipherSuites(),
+                update.getProtocols() != null ? Protocols.check(update.getProtocols()) : current.getProtocols());
+        List<SNIServerName> names = update.getServerNames() != null ? update.getServerNames() : current.getServerNames();
+        if (names != null) {
+            next.setServerNames(names);
         }
-        c.setEndpointIdentificationAlgorithm(p.getEndpointIdentificationAlgorithm());
-        c.setApplicationProtocols(p.getApplicationProtocols());
-        c.setAlgorithmConstraints(p.getAlgorithmConstraints());
-        c.setUseCipherSuitesOrder(p.getUseCipherSuitesOrder());
-        return c;
+        next.setEndpointIdentificationAlgorithm(update.getEndpointIdentificationAlgorithm() != null
+                ? update.getEndpointIdentificationAlgorithm() : current.getEndpointIdentificationAlgorithm());
+        next.setAlgorithmConstraints(update.getAlgorithmConstraints() != null ? update.getAlgorithmConstraints()
+                : current.getAlgorithmConstraints());
+        next.setApplicationProtocols(update.getApplicationProtocols());
+        next.setUseCipherSuitesOrder(update.getUseCipherSuitesOrder());
+        return next;
     }
 
     @Override
@@ -231,9 +227,10 @@ final class MbedTlsEngine extends SSLEngine {
         return state == State.DONE ? applicationProtocol : null;
     }
 
+    /** During the handshake: null until Mbed TLS has read the server's choice, "" if none was offered. */
     @Override
     public String getHandshakeApplicationProtocol() {
-        return state == State.HANDSHAKING ? applicationProtocol : null;
+        return state == State.HANDSHAKING ? handshakeApplicationProtocol : null;
     }
 
     @Override
@@ -320,6 +317,7 @@ final class MbedTlsEngine extends SSLEngine {
             }
         }
         ssl = s;
+        handshakeApplicationProtocol = params.getApplicationProtocols().length == 0 ? "" : null;
         staging = ByteBuffer.allocateDirect(MemoryBio.maxRecordOut() * 2);
         List<SNIServerName> names = handshakeNames();
         handshakeSession = new MbedTlsSession(context.sessions(), getPeerHost(), getPeerPort(), "NONE",
@@ -339,8 +337,23 @@ final class MbedTlsEngine extends SSLEngine {
                 && kept.getRequestedServerNames().equals(handshakeNames());
     }
 
+    /**
+     * The server names the handshake sends: those set in the parameters (an empty list: no SNI),
+     * else the peer host's, as SunJSSE does (none for an IP address, or a name SNI cannot carry).
+     */
     private List<SNIServerName> handshakeNames() {
-        return params.getServerNames() == null ? List.of() : params.getServerNames();
+        if (params.getServerNames() != null) {
+            return params.getServerNames();
+        }
+        String host = getPeerHost();
+        if (host == null || host.isEmpty() || isIpLiteral(host)) {
+            return List.of();
+        }
+        try {
+            return List.of(new SNIHostName(host));
+        } catch (IllegalArgumentException notAnSniName) {
+            return List.of();
+        }
     }
 
     /**
@@ -359,8 +372,14 @@ final class MbedTlsEngine extends SSLEngine {
                 + "full one)";
     }
 
-    /** The handshake session gets protocol and cipher suite once Mbed TLS knows them (the server's hello is read). */
+    /**
+     * The handshake session gets protocol and cipher suite once Mbed TLS knows them (the
+     * server's hello is read), the handshake's application protocol once the server's choice is.
+     */
     private void refreshHandshakeSession() {
+        if (handshakeApplicationProtocol == null) {
+            handshakeApplicationProtocol = ssl.alpnProtocol(); // null until read
+        }
         MbedTlsSession hs = handshakeSession;
         if (hs == null || !"NONE".equals(hs.getProtocol())) {
             return;
@@ -380,11 +399,9 @@ final class MbedTlsEngine extends SSLEngine {
      */
     private void names(SslContext s) throws SSLException {
         String sni = null;
-        if (params.getServerNames() != null) {
-            for (SNIServerName n : params.getServerNames()) {
-                if (n instanceof SNIHostName) {
-                    sni = ((SNIHostName) n).getAsciiName();
-                }
+        for (SNIServerName n : handshakeNames()) {
+            if (n instanceof SNIHostName) {
+                sni = ((SNIHostName) n).getAsciiName();
             }
         }
         String algorithm = params.getEndpointIdentificationAlgorithm();

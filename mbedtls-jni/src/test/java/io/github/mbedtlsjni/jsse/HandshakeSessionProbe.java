@@ -17,7 +17,7 @@ import javax.net.ssl.X509TrustManager;
  * (protocol, cipher suite, authType), trusting what {@code anchors} trusts.
  */
 final class HandshakeSessionProbe extends X509ExtendedTrustManager {
-    /** What one check saw: {@code protocol cipherSuite authType}. */
+    /** What one check saw: {@code protocol cipherSuite authType alpn=<handshake application protocol>}. */
     final List<String> seen = new ArrayList<>();
     private final X509TrustManager anchors;
 
@@ -25,19 +25,20 @@ final class HandshakeSessionProbe extends X509ExtendedTrustManager {
         this.anchors = anchors;
     }
 
-    private void record(SSLSession handshake, String authType) {
+    private void record(SSLSession handshake, String authType, String alpn) {
         seen.add(handshake == null ? "no handshake session"
-                : handshake.getProtocol() + " " + handshake.getCipherSuite() + " " + authType);
+                : handshake.getProtocol() + " " + handshake.getCipherSuite() + " " + authType + " alpn=" + alpn);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-        record(((SSLSocket) socket).getHandshakeSession(), authType);
+        SSLSocket s = (SSLSocket) socket;
+        record(s.getHandshakeSession(), authType, s.getHandshakeApplicationProtocol());
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-        record(engine.getHandshakeSession(), authType);
+        record(engine.getHandshakeSession(), authType, engine.getHandshakeApplicationProtocol());
     }
 
     @Override

@@ -1,11 +1,13 @@
 package io.github.mbedtlsjni.jsse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.MbedTlsException;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.Nginx;
@@ -147,6 +149,42 @@ class ResumptionTest {
     }
 
     /**
+     * The session context's settings: a session older than the timeout is not offered, and with
+     * room for one session the latest server's replaces the one before (least recently used out).
+     */
+    @Test
+    void theSessionContextsTimeoutAndSizeDecideWhatIsOffered() throws Exception {
+        try (JsseServer a = JsseServer.start(pki, TlsProtocol.TLS_1_2); JsseServer b = JsseServer.start(pki, TlsProtocol.TLS_1_2)) {
+            javax.net.ssl.SSLSessionContext sessions = mbed.getClientSessionContext();
+            sessions.setSessionCacheSize(1);
+            SSLSession first;
+            try (SSLSocket s = socket(TestPki.SERVER_NAME, a.port(), "HTTPS")) {
+                first = echo(s);
+            }
+            try (SSLSocket s = socket(TestPki.SERVER_NAME, b.port(), "HTTPS")) {
+                echo(s); // b's session takes the one place
+            }
+            try (SSLSocket s = socket(TestPki.SERVER_NAME, a.port(), "HTTPS")) {
+                assertNotSame(first, echo(s), "a's session was pushed out by b's");
+            }
+            sessions.setSessionCacheSize(0); // no limit
+            SSLSession kept;
+            try (SSLSocket s = socket(TestPki.SERVER_NAME, a.port(), "HTTPS")) {
+                kept = echo(s);
+            }
+            assertTrue(kept.isValid());
+            sessions.setSessionTimeout(1);
+            Thread.sleep(1100); // the session is now older than the timeout, whatever the machine's speed
+            assertTrue(!kept.isValid(), "expired");
+            try (SSLSocket s = socket(TestPki.SERVER_NAME, a.port(), "HTTPS")) {
+                assertNotSame(kept, echo(s), "an expired session is not offered");
+            }
+            assertThrows(IllegalArgumentException.class, () -> sessions.setSessionTimeout(-1));
+            assertThrows(IllegalArgumentException.class, () -> sessions.setSessionCacheSize(-1));
+        }
+    }
+
+    /**
      * The server at host:port changes: a TLS 1.2-only server where a TLS 1.3 one was, and the
      * other way round. The first handshake fails as Mbed TLS decides (nginx refuses the protocol),
      * saying that it offered that session; the next one is a full handshake and succeeds.
@@ -168,6 +206,7 @@ class ResumptionTest {
                 SSLHandshakeException e = assertThrows(SSLHandshakeException.class, s::startHandshake);
                 assertTrue(e.getMessage().contains("offered to resume a " + before.protocolName() + " session"),
                         e.getMessage());
+                assertInstanceOf(MbedTlsException.class, e.getCause(), "Mbed TLS's code: a fatal alert received");
                 assertTrue(nginx.awaitErrorLog("unsupported protocol", Duration.ofSeconds(30)), nginx::errorLog);
             }
             try (SSLSocket s = socket(TestPki.SERVER_NAME, port, "HTTPS")) {

@@ -164,6 +164,62 @@ class SocketsAndTrustTest {
         }
     }
 
+    /** The socket's parameters against SunJSSE's socket: unconnected (kept until the engine exists) and connected. */
+    @Test
+    void sslParametersOfASocketBehaveAsSunJsses() throws Exception {
+        SSLContext sun = SSLContext.getInstance("TLS");
+        sun.init(null, SslEngineTest.trustManagers(pki.root()), null);
+        try (JsseServer server = JsseServer.start(pki);
+                SSLSocket theirs = (SSLSocket) sun.getSocketFactory().createSocket();
+                SSLSocket ours = (SSLSocket) mbed.getSocketFactory().createSocket();
+                SSLSocket theirsConnected = (SSLSocket) sun.getSocketFactory().createSocket(TestPki.SERVER_NAME,
+                        server.port());
+                SSLSocket oursConnected = (SSLSocket) mbed.getSocketFactory().createSocket(TestPki.SERVER_NAME,
+                        server.port())) {
+            List<String> unconnected = SslEngineTest.parameterSteps(theirs::getSSLParameters, theirs::setSSLParameters,
+                    theirs::setEnabledCipherSuites, theirs::setEnabledProtocols);
+            assertEquals(unconnected, SslEngineTest.parameterSteps(ours::getSSLParameters, ours::setSSLParameters,
+                    ours::setEnabledCipherSuites, ours::setEnabledProtocols));
+            assertEquals(SslEngineTest.parameterSteps(theirsConnected::getSSLParameters,
+                    theirsConnected::setSSLParameters, theirsConnected::setEnabledCipherSuites,
+                    theirsConnected::setEnabledProtocols), SslEngineTest.parameterSteps(oursConnected::getSSLParameters,
+                    oursConnected::setSSLParameters, oursConnected::setEnabledCipherSuites,
+                    oursConnected::setEnabledProtocols));
+        }
+        // set on the unconnected socket, in force once it connects
+        try (JsseServer server = JsseServer.start(pki);
+                SSLSocket s = (SSLSocket) mbed.getSocketFactory().createSocket()) {
+            SSLParameters p = s.getSSLParameters();
+            p.setProtocols(new String[] {"TLSv1.2"});
+            p.setServerNames(List.of(new javax.net.ssl.SNIHostName("sni.example")));
+            s.setSSLParameters(p);
+            s.connect(new InetSocketAddress(TestPki.SERVER_NAME, server.port()), 10_000);
+            assertEquals("x", echo(s, "x"));
+            assertEquals("TLSv1.2", s.getSession().getProtocol());
+            assertEquals(List.of(new javax.net.ssl.SNIHostName("sni.example")),
+                    ((javax.net.ssl.ExtendedSSLSession) s.getSession()).getRequestedServerNames());
+        }
+    }
+
+    /** close() ends the connection as JSSE's does: close_notify, then the socket. */
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void closeSendsCloseNotifyThenClosesTheSocket(TlsProtocol protocol) throws Exception {
+        SslEngineTest.assumeSupported(protocol);
+        try (JsseServer server = JsseServer.start(pki, protocol)) {
+            SSLSocket s = https(mbed, TestPki.SERVER_NAME, server.port());
+            assertEquals("bye", echo(s, "bye"));
+            s.close();
+            JsseServer.Connection c = server.awaitConnection(HANG);
+            assertEquals(JsseServer.Ending.CLOSE_NOTIFY, c.ending(), c::toString);
+            assertEquals("bye", c.receivedText());
+            assertTrue(s.isClosed());
+            SocketException e = assertThrows(SocketException.class, () -> s.getOutputStream().write(1));
+            assertEquals("Socket is closed", e.getMessage());
+            s.close(); // twice: nothing happens
+        }
+    }
+
     @Test
     void soTimeoutEndsAReadWithSocketTimeoutExceptionAndCloseFromAnotherThreadWakesIt() throws Exception {
         JsseServer.Handler silent = exchange -> {
@@ -340,7 +396,6 @@ class SocketsAndTrustTest {
             }
             assertEquals(1, asked.size(), "asked after Mbed TLS accepted");
             refuse[0] = true;
-            context.getClientSessionContext().setSessionTimeout(1); // no resumption into the refusal
             try (SSLSocket s = https(context(new TrustManager[] {own}), TestPki.SERVER_NAME, server.port())) {
                 SSLHandshakeException e = assertThrows(SSLHandshakeException.class, s::startHandshake);
                 assertTrue(e.getMessage().contains("MBEDTLS_X509_BADCERT_OTHER")
@@ -376,7 +431,8 @@ class SocketsAndTrustTest {
             assertEquals(null, s.getHandshakeSession(), "no handshake yet");
             assertEquals("ok", echo(s, "ok"));
             String suite = s.getSession().getCipherSuite();
-            assertEquals(List.of(protocol.protocolName() + " " + suite + " " + expectedAuthType(suite)), probe.seen);
+            assertEquals(List.of(protocol.protocolName() + " " + suite + " " + expectedAuthType(suite) + " alpn="),
+                    probe.seen, "no ALPN offered: \"\"");
             assertEquals(null, s.getHandshakeSession(), "the handshake is over");
         }
     }

@@ -584,17 +584,27 @@ class SslEngineTest {
         HandshakeSessionProbe probe = new HandshakeSessionProbe((javax.net.ssl.X509TrustManager) trustManagers(pki.root())[0]);
         SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
         context.init(null, new javax.net.ssl.TrustManager[] {probe}, null);
-        Pair p = new Pair(https(context.createSSLEngine(TestPki.SERVER_NAME, 443)), protocol, true, jdkServer);
+        SSLEngine client = https(context.createSSLEngine(TestPki.SERVER_NAME, 443));
+        SSLParameters offer = client.getSSLParameters();
+        offer.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        client.setSSLParameters(offer);
+        Pair p = new Pair(client, protocol, true, jdkServer);
+        SSLParameters choose = p.server.getSSLParameters();
+        choose.setApplicationProtocols(new String[] {"h2"});
+        p.server.setSSLParameters(choose);
         p.client.beginHandshake();
         javax.net.ssl.SSLSession early = p.client.getHandshakeSession();
         assertEquals("NONE", early.getProtocol(), "before the server's hello nothing is negotiated");
         assertEquals("SSL_NULL_WITH_NULL_NULL", early.getCipherSuite());
+        assertEquals(null, p.client.getHandshakeApplicationProtocol(), "not determined yet");
         p.handshake();
         String suite = p.client.getSession().getCipherSuite();
         assertEquals(p.server.getSession().getCipherSuite(), suite);
-        assertEquals(List.of(protocol.protocolName() + " " + suite + " " + SocketsAndTrustTest.expectedAuthType(suite)),
-                probe.seen);
+        assertEquals(List.of(protocol.protocolName() + " " + suite + " " + SocketsAndTrustTest.expectedAuthType(suite)
+                + " alpn=h2"), probe.seen, "what the trust manager saw during the handshake");
         assertEquals(null, p.client.getHandshakeSession());
+        assertEquals(null, p.client.getHandshakeApplicationProtocol());
+        assertEquals("h2", p.client.getApplicationProtocol());
     }
 
     @Test
@@ -617,6 +627,156 @@ class SslEngineTest {
                 () -> e.setUseClientMode(false));
         assertTrue(u.getMessage().contains("server mode is not supported"), u.getMessage());
         assertThrows(UnsupportedOperationException.class, mbed::getServerSocketFactory);
+    }
+
+    /**
+     * The parameter steps of {@link #sslParametersBehaveAsSunJsses}, applied through a getter and a
+     * setter: what each step leaves, as text (names and settings a client has; algorithm
+     * constraints by identity, since SunJSSE's default is an object of its own).
+     */
+    static List<String> parameterSteps(java.util.function.Supplier<SSLParameters> get,
+            java.util.function.Consumer<SSLParameters> set, java.util.function.Consumer<String[]> setSuites,
+            java.util.function.Consumer<String[]> setProtocols) {
+        java.security.AlgorithmConstraints constraints = new java.security.AlgorithmConstraints() {
+            @Override
+            public boolean permits(java.util.Set<java.security.CryptoPrimitive> p, String a,
+                    java.security.AlgorithmParameters ps) {
+                return true;
+            }
+
+            @Override
+            public boolean permits(java.util.Set<java.security.CryptoPrimitive> p, java.security.Key k) {
+                return true;
+            }
+
+            @Override
+            public boolean permits(java.util.Set<java.security.CryptoPrimitive> p, String a, java.security.Key k,
+                    java.security.AlgorithmParameters ps) {
+                return true;
+            }
+        };
+        java.util.function.Function<SSLParameters, String> describe = p -> String.join(" | ",
+                String.valueOf(p.getCipherSuites() == null ? null : List.of(p.getCipherSuites())),
+                String.valueOf(p.getProtocols() == null ? null : List.of(p.getProtocols())),
+                "names " + p.getServerNames(), "id " + p.getEndpointIdentificationAlgorithm(),
+                "alpn " + List.of(p.getApplicationProtocols()),
+                "constraints " + (p.getAlgorithmConstraints() == constraints ? "set" : "default"));
+        List<String> states = new ArrayList<>();
+        SSLParameters p = get.get();
+        p.setCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"});
+        p.setProtocols(new String[] {"TLSv1.2"});
+        p.setServerNames(List.of(new javax.net.ssl.SNIHostName("a.example")));
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        p.setAlgorithmConstraints(constraints);
+        set.accept(p);
+        states.add("set: " + describe.apply(get.get()));
+        set.accept(new SSLParameters()); // Paho's way: only what it sets
+        states.add("set nothing: " + describe.apply(get.get()));
+        SSLParameters noSni = new SSLParameters();
+        noSni.setServerNames(List.of());
+        set.accept(noSni);
+        states.add("no SNI: " + describe.apply(get.get()));
+        for (String[] bad : new String[][] {{"TLS_NO_SUCH_SUITE"}, {null}}) {
+            try {
+                setSuites.accept(bad);
+                states.add("suites " + List.of(bad).toString() + " accepted");
+            } catch (IllegalArgumentException e) {
+                states.add("suites " + java.util.Arrays.toString(bad) + ": IllegalArgumentException");
+            }
+        }
+        setSuites.accept(new String[] {"TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "TLS_AES_128_GCM_SHA256"});
+        states.add("signalling suite: " + List.of(get.get().getCipherSuites()));
+        try {
+            setProtocols.accept(new String[] {"TLSv9"});
+            states.add("TLSv9 accepted");
+        } catch (IllegalArgumentException e) {
+            states.add("TLSv9: IllegalArgumentException");
+        }
+        return states;
+    }
+
+    /** getSSLParameters/setSSLParameters and setEnabled* of the provider's engine against SunJSSE's, step by step. */
+    @Test
+    void sslParametersBehaveAsSunJsses() throws Exception {
+        SSLContext sun = SSLContext.getInstance("TLS");
+        sun.init(null, trustManagers(pki.root()), null);
+        SSLEngine theirs = sun.createSSLEngine(TestPki.SERVER_NAME, 443);
+        theirs.setUseClientMode(true);
+        SSLEngine ours = mbed.createSSLEngine(TestPki.SERVER_NAME, 443);
+        assertEquals(theirs.getSSLParameters().getServerNames(), ours.getSSLParameters().getServerNames(),
+                "none set: null, the host is the default at the handshake");
+        List<String> expected = parameterSteps(theirs::getSSLParameters, theirs::setSSLParameters,
+                theirs::setEnabledCipherSuites, theirs::setEnabledProtocols);
+        assertEquals(expected, parameterSteps(ours::getSSLParameters, ours::setSSLParameters,
+                ours::setEnabledCipherSuites, ours::setEnabledProtocols));
+        assertTrue(expected.get(1).contains("id HTTPS") && expected.get(1).contains("alpn []"), expected::toString);
+    }
+
+    /**
+     * A record changed on the way after the handshake: unwrap throws an SSLException (not a
+     * handshake one) whose cause is the MbedTlsException with Mbed TLS's code; the fatal alert
+     * Mbed TLS made is handed out by the next wrap, then the engine is closed both ways.
+     */
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void aTamperedRecordIsAnSslExceptionWithMbedTlsCodeThenTheAlertThenClosed(TlsProtocol protocol) throws Exception {
+        assumeSupported(protocol);
+        Pair p = new Pair(protocol, false);
+        p.handshake();
+        ByteBuffer record = ByteBuffer.allocate(p.server.getSession().getPacketBufferSize());
+        p.server.wrap(ByteBuffer.wrap("secret".getBytes(StandardCharsets.US_ASCII)), record);
+        record.flip();
+        record.put(record.limit() - 1, (byte) (record.get(record.limit() - 1) ^ 1)); // in the tag
+        SSLException e = assertThrows(SSLException.class,
+                () -> p.client.unwrap(record, ByteBuffer.allocate(p.client.getSession().getApplicationBufferSize())));
+        assertFalse(e instanceof SSLHandshakeException, e::toString);
+        io.github.mbedtlsjni.MbedTlsException cause = assertInstanceOf(io.github.mbedtlsjni.MbedTlsException.class,
+                e.getCause());
+        assertTrue(e.getMessage().contains("mbedtls_ssl_read") && e.getMessage().contains(cause.errorName()),
+                e.getMessage());
+        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus(), "the alert is to be sent");
+        ByteBuffer alert = ByteBuffer.allocate(p.client.getSession().getPacketBufferSize());
+        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), alert);
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertTrue(r.bytesProduced() > 0, "the fatal alert: " + r);
+        assertTrue(p.client.isInboundDone() && p.client.isOutboundDone());
+        alert.flip();
+        assertThrows(SSLException.class, () -> p.server.unwrap(alert, ByteBuffer.allocate(20000)),
+                "SunJSSE reads a fatal alert");
+    }
+
+    /**
+     * Every cipher suite the provider and SunJSSE both have (ECDSA and RSA keys) is negotiated
+     * when it alone is enabled, under the same IANA name on both sides: the mapping from Mbed
+     * TLS's names holds in practice, both ways.
+     */
+    @Test
+    void everySuiteBothHaveIsNegotiatedUnderTheSameName() throws Exception {
+        TestPki rsa = TestPki.create(dir.resolve("rsa"), KeyType.RSA_2048, "RSA");
+        SSLContext rsaServer = SslContexts.server(rsa);
+        SSLContext rsaClient = SSLContext.getInstance("TLS", new MbedTlsProvider());
+        rsaClient.init(null, trustManagers(rsa.root()), null);
+        List<String> negotiated = new ArrayList<>();
+        List<String> sunSuites = List.of(jdkServer.getSupportedSSLParameters().getCipherSuites());
+        for (String suite : CipherSuites.supported()) {
+            if (!sunSuites.contains(suite) || suite.contains("_PSK_") || suite.contains("_anon_")
+                    || suite.startsWith("TLS_RSA_") || suite.startsWith("TLS_DHE_") || suite.startsWith("TLS_ECDH_")) {
+                continue; // not one a SunJSSE server with default settings and these keys agrees to
+            }
+            boolean tls13 = CipherSuites.isTls13(suite);
+            boolean ecdsa = tls13 || suite.contains("_ECDSA_");
+            SSLEngine e = https((ecdsa ? mbed : rsaClient).createSSLEngine(TestPki.SERVER_NAME, 443));
+            e.setEnabledCipherSuites(new String[] {suite});
+            Pair p = new Pair(e, tls13 ? TlsProtocol.TLS_1_3 : TlsProtocol.TLS_1_2, false, ecdsa ? jdkServer : rsaServer);
+            p.server.setEnabledCipherSuites(new String[] {suite});
+            p.handshake();
+            assertEquals(suite, p.client.getSession().getCipherSuite());
+            assertEquals(suite, p.server.getSession().getCipherSuite());
+            negotiated.add(suite);
+        }
+        System.out.println("SslEngineTest: negotiated with SunJSSE under the same name: " + negotiated);
+        assertTrue(negotiated.size() >= (MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3") ? 8 : 5), negotiated::toString);
     }
 
     enum Buffers { DIRECT_ARRAYS, DIRECT_SINGLE, HEAP_SINGLE }
