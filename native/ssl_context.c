@@ -453,14 +453,27 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nProtocol(JNIEnv 
     return result;
 }
 
+/*
+ * The cipher suite: mbedtls_ssl_get_ciphersuite once the handshake is over. During it (a verify
+ * callback, a JSSE handshake session) Mbed TLS has none to report, but the server has chosen one
+ * as soon as its hello is read, i.e. once the state machine is past MBEDTLS_SSL_SERVER_HELLO: the
+ * suite of the session being negotiated. (Before that, a session offered for resumption has put
+ * its own suite there, which the server may not take.)
+ */
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nCiphersuite(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    const mbedtls_ssl_session *negotiating;
     const char *name;
     jstring result;
     (void) cls;
     mj_ssl_lock(s);
     name = mbedtls_ssl_get_ciphersuite(&s->ssl);
+    negotiating = s->ssl.MBEDTLS_PRIVATE(session_negotiate);
+    if (name == NULL && negotiating != NULL && negotiating->MBEDTLS_PRIVATE(ciphersuite) != 0 &&
+        s->ssl.MBEDTLS_PRIVATE(state) > MBEDTLS_SSL_SERVER_HELLO) {
+        name = mbedtls_ssl_get_ciphersuite_name(negotiating->MBEDTLS_PRIVATE(ciphersuite));
+    }
     result = name != NULL ? mj_string(env, name) : NULL;
     mj_ssl_unlock(s);
     return result;

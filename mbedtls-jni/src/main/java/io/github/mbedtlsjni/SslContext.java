@@ -383,7 +383,11 @@ public final class SslContext extends NativeResource {
         }
     }
 
-    /** The negotiated cipher suite by its Mbed TLS name ({@code mbedtls_ssl_get_ciphersuite}). */
+    /**
+     * The negotiated cipher suite by its Mbed TLS name ({@code mbedtls_ssl_get_ciphersuite}).
+     * During the handshake (in a {@link VerifyCallback}), the suite the server chose once its
+     * hello has been read; null before.
+     */
     public String ciphersuite() {
         long self = handle.acquire();
         try {

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.mbedtlsjni.testing.ExternalServer;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.Nginx;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.SslContexts;
@@ -44,7 +44,7 @@ import org.opentest4j.TestAbortedException;
  *   <li>{@code openssl s_server -rev} (answers each line reversed);
  *   <li>{@code gnutls-serv --echo} (Debian gnutls-bin), kept on loopback by an LD_PRELOAD shim
  *       ({@code native/interop/bind_loopback.c}) since it has no listen-address option;
- *   <li>nginx (Debian) as an unprivileged instance with its own prefix and config in a temp dir,
+ *   <li>nginx (Debian, {@link Nginx}) as an unprivileged instance with its own prefix and config in a temp dir,
  *       serving HTTPS: a GET's answer echoes the request path;
  *   <li>Mbed TLS's own {@code ssl_server2}, built from the same pinned source as the library with
  *       Mbed TLS's default config ({@code native/interop/CMakeLists.txt}): answers a GET with its
@@ -158,7 +158,7 @@ class InteropTest {
                 c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
                 String response = readAll(c);
                 assertTrue(response.startsWith("HTTP/1.1 200 OK"), response);
-                assertTrue(response.endsWith("echo " + path + "\n"), response);
+                assertTrue(response.endsWith(Nginx.body(path, "HTTP/1.1", "")), response);
                 return "HTTP GET path echoed";
             }
             case MBEDTLS: {
@@ -189,6 +189,9 @@ class InteropTest {
         if (running instanceof JsseServer s) {
             return s.port();
         }
+        if (running instanceof Nginx s) {
+            return s.port();
+        }
         return ((ExternalServer) running).port();
     }
 
@@ -205,7 +208,7 @@ class InteropTest {
                         List.of(pki.leaf().certificate(), pki.intermediate().certificate())))
                         .protocols(protocol).start();
             case GNUTLS: {
-                Path gnutls = require("gnutls-serv", "gnutls-bin");
+                Path gnutls = ExternalServer.require("gnutls-serv", "gnutls-bin");
                 Path shim = Path.of(System.getProperty("mbedtlsjni.native.build.dir"), "interop", "bind_loopback.so");
                 assertTrue(Files.isRegularFile(shim), "the native build did not make " + shim);
                 // GnuTLS 3.7 rejects an EC private key without its public point (the JDK's
@@ -226,38 +229,8 @@ class InteropTest {
                         .env("LD_PRELOAD", shim.toString())
                         .start();
             }
-            case NGINX: {
-                Path nginx = require("nginx", "nginx");
-                Files.createDirectories(work);
-                String conf = String.join("\n",
-                        "daemon off;",
-                        "master_process off;",
-                        "worker_processes 1;",
-                        "pid " + work.resolve("nginx.pid") + ";",
-                        "error_log stderr notice;",
-                        "events { worker_connections 64; }",
-                        "http {",
-                        "  access_log off;",
-                        "  client_body_temp_path " + work.resolve("body") + ";",
-                        "  proxy_temp_path " + work.resolve("proxy") + ";",
-                        "  fastcgi_temp_path " + work.resolve("fastcgi") + ";",
-                        "  uwsgi_temp_path " + work.resolve("uwsgi") + ";",
-                        "  scgi_temp_path " + work.resolve("scgi") + ";",
-                        "  server {",
-                        "    listen 127.0.0.1:" + port + " ssl;",
-                        "    ssl_certificate " + chain + ";",
-                        "    ssl_certificate_key " + keyFile + ";",
-                        "    ssl_protocols " + (version == TlsVersion.TLS1_2 ? "TLSv1.2" : "TLSv1.3") + ";",
-                        "    location / { default_type text/plain; return 200 \"echo $request_uri\\n\"; }",
-                        "  }",
-                        "}", "");
-                Path confFile = work.resolve("nginx.conf");
-                Files.writeString(confFile, conf);
-                return ExternalServer.builder("nginx", work, port)
-                        .command(nginx.toString(), "-p", work.toString(), "-c", confFile.toString(),
-                                "-e", work.resolve("error.log").toString())
-                        .start();
-            }
+            case NGINX:
+                return Nginx.builder(work, pki).protocols(protocol).start();
             case MBEDTLS: {
                 assumeFalse(MbedTlsVersions.isSystem(), "ssl_server2 is built only from a source tree, not with -Dmbedtls.system");
                 Path program = Path.of(System.getProperty("mbedtlsjni.native.build.dir"), "mbedtls-programs",
@@ -273,19 +246,6 @@ class InteropTest {
             default:
                 throw new AssertionError(server);
         }
-    }
-
-    /** The program's path; skips outside CI when it is not installed, fails in CI. */
-    private static Path require(String program, String debianPackage) {
-        Path p = ExternalServer.onPath(program);
-        if (p == null) {
-            String why = program + " is not installed (apt-get install " + debianPackage + "; .ci/run installs it)";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(why);
-            }
-            assumeTrue(false, why);
-        }
-        return p;
     }
 
     /** Writes the matrix as Markdown: one row per server, one column per protocol and key. */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -28,6 +29,7 @@ final class CipherSuites {
     private static final Map<String, Integer> CODE_POINTS;
     private static final Set<String> TLS13_SUITES;
     private static final List<String> SUPPORTED;
+    private static final Set<String> SIGNALLING = Set.of("TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "TLS_FALLBACK_SCSV");
 
     static {
         MbedTls.version(); // loads the native library
@@ -90,7 +92,29 @@ final class CipherSuites {
         return TLS13_SUITES.contains(iana);
     }
 
-    /** Mbed TLS's order of the given IANA names, unknown ones dropped (JSSE ignores them too). */
+    /**
+     * Checks an enabled-suites list as SunJSSE does: a name this build does not have is an
+     * error. The signalling values SunJSSE lists ({@code TLS_EMPTY_RENEGOTIATION_INFO_SCSV},
+     * {@code TLS_FALLBACK_SCSV}) are let through and do nothing: Mbed TLS sends renegotiation_info
+     * itself.
+     *
+     * @throws IllegalArgumentException naming the first suite this build does not have
+     */
+    static String[] check(String[] suites) {
+        Objects.requireNonNull(suites, "suites");
+        for (String s : suites) {
+            if (s == null) {
+                throw new IllegalArgumentException("a null cipher suite name");
+            }
+            if (!TO_MBED.containsKey(s) && !SIGNALLING.contains(s)) {
+                throw new IllegalArgumentException("unsupported cipher suite: " + s + " (this Mbed TLS "
+                        + MbedTls.version() + " has " + SUPPORTED.size() + ", listed by getSupportedCipherSuites())");
+            }
+        }
+        return suites.clone();
+    }
+
+    /** Mbed TLS's order of the given IANA names, the signalling values dropped. */
     static String[] toMbed(String[] iana) {
         List<String> out = new ArrayList<>();
         for (String name : iana) {

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
 
@@ -37,8 +38,19 @@ final class ClientSessions implements SSLSessionContext {
         return host + ":" + port;
     }
 
-    /** A copy of the session to offer to host:port (the caller closes it), and its JSSE session; null if none. */
-    synchronized Object[] offer(String host, int port) {
+    /** A session to offer for resumption: Mbed TLS's copy (the taker closes it) and the JSSE session it continues. */
+    static final class Offer {
+        final MbedTlsSession session;
+        final SslSession resumable;
+
+        Offer(MbedTlsSession session, SslSession resumable) {
+            this.session = session;
+            this.resumable = resumable;
+        }
+    }
+
+    /** The session kept for host:port, if {@code usable} accepts it; null if none. */
+    synchronized Offer offer(String host, int port, Predicate<MbedTlsSession> usable) {
         if (host == null || port <= 0) {
             return null;
         }
@@ -50,7 +62,7 @@ final class ClientSessions implements SSLSessionContext {
             remove(key(host, port));
             return null;
         }
-        return new Object[] {e.resumable.copy(), e.session};
+        return usable.test(e.session) ? new Offer(e.session, e.resumable.copy()) : null;
     }
 
     /** Keeps {@code resumable} (now owned here) for host:port, replacing what was there. */

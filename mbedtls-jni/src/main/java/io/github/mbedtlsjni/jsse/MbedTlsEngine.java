@@ -15,7 +15,9 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.BiFunction;
 import javax.net.ssl.SNIHostName;
@@ -63,6 +65,10 @@ final class MbedTlsEngine extends SSLEngine {
     private MemoryBio bio;
     private ByteBuffer staging; // write mode: records made during unwrap, for the next wrap; guarded by this
     private ByteBuffer gather; // wrap's copy of data spread over several buffers; guarded by wrapLock
+    private final ByteBuffer[] oneSrc = new ByteBuffer[1]; // wrap(src, dst) without an array per call; wrapLock
+    private final ByteBuffer[] oneDst = new ByteBuffer[1]; // unwrap(src, dst) likewise; unwrapLock
+    private SSLEngineResult lastWrap; // guarded by wrapLock
+    private SSLEngineResult lastUnwrap; // guarded by unwrapLock
     private boolean wantWrite = true; // guarded by this: the last handshake step wants to write
     private volatile boolean finishedPending;
     private volatile boolean outboundClosed;
@@ -74,9 +80,12 @@ final class MbedTlsEngine extends SSLEngine {
     private volatile MbedTlsSession session;
     private volatile MbedTlsSession handshakeSession;
     private MbedTlsSession offeredSession; // the cached session offered for resumption
+    private String identification = ""; // the endpoint identification algorithm, upper case; set at start
     private volatile String applicationProtocol;
+    private volatile String handshakeApplicationProtocol;
     private volatile Thread verifying; // the thread inside the verify callback
     private volatile String refusal; // why the application's trust manager refused the chain
+    private volatile Exception refusalCause;
     private BiFunction<SSLEngine, List<String>, String> selector;
     private final MbedTlsSocket socket; // when this engine runs a socket, for trust and key managers
 
@@ -85,15 +94,14 @@ final class MbedTlsEngine extends SSLEngine {
         this.context = context;
         this.socket = socket;
         this.params = defaultParameters(context);
-        if (peerHost != null && !isIpLiteral(peerHost)) {
-            params.setServerNames(List.of(new SNIHostName(peerHost)));
-        }
         this.session = MbedTlsSession.none(context.sessions(), peerHost, peerPort);
     }
 
+    /** The parameters of a new engine or socket: every suite this build has, the context's protocols. */
     static SSLParameters defaultParameters(ContextState context) {
         SSLParameters p = new SSLParameters(CipherSuites.supported().toArray(new String[0]),
                 context.defaultProtocols().toArray(new String[0]));
+        p.setUseCipherSuitesOrder(true); // SunJSSE's default (a server's setting)
         return p;
     }
 
@@ -161,8 +169,7 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized void setEnabledCipherSuites(String[] suites) {
-        Objects.requireNonNull(suites, "suites");
-        params.setCipherSuites(suites.clone());
+        params.setCipherSuites(CipherSuites.check(suites));
     }
 
     @Override
@@ -177,45 +184,42 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized void setEnabledProtocols(String[] protocols) {
-        Objects.requireNonNull(protocols, "protocols");
         params.setProtocols(Protocols.check(protocols));
     }
 
     @Override
     public synchronized SSLParameters getSSLParameters() {
-        return copy(params);
+        return merged(params, params); // a copy
     }
 
     @Override
     public synchronized void setSSLParameters(SSLParameters p) {
-        Objects.requireNonNull(p, "params");
-        SSLParameters next = copy(params);
-        if (p.getCipherSuites() != null) {
-            next.setCipherSuites(p.getCipherSuites());
-        }
-        if (p.getProtocols() != null) {
-            next.setProtocols(Protocols.check(p.getProtocols()));
-        }
-        if (p.getServerNames() != null) {
-            next.setServerNames(p.getServerNames());
-        }
-        next.setEndpointIdentificationAlgorithm(p.getEndpointIdentificationAlgorithm());
-        next.setApplicationProtocols(p.getApplicationProtocols());
-        next.setAlgorithmConstraints(p.getAlgorithmConstraints());
-        next.setUseCipherSuitesOrder(p.getUseCipherSuitesOrder());
-        params = next;
+        params = merged(params, p);
     }
 
-    private static SSLParameters copy(SSLParameters p) {
-        SSLParameters c = new SSLParameters(p.getCipherSuites(), p.getProtocols());
-        if (p.getServerNames() != null) {
-            c.setServerNames(p.getServerNames());
+    /**
+     * {@code current} changed by {@code update} as SunJSSE's {@code setSSLParameters} does: what
+     * {@code update} leaves null (cipher suites, protocols, server names, endpoint
+     * identification, algorithm constraints) stays as it was; application protocols (empty: none)
+     * and the cipher suite order are taken as they are. A client has no use for the rest (client
+     * authentication, SNI matchers, packet size). Names are checked as {@code setEnabled*} does.
+     */
+    static SSLParameters merged(SSLParameters current, SSLParameters update) {
+        Objects.requireNonNull(update, "params");
+        SSLParameters next = new SSLParameters(
+                update.getCipherSuites() != null ? CipherSuites.check(update.getCipherSuites()) : current.getCipherSuites(),
+                update.getProtocols() != null ? Protocols.check(update.getProtocols()) : current.getProtocols());
+        List<SNIServerName> names = update.getServerNames() != null ? update.getServerNames() : current.getServerNames();
+        if (names != null) {
+            next.setServerNames(names);
         }
-        c.setEndpointIdentificationAlgorithm(p.getEndpointIdentificationAlgorithm());
-        c.setApplicationProtocols(p.getApplicationProtocols());
-        c.setAlgorithmConstraints(p.getAlgorithmConstraints());
-        c.setUseCipherSuitesOrder(p.getUseCipherSuitesOrder());
-        return c;
+        next.setEndpointIdentificationAlgorithm(update.getEndpointIdentificationAlgorithm() != null
+                ? update.getEndpointIdentificationAlgorithm() : current.getEndpointIdentificationAlgorithm());
+        next.setAlgorithmConstraints(update.getAlgorithmConstraints() != null ? update.getAlgorithmConstraints()
+                : current.getAlgorithmConstraints());
+        next.setApplicationProtocols(update.getApplicationProtocols());
+        next.setUseCipherSuitesOrder(update.getUseCipherSuitesOrder());
+        return next;
     }
 
     @Override
@@ -223,9 +227,10 @@ final class MbedTlsEngine extends SSLEngine {
         return state == State.DONE ? applicationProtocol : null;
     }
 
+    /** During the handshake: null until Mbed TLS has read the server's choice, "" if none was offered. */
     @Override
     public String getHandshakeApplicationProtocol() {
-        return state == State.HANDSHAKING ? applicationProtocol : null;
+        return state == State.HANDSHAKING ? handshakeApplicationProtocol : null;
     }
 
     @Override
@@ -274,6 +279,8 @@ final class MbedTlsEngine extends SSLEngine {
         if (state != State.NEW) {
             return;
         }
+        String algorithm = params.getEndpointIdentificationAlgorithm();
+        identification = algorithm == null ? "" : algorithm.toUpperCase(Locale.ROOT);
         List<String> protocols = Protocols.usable(params.getProtocols());
         if (protocols.isEmpty()) {
             throw fail(new SSLHandshakeException("no enabled protocol is one this Mbed TLS speaks (enabled: "
@@ -290,15 +297,12 @@ final class MbedTlsEngine extends SSLEngine {
             if (context.applicationTrustManager() != null) {
                 s.setVerifyCallback(this::askApplication);
             }
-            Object[] offer = context.sessions().offer(getPeerHost(), getPeerPort());
-            if (offer != null && !protocols.contains(((MbedTlsSession) offer[1]).getProtocol())) {
-                ((SslSession) offer[0]).close(); // of a protocol this connection does not enable
-                offer = null;
-            }
+            ClientSessions.Offer offer = context.sessions().offer(getPeerHost(), getPeerPort(),
+                    kept -> resumable(kept, protocols));
             if (offer != null) {
-                try (SslSession resumable = (SslSession) offer[0]) {
+                try (SslSession resumable = offer.resumable) {
                     s.setSession(resumable);
-                    offeredSession = (MbedTlsSession) offer[1];
+                    offeredSession = offer.session;
                 } catch (MbedTlsException e) {
                     offeredSession = null; // Mbed TLS does not take it: a full handshake then
                 }
@@ -313,11 +317,79 @@ final class MbedTlsEngine extends SSLEngine {
             }
         }
         ssl = s;
+        handshakeApplicationProtocol = params.getApplicationProtocols().length == 0 ? "" : null;
         staging = ByteBuffer.allocateDirect(MemoryBio.maxRecordOut() * 2);
-        List<SNIServerName> names = params.getServerNames() == null ? List.of() : params.getServerNames();
+        List<SNIServerName> names = handshakeNames();
         handshakeSession = new MbedTlsSession(context.sessions(), getPeerHost(), getPeerPort(), "NONE",
-                "SSL_NULL_WITH_NULL_NULL", null, List.of(), identity == null ? List.of() : identity.certificates, names);
+                "SSL_NULL_WITH_NULL_NULL", null, List.of(), identity == null ? List.of() : identity.certificates, names,
+                identification);
         state = State.HANDSHAKING;
+    }
+
+    /**
+     * Whether a kept session may be offered to this connection: one its settings could have made
+     * (protocol and cipher suite enabled, the same endpoint identification and server names), as
+     * SunJSSE decides. Resuming, Mbed TLS proposes the session's protocol only.
+     */
+    private boolean resumable(MbedTlsSession kept, List<String> protocols) {
+        return protocols.contains(kept.getProtocol()) && Arrays.asList(params.getCipherSuites()).contains(kept.getCipherSuite())
+                && kept.identification().equals(identification)
+                && kept.getRequestedServerNames().equals(handshakeNames());
+    }
+
+    /**
+     * The server names the handshake sends: those set in the parameters (an empty list: no SNI),
+     * else the peer host's, as SunJSSE does (none for an IP address, or a name SNI cannot carry).
+     */
+    private List<SNIServerName> handshakeNames() {
+        if (params.getServerNames() != null) {
+            return params.getServerNames();
+        }
+        String host = getPeerHost();
+        if (host == null || host.isEmpty() || isIpLiteral(host)) {
+            return List.of();
+        }
+        try {
+            return List.of(new SNIHostName(host));
+        } catch (IllegalArgumentException notAnSniName) {
+            return List.of();
+        }
+    }
+
+    /**
+     * After a failed handshake that offered a kept session: the session is dropped, and the
+     * message says what Mbed TLS proposed, since resuming it proposes the session's protocol only
+     * (a server that no longer speaks it refuses with a protocol_version alert).
+     */
+    private String dropOffered() {
+        MbedTlsSession offered = offeredSession;
+        if (offered == null) {
+            return "";
+        }
+        offered.invalidate();
+        return " (this handshake offered to resume a " + offered.getProtocol() + " session, so Mbed TLS proposed "
+                + offered.getProtocol() + " only; that session is dropped: the next handshake with this server is a "
+                + "full one)";
+    }
+
+    /**
+     * The handshake session gets protocol and cipher suite once Mbed TLS knows them (the
+     * server's hello is read), the handshake's application protocol once the server's choice is.
+     */
+    private void refreshHandshakeSession() {
+        if (handshakeApplicationProtocol == null) {
+            handshakeApplicationProtocol = ssl.alpnProtocol(); // null until read
+        }
+        MbedTlsSession hs = handshakeSession;
+        if (hs == null || !"NONE".equals(hs.getProtocol())) {
+            return;
+        }
+        String suite = ssl.ciphersuite();
+        if (suite != null) {
+            handshakeSession = new MbedTlsSession(context.sessions(), getPeerHost(), getPeerPort(), ssl.protocol(),
+                    CipherSuites.toIana(suite), null, List.of(), localChain(hs), hs.getRequestedServerNames(),
+                    identification).withValuesOf(hs);
+        }
     }
 
     /**
@@ -327,11 +399,9 @@ final class MbedTlsEngine extends SSLEngine {
      */
     private void names(SslContext s) throws SSLException {
         String sni = null;
-        if (params.getServerNames() != null) {
-            for (SNIServerName n : params.getServerNames()) {
-                if (n instanceof SNIHostName) {
-                    sni = ((SNIHostName) n).getAsciiName();
-                }
+        for (SNIServerName n : handshakeNames()) {
+            if (n instanceof SNIHostName) {
+                sni = ((SNIHostName) n).getAsciiName();
             }
         }
         String algorithm = params.getEndpointIdentificationAlgorithm();
@@ -394,13 +464,13 @@ final class MbedTlsEngine extends SSLEngine {
             }
             chain = MbedTlsSession.toX509(list);
         } catch (CertificateException e) {
-            refusal = "the application's X509TrustManager needs the chain as JDK certificates, and the JDK cannot "
-                    + "parse it (" + e.getMessage() + "): refused";
+            refuse("the application's X509TrustManager is given JDK certificates, and " + e.getMessage(), e);
             return flags | VerifyCallback.BADCERT_OTHER;
         }
+        refreshHandshakeSession(); // the trust manager may look at getHandshakeSession()
         verifying = Thread.currentThread();
         try {
-            String authType = authType();
+            String authType = authType(chain[0]);
             if (tm instanceof X509ExtendedTrustManager && socket != null) {
                 ((X509ExtendedTrustManager) tm).checkServerTrusted(chain, authType, socket);
             } else if (tm instanceof X509ExtendedTrustManager) {
@@ -410,21 +480,48 @@ final class MbedTlsEngine extends SSLEngine {
             }
             return flags;
         } catch (CertificateException | RuntimeException e) {
-            refusal = "the application's X509TrustManager refused the chain Mbed TLS accepted: " + e;
+            refuse("the application's X509TrustManager refused it: " + e, e);
             return flags | VerifyCallback.BADCERT_OTHER;
         } finally {
             verifying = null;
         }
     }
 
-    /** JSSE's authType for checkServerTrusted: the key exchange of a TLS 1.2 suite, "UNKNOWN" for TLS 1.3. */
-    private String authType() {
-        String suite = CipherSuites.toIana(ssl == null ? null : ssl.ciphersuite());
+    private void refuse(String why, Exception cause) {
+        refusal = why;
+        refusalCause = cause;
+    }
+
+    /**
+     * SunJSSE's authType for checkServerTrusted: the key exchange of a TLS 1.2 suite
+     * ({@code ECDHE_ECDSA}); for TLS 1.3, whose suites name none, the leaf's key algorithm
+     * ({@code EC}, {@code RSA}, {@code RSASSA-PSS}), else {@code UNKNOWN}.
+     */
+    private String authType(X509Certificate leaf) {
+        String suite = CipherSuites.toIana(ssl.ciphersuite());
         int with = suite.indexOf("_WITH_");
-        return suite.startsWith("TLS_") && with > 4 ? suite.substring(4, with) : "UNKNOWN";
+        if (suite.startsWith("TLS_") && with > 4) {
+            return suite.substring(4, with);
+        }
+        String key = leaf.getPublicKey().getAlgorithm();
+        return List.of("RSA", "DSA", "EC", "RSASSA-PSS").contains(key) ? key : "UNKNOWN";
     }
 
     // --- wrap ----------------------------------------------------------------------------------
+
+    @Override
+    public SSLEngineResult wrap(ByteBuffer src, ByteBuffer dst) throws SSLException {
+        Objects.requireNonNull(src, "src");
+        refuseReentry(); // before the lock: the thread in the verify callback holds the other one
+        synchronized (wrapLock) {
+            oneSrc[0] = src;
+            try {
+                return wrap(oneSrc, 0, 1, dst);
+            } finally {
+                oneSrc[0] = null;
+            }
+        }
+    }
 
     @Override
     public SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
@@ -449,14 +546,14 @@ final class MbedTlsEngine extends SSLEngine {
             }
             int produced = flushPending(dst);
             if (produced < 0) {
-                return result(Status.BUFFER_OVERFLOW, 0, 0);
+                return wrapped(Status.BUFFER_OVERFLOW, 0, 0);
             }
             int consumed = wrapData(srcs, offset, length, dst);
             produced = dst.position() - start;
             if (consumed == 0 && produced == 0 && remaining(srcs, offset, length) > 0) {
-                return result(Status.BUFFER_OVERFLOW, 0, 0);
+                return wrapped(Status.BUFFER_OVERFLOW, 0, 0);
             }
-            return result(Status.OK, consumed, produced);
+            return wrapped(Status.OK, consumed, produced);
         }
     }
 
@@ -536,48 +633,48 @@ final class MbedTlsEngine extends SSLEngine {
     private SSLEngineResult wrapControl(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst, int start)
             throws SSLException {
         if (outboundDone) {
-            return result(Status.CLOSED, 0, 0);
+            return wrapped(Status.CLOSED, 0, 0);
         }
         if (state == State.NEW) {
             if (outboundClosed) {
                 outboundDone = true;
-                return result(Status.CLOSED, 0, 0);
+                return wrapped(Status.CLOSED, 0, 0);
             }
             start();
         }
         if (!drainStaging(dst)) {
-            return result(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
+            return wrapped(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
         }
         if (failure != null) {
             if (bio != null && bio.pendingOutput() > 0 && flushPending(dst) < 0) {
-                return result(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
+                return wrapped(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
             }
             outboundDone = true;
             inboundDone = true;
             release();
-            return result(Status.CLOSED, 0, dst.position() - start);
+            return wrapped(Status.CLOSED, 0, dst.position() - start);
         }
         if (state == State.HANDSHAKING && !outboundClosed) {
             step(null, dst);
             if (state == State.DONE && staging.position() == 0) {
                 boolean finished = finishedPending;
                 finishedPending = false;
-                return finished ? result(Status.OK, 0, dst.position() - start, HandshakeStatus.FINISHED)
-                        : result(Status.OK, 0, dst.position() - start);
+                return finished ? wrapped(Status.OK, 0, dst.position() - start, HandshakeStatus.FINISHED)
+                        : wrapped(Status.OK, 0, dst.position() - start);
             }
             int produced = dst.position() - start;
-            return result(produced == 0 && wantWrite ? Status.BUFFER_OVERFLOW : Status.OK, 0, produced);
+            return wrapped(produced == 0 && wantWrite ? Status.BUFFER_OVERFLOW : Status.OK, 0, produced);
         }
         if (state == State.DONE && finishedPending && staging.position() == 0) {
             finishedPending = false;
-            return result(Status.OK, 0, dst.position() - start, HandshakeStatus.FINISHED);
+            return wrapped(Status.OK, 0, dst.position() - start, HandshakeStatus.FINISHED);
         }
         if (outboundClosed || peerClosed) {
             return wrapCloseNotify(dst, start);
         }
         // DONE, with data: the fast path above (after the handshake finished here)
         int consumed = wrapData(srcs, offset, length, dst);
-        return result(Status.OK, consumed, dst.position() - start);
+        return wrapped(Status.OK, consumed, dst.position() - start);
     }
 
     /** close_notify, once (answering the peer's, or after closeOutbound). */
@@ -586,7 +683,7 @@ final class MbedTlsEngine extends SSLEngine {
         if (state != State.DONE) {
             outboundDone = true; // nothing to end: Mbed TLS sends close_notify after a handshake only
             releaseIfDone();
-            return result(Status.CLOSED, 0, dst.position() - start);
+            return wrapped(Status.CLOSED, 0, dst.position() - start);
         }
         try {
             if (!closeNotifyMade) {
@@ -598,17 +695,17 @@ final class MbedTlsEngine extends SSLEngine {
                 }
             }
             if (closeNotifyMade && bio.pendingOutput() > 0 && bio.flush(dst) != 0) {
-                return result(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
+                return wrapped(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
             }
         } catch (RuntimeException e) {
             throw fail(failure("close_notify", e));
         }
         if (!closeNotifyMade) {
-            return result(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
+            return wrapped(dst.position() > start ? Status.OK : Status.BUFFER_OVERFLOW, 0, dst.position() - start);
         }
         outboundDone = true;
         releaseIfDone();
-        return result(Status.CLOSED, 0, dst.position() - start);
+        return wrapped(Status.CLOSED, 0, dst.position() - start);
     }
 
     /** Copies staged records to dst; true when nothing is left staged. */
@@ -632,15 +729,16 @@ final class MbedTlsEngine extends SSLEngine {
         try {
             code = bio.handshake(in, out != null ? out : staging);
         } catch (CertificateVerificationException e) {
+            dropOffered(); // the server did not resume it
             throw fail(verifyFailure(e));
-        } catch (MbedTlsException e) {
-            throw fail(handshakeFailure("the TLS handshake failed: " + e.getMessage(), e));
-        } catch (IllegalStateException e) {
-            throw fail(handshakeFailure("the TLS handshake failed: " + e.getMessage(), e));
+        } catch (MbedTlsException | IllegalStateException e) {
+            throw fail(handshakeFailure("the TLS handshake failed: " + e.getMessage() + dropOffered(), e));
         }
         wantWrite = code == MemoryBio.WANT_WRITE;
         if (code == 0) {
             handshakeDone();
+        } else {
+            refreshHandshakeSession();
         }
     }
 
@@ -663,17 +761,20 @@ final class MbedTlsEngine extends SSLEngine {
                     }
                 }
             }
+            MbedTlsSession hs = handshakeSession;
             session = new MbedTlsSession(context.sessions(), getPeerHost(), getPeerPort(), ssl.protocol(),
-                    CipherSuites.toIana(ssl.ciphersuite()), ssl.sessionId(), ders, handshakeSession.getLocalCertificates() == null
-                            ? List.of() : localChain(), handshakeSession.getRequestedServerNames());
+                    CipherSuites.toIana(ssl.ciphersuite()), ssl.sessionId(), ders, localChain(hs),
+                    hs.getRequestedServerNames(), identification).withValuesOf(hs);
         }
         keepSession();
     }
 
-    private List<X509Certificate> localChain() {
+    private static List<X509Certificate> localChain(MbedTlsSession s) {
         List<X509Certificate> out = new ArrayList<>();
-        for (java.security.cert.Certificate c : handshakeSession.getLocalCertificates()) {
-            out.add((X509Certificate) c);
+        if (s.getLocalCertificates() != null) {
+            for (java.security.cert.Certificate c : s.getLocalCertificates()) {
+                out.add((X509Certificate) c);
+            }
         }
         return out;
     }
@@ -699,6 +800,20 @@ final class MbedTlsEngine extends SSLEngine {
     // --- unwrap --------------------------------------------------------------------------------
 
     @Override
+    public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer dst) throws SSLException {
+        Objects.requireNonNull(dst, "dst");
+        refuseReentry();
+        synchronized (unwrapLock) {
+            oneDst[0] = dst;
+            try {
+                return unwrap(src, oneDst, 0, 1);
+            } finally {
+                oneDst[0] = null;
+            }
+        }
+    }
+
+    @Override
     public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
         Objects.requireNonNull(src, "src");
         Objects.requireNonNull(dsts, "dsts");
@@ -714,12 +829,12 @@ final class MbedTlsEngine extends SSLEngine {
         refuseReentry();
         synchronized (unwrapLock) {
             if (inboundDone) {
-                return result(Status.CLOSED, 0, 0);
+                return unwrapped(Status.CLOSED, 0, 0);
             }
             if (failure != null && state == State.DONE) {
                 inboundDone = true;
                 releaseIfDone();
-                return result(Status.CLOSED, 0, 0);
+                return unwrapped(Status.CLOSED, 0, 0);
             }
             if (state != State.DONE) {
                 synchronized (this) {
@@ -728,10 +843,10 @@ final class MbedTlsEngine extends SSLEngine {
             }
             int recordLength = recordLength(src);
             if (recordLength < 0) {
-                return result(Status.BUFFER_UNDERFLOW, 0, 0);
+                return unwrapped(Status.BUFFER_UNDERFLOW, 0, 0);
             }
             if (remaining(dsts, offset, length) < Math.min(recordLength - HEADER, MemoryBio.maxPlaintext())) {
-                return result(Status.BUFFER_OVERFLOW, 0, 0);
+                return unwrapped(Status.BUFFER_OVERFLOW, 0, 0);
             }
             return unwrapData(src, recordLength, dsts, offset, length);
         }
@@ -769,12 +884,12 @@ final class MbedTlsEngine extends SSLEngine {
                 peerClosed = true;
                 inboundDone = true;
                 releaseIfDone();
-                return result(Status.CLOSED, consumed, produced);
+                return unwrapped(Status.CLOSED, consumed, produced);
             }
             if (produced == 0 && consumed > 0) {
                 keepSession(); // a TLS 1.3 NewSessionTicket, perhaps
             }
-            return result(Status.OK, consumed, produced);
+            return unwrapped(Status.OK, consumed, produced);
         } catch (RuntimeException e) {
             throw fail(failure("unwrap", e));
         } finally {
@@ -787,15 +902,15 @@ final class MbedTlsEngine extends SSLEngine {
         if (failure != null) {
             inboundDone = true;
             releaseIfDone();
-            return result(Status.CLOSED, 0, 0);
+            return unwrapped(Status.CLOSED, 0, 0);
         }
         if (state == State.NEW) {
             start();
-            return result(Status.OK, 0, 0); // a client speaks first: NEED_WRAP
+            return unwrapped(Status.OK, 0, 0); // a client speaks first: NEED_WRAP
         }
         int recordLength = recordLength(src);
         if (recordLength < 0) {
-            return result(Status.BUFFER_UNDERFLOW, 0, 0);
+            return unwrapped(Status.BUFFER_UNDERFLOW, 0, 0);
         }
         int limit = src.limit();
         int start = src.position();
@@ -808,9 +923,9 @@ final class MbedTlsEngine extends SSLEngine {
         int consumed = src.position() - start;
         if (state == State.DONE && staging.position() == 0) {
             finishedPending = false;
-            return result(Status.OK, consumed, 0, HandshakeStatus.FINISHED);
+            return unwrapped(Status.OK, consumed, 0, HandshakeStatus.FINISHED);
         }
-        return result(Status.OK, consumed, 0);
+        return unwrapped(Status.OK, consumed, 0);
     }
 
     // --- Closing -------------------------------------------------------------------------------
@@ -891,11 +1006,33 @@ final class MbedTlsEngine extends SSLEngine {
         }
     }
 
-    private SSLEngineResult result(Status status, int consumed, int produced) {
-        return new SSLEngineResult(status, status(), consumed, produced);
+    // Results: immutable, and in bulk transfer one call's equals the last one's (same status, same
+    // byte counts), so each direction hands out its last result again rather than a new one.
+
+    private SSLEngineResult wrapped(Status status, int consumed, int produced) {
+        return wrapped(status, consumed, produced, status());
     }
 
-    private SSLEngineResult result(Status status, int consumed, int produced, HandshakeStatus hs) {
+    private SSLEngineResult wrapped(Status status, int consumed, int produced, HandshakeStatus hs) {
+        lastWrap = reuse(lastWrap, status, hs, consumed, produced);
+        return lastWrap;
+    }
+
+    private SSLEngineResult unwrapped(Status status, int consumed, int produced) {
+        return unwrapped(status, consumed, produced, status());
+    }
+
+    private SSLEngineResult unwrapped(Status status, int consumed, int produced, HandshakeStatus hs) {
+        lastUnwrap = reuse(lastUnwrap, status, hs, consumed, produced);
+        return lastUnwrap;
+    }
+
+    private static SSLEngineResult reuse(SSLEngineResult last, Status status, HandshakeStatus hs, int consumed,
+            int produced) {
+        if (last != null && last.getStatus() == status && last.getHandshakeStatus() == hs
+                && last.bytesConsumed() == consumed && last.bytesProduced() == produced) {
+            return last;
+        }
         return new SSLEngineResult(status, hs, consumed, produced);
     }
 
@@ -942,11 +1079,18 @@ final class MbedTlsEngine extends SSLEngine {
      */
     private SSLHandshakeException verifyFailure(CertificateVerificationException e) {
         VerifyResult r = e.verifyResult();
+        String flags = String.join(" | ", r.flagNames());
         String why = refusal;
-        String message = "the server's certificate was refused by Mbed TLS: " + String.join(" | ", r.flagNames())
-                + " (" + r.info().strip().replace('\n', ';') + ")" + (why != null ? "; " + why : "");
+        String message = why != null
+                ? "the server's certificate was refused: Mbed TLS accepted the chain, but " + why + " (" + flags + ")"
+                : "the server's certificate was refused by Mbed TLS: " + flags + " ("
+                        + r.info().strip().replace('\n', ';') + ")";
         SSLHandshakeException ex = new SSLHandshakeException(message);
         ex.initCause(e);
+        Exception cause = refusalCause;
+        if (why != null && cause != null) {
+            ex.addSuppressed(cause);
+        }
         return ex;
     }
 

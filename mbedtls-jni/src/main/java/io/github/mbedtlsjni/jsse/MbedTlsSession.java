@@ -1,6 +1,8 @@
 package io.github.mbedtlsjni.jsse;
 
+import io.github.mbedtlsjni.MbedTlsException;
 import io.github.mbedtlsjni.MemoryBio;
+import io.github.mbedtlsjni.X509Crt;
 import java.io.ByteArrayInputStream;
 import java.security.Principal;
 import java.security.cert.Certificate;
@@ -37,14 +39,21 @@ final class MbedTlsSession extends ExtendedSSLSession {
     private final List<byte[]> peerDers;
     private final List<X509Certificate> localChain;
     private final List<SNIServerName> requestedServerNames;
+    private final String identification;
     private final long creationTime = System.currentTimeMillis();
     private volatile long lastAccessedTime = creationTime;
     private volatile boolean valid = true;
     private volatile X509Certificate[] peerCertificates; // made on first use
     private final Map<String, Object> values = new ConcurrentHashMap<>();
 
+    /**
+     * A session with what Mbed TLS negotiated; {@code identification} is the endpoint
+     * identification algorithm the handshake ran with ("" for none), which a resumption must
+     * match: a session made without a name check cannot stand in for a handshake that checks it.
+     */
     MbedTlsSession(ClientSessions context, String peerHost, int peerPort, String protocol, String cipherSuite, byte[] id,
-            List<byte[]> peerDers, List<X509Certificate> localChain, List<SNIServerName> requestedServerNames) {
+            List<byte[]> peerDers, List<X509Certificate> localChain, List<SNIServerName> requestedServerNames,
+            String identification) {
         this.context = context;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
@@ -54,14 +63,26 @@ final class MbedTlsSession extends ExtendedSSLSession {
         this.peerDers = List.copyOf(peerDers);
         this.localChain = List.copyOf(localChain);
         this.requestedServerNames = List.copyOf(requestedServerNames);
+        this.identification = identification;
     }
 
     /** The session of an engine before (or without) a handshake: JSSE's "no cipher suite". */
     static MbedTlsSession none(ClientSessions context, String host, int port) {
         MbedTlsSession s = new MbedTlsSession(context, host, port, "NONE", "SSL_NULL_WITH_NULL_NULL", NO_ID, List.of(),
-                List.of(), List.of());
+                List.of(), List.of(), "");
         s.valid = false;
         return s;
+    }
+
+    /** The endpoint identification algorithm of the handshake that made this session, "" for none. */
+    String identification() {
+        return identification;
+    }
+
+    /** Takes over the values an application bound to {@code earlier} (the handshake session), without events. */
+    MbedTlsSession withValuesOf(MbedTlsSession earlier) {
+        values.putAll(earlier.values);
+        return this;
     }
 
     void touch() {
@@ -157,8 +178,8 @@ final class MbedTlsSession extends ExtendedSSLSession {
             try {
                 chain = toX509(peerDers);
             } catch (CertificateException e) {
-                SSLPeerUnverifiedException ex = new SSLPeerUnverifiedException("Mbed TLS verified the peer's chain, "
-                        + "but the JDK cannot parse it as X509Certificates: " + e.getMessage());
+                SSLPeerUnverifiedException ex = new SSLPeerUnverifiedException("the peer's chain, which Mbed TLS "
+                        + "verified, cannot be given as JDK certificates: " + e.getMessage());
                 ex.initCause(e);
                 throw ex;
             }
@@ -167,12 +188,30 @@ final class MbedTlsSession extends ExtendedSSLSession {
         return chain;
     }
 
-    /** JDK certificates from DER (the JDK's parser, for applications that want JDK objects). */
+    /**
+     * JDK certificates from DER (the JDK's parser, for applications that want JDK objects).
+     *
+     * @throws CertificateException if the JDK refuses one, naming it as {@link X509Crt#toX509Certificates()}
+     *     does (its index and subject as Mbed TLS reads it), the JDK's reason as cause
+     */
     static X509Certificate[] toX509(List<byte[]> ders) throws CertificateException {
         CertificateFactory factory = CertificateFactory.getInstance("X.509");
         List<X509Certificate> out = new ArrayList<>();
-        for (byte[] der : ders) {
-            out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+        try {
+            for (byte[] der : ders) {
+                out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+            }
+        } catch (CertificateException | RuntimeException refused) {
+            try (X509Crt chain = new X509Crt()) { // Mbed TLS parsed these in the handshake: to name the one refused
+                for (byte[] der : ders) {
+                    chain.parseDer(der);
+                }
+                chain.toX509Certificates();
+            } catch (MbedTlsException e) {
+                refused.addSuppressed(e);
+            }
+            throw refused instanceof CertificateException ? (CertificateException) refused
+                    : new CertificateException("the JDK cannot parse the chain: " + refused, refused);
         }
         return out.toArray(new X509Certificate[0]);
     }

@@ -17,7 +17,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 import javax.net.ssl.HandshakeCompletedEvent;
 import javax.net.ssl.HandshakeCompletedListener;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -97,11 +96,7 @@ final class MbedTlsSocket extends SSLSocket {
                     port = transport.getPort();
                 }
                 MbedTlsEngine made = new MbedTlsEngine(context, host, port, this);
-                SSLParameters p = params;
-                if (p.getServerNames() == null || p.getServerNames().isEmpty()) {
-                    p.setServerNames(made.getSSLParameters().getServerNames());
-                }
-                made.setSSLParameters(p);
+                made.setSSLParameters(params); // server names the application set replace the host's
                 engine = made;
             }
             return engine;
@@ -508,10 +503,10 @@ final class MbedTlsSocket extends SSLSocket {
 
     @Override
     public synchronized void setEnabledCipherSuites(String[] suites) {
-        Objects.requireNonNull(suites, "suites");
-        params.setCipherSuites(suites.clone());
         if (engine != null) {
             engine.setEnabledCipherSuites(suites);
+        } else {
+            params.setCipherSuites(CipherSuites.check(suites));
         }
     }
 
@@ -527,42 +522,25 @@ final class MbedTlsSocket extends SSLSocket {
 
     @Override
     public synchronized void setEnabledProtocols(String[] protocols) {
-        Objects.requireNonNull(protocols, "protocols");
-        params.setProtocols(Protocols.check(protocols));
         if (engine != null) {
             engine.setEnabledProtocols(protocols);
+        } else {
+            params.setProtocols(Protocols.check(protocols));
         }
     }
 
+    /** Before the engine exists (an unconnected socket), the parameters are kept here. */
     @Override
     public synchronized SSLParameters getSSLParameters() {
-        if (engine != null) {
-            return engine.getSSLParameters();
-        }
-        SSLParameters p = new SSLParameters(params.getCipherSuites(), params.getProtocols());
-        p.setServerNames(params.getServerNames() != null ? params.getServerNames()
-                : host != null && !MbedTlsEngine.isIpLiteral(host) ? List.of(new SNIHostName(host)) : List.of());
-        p.setEndpointIdentificationAlgorithm(params.getEndpointIdentificationAlgorithm());
-        p.setApplicationProtocols(params.getApplicationProtocols());
-        return p;
+        return engine != null ? engine.getSSLParameters() : MbedTlsEngine.merged(params, params);
     }
 
     @Override
     public synchronized void setSSLParameters(SSLParameters p) {
-        Objects.requireNonNull(p, "params");
-        if (p.getCipherSuites() != null) {
-            params.setCipherSuites(p.getCipherSuites());
-        }
-        if (p.getProtocols() != null) {
-            params.setProtocols(Protocols.check(p.getProtocols()));
-        }
-        if (p.getServerNames() != null) {
-            params.setServerNames(p.getServerNames());
-        }
-        params.setEndpointIdentificationAlgorithm(p.getEndpointIdentificationAlgorithm());
-        params.setApplicationProtocols(p.getApplicationProtocols());
         if (engine != null) {
             engine.setSSLParameters(p);
+        } else {
+            params = MbedTlsEngine.merged(params, p);
         }
     }
 

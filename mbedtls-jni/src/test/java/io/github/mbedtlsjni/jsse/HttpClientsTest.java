@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mbedtlsjni.MbedTls;
-import io.github.mbedtlsjni.testing.ExternalServer;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.Nginx;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;
 import java.io.InputStream;
@@ -27,8 +27,8 @@ import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,17 +50,17 @@ class HttpClientsTest {
     X509TrustManager trustManager;
 
     @BeforeAll
-    void setUp() throws Exception {
+    void setUp() {
         pki = TestPki.create(dir, KeyType.EC_P256);
+    }
+
+    /** A context per test: kept sessions are keyed by host and port, which servers recycle (see ResumptionTest). */
+    @BeforeEach
+    void freshContext() throws Exception {
         mbed = SSLContext.getInstance("TLS", new MbedTlsProvider());
         TrustManager[] tms = SslEngineTest.trustManagers(pki.root());
         trustManager = (X509TrustManager) tms[0];
         mbed.init(null, tms, null);
-    }
-
-    @AfterAll
-    void tearDown() {
-        // nothing global was changed: every client got the context explicitly
     }
 
     private static void assumeSupported(TlsProtocol protocol) {
@@ -78,7 +78,7 @@ class HttpClientsTest {
     @EnumSource(TlsProtocol.class)
     void httpsUrlConnectionFetchesFromNginx(TlsProtocol protocol) throws Exception {
         assumeSupported(protocol);
-        try (ExternalServer nginx = Servers.nginx(dir.resolve("nginx-huc-" + protocol), pki, protocol, null)) {
+        try (Nginx nginx = Nginx.builder(dir.resolve("nginx-huc-" + protocol), pki).protocols(protocol).http2().start()) {
             URL url = new URL("https://" + TestPki.SERVER_NAME + ":" + nginx.port() + "/huc?x=1");
             HttpsURLConnection c = (HttpsURLConnection) url.openConnection();
             c.setSSLSocketFactory(mbed.getSocketFactory());
@@ -88,7 +88,7 @@ class HttpClientsTest {
             assertOurs(c.getSSLSession().orElseThrow(), protocol);
             assertTrue(c.getCipherSuite().startsWith("TLS_"), c.getCipherSuite());
             try (InputStream in = c.getInputStream()) {
-                assertEquals("echo /huc?x=1 HTTP/1.1 \n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                assertEquals(Nginx.body("/huc?x=1", "HTTP/1.1", ""), new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
             c.disconnect();
         }
@@ -109,7 +109,7 @@ class HttpClientsTest {
     void javaNetHttpClientOnTheEngineSpeaksHttp1AndHttp2(Http h) throws Exception {
         TlsProtocol protocol = protocol(h);
         assumeSupported(protocol);
-        try (ExternalServer nginx = Servers.nginx(dir.resolve("nginx-hc-" + h), pki, protocol, null)) {
+        try (Nginx nginx = Nginx.builder(dir.resolve("nginx-hc-" + h), pki).protocols(protocol).http2().start()) {
             HttpClient client = HttpClient.newBuilder().sslContext(mbed)
                     .version(h2(h) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(10)).build();
@@ -121,7 +121,7 @@ class HttpClientsTest {
                         .get(30, TimeUnit.SECONDS);
                 assertEquals(200, response.statusCode());
                 String proto = h2(h) ? "HTTP/2.0" : "HTTP/1.1";
-                assertEquals("echo /hc " + proto + " \n", response.body());
+                assertEquals(Nginx.body("/hc", proto, ""), response.body());
                 assertEquals(h2(h) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1, response.version());
                 assertOurs(response.sslSession().orElseThrow(), protocol);
             }
@@ -133,7 +133,7 @@ class HttpClientsTest {
     void okHttpOnTheSocketFactorySpeaksHttp1AndHttp2(Http h) throws Exception {
         TlsProtocol protocol = protocol(h);
         assumeSupported(protocol);
-        try (ExternalServer nginx = Servers.nginx(dir.resolve("nginx-ok-" + h), pki, protocol, null)) {
+        try (Nginx nginx = Nginx.builder(dir.resolve("nginx-ok-" + h), pki).protocols(protocol).http2().start()) {
             OkHttpClient client = new OkHttpClient.Builder()
                     .sslSocketFactory(mbed.getSocketFactory(), trustManager)
                     .protocols(h2(h) ? java.util.List.of(Protocol.HTTP_2, Protocol.HTTP_1_1)
@@ -147,7 +147,7 @@ class HttpClientsTest {
                         assertEquals(200, response.code());
                         assertEquals(h2(h) ? Protocol.HTTP_2 : Protocol.HTTP_1_1, response.protocol());
                         String proto = h2(h) ? "HTTP/2.0" : "HTTP/1.1";
-                        assertEquals("echo /ok" + i + " " + proto + " \n", response.body().string());
+                        assertEquals(Nginx.body("/ok" + i, proto, ""), response.body().string());
                         assertEquals(protocol.protocolName(), response.handshake().tlsVersion().javaName());
                     }
                 }

@@ -23,12 +23,20 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -41,12 +49,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The IoT case and the event-loop case: Eclipse Paho's MQTT client (a sender and a receiver
  * thread on one SSLSocket: full duplex) publishing to and receiving from a real mosquitto broker
- * over TLS, and a Netty client (SslContextBuilder with the MbedTLS provider, Netty's SslHandler
- * on the provider's SSLEngine) exchanging data with a server.
+ * over TLS 1.2 and 1.3, and a Netty client (SslContextBuilder with the MbedTLS provider,
+ * Netty's SslHandler on the provider's SSLEngine) exchanging data with a server.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MqttAndNettyTest {
@@ -54,19 +64,46 @@ class MqttAndNettyTest {
     static Path dir;
 
     TestPki pki;
-    SSLContext mbed;
 
     @BeforeAll
-    void setUp() throws Exception {
+    void setUp() {
         pki = TestPki.create(dir, KeyType.EC_P256);
-        mbed = SSLContext.getInstance("TLS", new MbedTlsProvider());
-        mbed.init(null, SslEngineTest.trustManagers(pki.root()), null);
     }
 
-    @Test
-    void pahoPublishesAndReceivesThroughMosquittoOverTls() throws Exception {
-        try (ExternalServer broker = Servers.mosquitto(dir.resolve("mosquitto"), pki)) {
-            SSLSocketFactory factory = mbed.getSocketFactory();
+    /** mosquitto with one TLS listener on 127.0.0.1, {@code protocol} or newer (anonymous clients allowed). */
+    private ExternalServer mosquitto(Path work, TlsProtocol protocol) {
+        Path mosquitto = ExternalServer.require("mosquitto", "mosquitto");
+        return ExternalServer.startOnFreePort(port -> {
+            String conf = String.join("\n",
+                    "user " + System.getProperty("user.name"),
+                    "persistence false",
+                    "log_dest stderr",
+                    "listener " + port + " 127.0.0.1",
+                    "allow_anonymous true",
+                    "certfile " + pki.serverChainPem(),
+                    "keyfile " + pki.serverKeyPem(),
+                    "tls_version " + (protocol == TlsProtocol.TLS_1_2 ? "tlsv1.2" : "tlsv1.3"),
+                    "");
+            Path confFile = work.resolve("mosquitto.conf");
+            try {
+                Files.createDirectories(work);
+                Files.writeString(confFile, conf);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return ExternalServer.builder("mosquitto", work, port).command(mosquitto.toString(), "-c", confFile.toString());
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void pahoPublishesAndReceivesThroughMosquittoOverTls(TlsProtocol protocol) throws Exception {
+        SslEngineTest.assumeSupported(protocol);
+        // TLS 1.2: the client offers only 1.2 (a TLSv1.2 context); TLS 1.3: the broker takes only 1.3
+        SSLContext context = SSLContext.getInstance(protocol.protocolName(), new MbedTlsProvider());
+        context.init(null, SslEngineTest.trustManagers(pki.root()), null);
+        try (ExternalServer broker = mosquitto(dir.resolve("mosquitto-" + protocol), protocol)) {
+            Recording factory = new Recording(context.getSocketFactory());
             MqttConnectOptions options = new MqttConnectOptions();
             options.setSocketFactory(factory);
             options.setHttpsHostnameVerificationEnabled(true); // Paho sets endpoint identification HTTPS
@@ -92,18 +129,78 @@ class MqttAndNettyTest {
             });
             client.connect(options);
             try {
+                assertEquals(1, factory.sockets.size(), "Paho's one socket");
+                SSLSocket socket = (SSLSocket) factory.sockets.get(0);
+                assertEquals(protocol.protocolName(), socket.getSession().getProtocol());
+                assertEquals(MbedTlsSocket.class, socket.getClass());
                 client.subscribe("sensors/#", 1);
                 for (int i = 0; i < 5; i++) {
                     client.publish("sensors/t" + i, ("21." + i).getBytes(StandardCharsets.UTF_8), 1, false);
                 }
                 for (int i = 0; i < 5; i++) {
-                    assertEquals("sensors/t" + i + "=21." + i, received.poll(30, TimeUnit.SECONDS));
+                    assertEquals("sensors/t" + i + "=21." + i, received.poll(30, TimeUnit.SECONDS), broker::output);
                 }
             } finally {
                 client.disconnect(5000);
                 client.close();
             }
             assertTrue(received.isEmpty(), received::toString);
+        }
+    }
+
+    /** The provider's socket factory, keeping the sockets it made (Paho does not show its own). */
+    private static final class Recording extends SSLSocketFactory {
+        final SSLSocketFactory factory;
+        final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+        Recording(SSLSocketFactory factory) {
+            this.factory = factory;
+        }
+
+        private Socket kept(Socket s) {
+            sockets.add(s);
+            return s;
+        }
+
+        @Override
+        public String[] getDefaultCipherSuites() {
+            return factory.getDefaultCipherSuites();
+        }
+
+        @Override
+        public String[] getSupportedCipherSuites() {
+            return factory.getSupportedCipherSuites();
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return kept(factory.createSocket());
+        }
+
+        @Override
+        public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+            return kept(factory.createSocket(s, host, port, autoClose));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            return kept(factory.createSocket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            return kept(factory.createSocket(host, port, localHost, localPort));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            return kept(factory.createSocket(host, port));
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            return kept(factory.createSocket(address, port, localAddress, localPort));
         }
     }
 

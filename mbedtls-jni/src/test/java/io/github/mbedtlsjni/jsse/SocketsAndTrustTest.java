@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mbedtlsjni.CertificateVerificationException;
-import io.github.mbedtlsjni.testing.ExternalServer;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.Nginx;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestCert;
@@ -57,6 +57,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,8 +83,16 @@ class SocketsAndTrustTest {
     SSLContext mbed;
 
     @BeforeAll
-    void setUp() throws Exception {
+    void setUp() {
         pki = TestPki.create(dir, KeyType.EC_P256);
+    }
+
+    /**
+     * A context per test: kept sessions are keyed by host and port, and a later test's server may
+     * get a port an earlier one had (see ResumptionTest).
+     */
+    @BeforeEach
+    void freshContext() throws Exception {
         mbed = context(SslEngineTest.trustManagers(pki.root()));
     }
 
@@ -152,6 +161,62 @@ class SocketsAndTrustTest {
             }
             assertFalse(plain.isClosed(), "autoClose false: the given socket stays open");
             plain.close();
+        }
+    }
+
+    /** The socket's parameters against SunJSSE's socket: unconnected (kept until the engine exists) and connected. */
+    @Test
+    void sslParametersOfASocketBehaveAsSunJsses() throws Exception {
+        SSLContext sun = SSLContext.getInstance("TLS");
+        sun.init(null, SslEngineTest.trustManagers(pki.root()), null);
+        try (JsseServer server = JsseServer.start(pki);
+                SSLSocket theirs = (SSLSocket) sun.getSocketFactory().createSocket();
+                SSLSocket ours = (SSLSocket) mbed.getSocketFactory().createSocket();
+                SSLSocket theirsConnected = (SSLSocket) sun.getSocketFactory().createSocket(TestPki.SERVER_NAME,
+                        server.port());
+                SSLSocket oursConnected = (SSLSocket) mbed.getSocketFactory().createSocket(TestPki.SERVER_NAME,
+                        server.port())) {
+            List<String> unconnected = SslEngineTest.parameterSteps(theirs::getSSLParameters, theirs::setSSLParameters,
+                    theirs::setEnabledCipherSuites, theirs::setEnabledProtocols);
+            assertEquals(unconnected, SslEngineTest.parameterSteps(ours::getSSLParameters, ours::setSSLParameters,
+                    ours::setEnabledCipherSuites, ours::setEnabledProtocols));
+            assertEquals(SslEngineTest.parameterSteps(theirsConnected::getSSLParameters,
+                    theirsConnected::setSSLParameters, theirsConnected::setEnabledCipherSuites,
+                    theirsConnected::setEnabledProtocols), SslEngineTest.parameterSteps(oursConnected::getSSLParameters,
+                    oursConnected::setSSLParameters, oursConnected::setEnabledCipherSuites,
+                    oursConnected::setEnabledProtocols));
+        }
+        // set on the unconnected socket, in force once it connects
+        try (JsseServer server = JsseServer.start(pki);
+                SSLSocket s = (SSLSocket) mbed.getSocketFactory().createSocket()) {
+            SSLParameters p = s.getSSLParameters();
+            p.setProtocols(new String[] {"TLSv1.2"});
+            p.setServerNames(List.of(new javax.net.ssl.SNIHostName("sni.example")));
+            s.setSSLParameters(p);
+            s.connect(new InetSocketAddress(TestPki.SERVER_NAME, server.port()), 10_000);
+            assertEquals("x", echo(s, "x"));
+            assertEquals("TLSv1.2", s.getSession().getProtocol());
+            assertEquals(List.of(new javax.net.ssl.SNIHostName("sni.example")),
+                    ((javax.net.ssl.ExtendedSSLSession) s.getSession()).getRequestedServerNames());
+        }
+    }
+
+    /** close() ends the connection as JSSE's does: close_notify, then the socket. */
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void closeSendsCloseNotifyThenClosesTheSocket(TlsProtocol protocol) throws Exception {
+        SslEngineTest.assumeSupported(protocol);
+        try (JsseServer server = JsseServer.start(pki, protocol)) {
+            SSLSocket s = https(mbed, TestPki.SERVER_NAME, server.port());
+            assertEquals("bye", echo(s, "bye"));
+            s.close();
+            JsseServer.Connection c = server.awaitConnection(HANG);
+            assertEquals(JsseServer.Ending.CLOSE_NOTIFY, c.ending(), c::toString);
+            assertEquals("bye", c.receivedText());
+            assertTrue(s.isClosed());
+            SocketException e = assertThrows(SocketException.class, () -> s.getOutputStream().write(1));
+            assertEquals("Socket is closed", e.getMessage());
+            s.close(); // twice: nothing happens
         }
     }
 
@@ -331,7 +396,6 @@ class SocketsAndTrustTest {
             }
             assertEquals(1, asked.size(), "asked after Mbed TLS accepted");
             refuse[0] = true;
-            context.getClientSessionContext().setSessionTimeout(1); // no resumption into the refusal
             try (SSLSocket s = https(context(new TrustManager[] {own}), TestPki.SERVER_NAME, server.port())) {
                 SSLHandshakeException e = assertThrows(SSLHandshakeException.class, s::startHandshake);
                 assertTrue(e.getMessage().contains("MBEDTLS_X509_BADCERT_OTHER")
@@ -349,6 +413,30 @@ class SocketsAndTrustTest {
         assertEquals(before, asked.size());
     }
 
+    /** TLS 1.2: the suite's key exchange; TLS 1.3 (whose suites name none): the key's algorithm, as SunJSSE. */
+    static String expectedAuthType(String cipherSuite) {
+        int with = cipherSuite.indexOf("_WITH_");
+        return with > 0 ? cipherSuite.substring("TLS_".length(), with) : "EC";
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void anX509ExtendedTrustManagerSeesProtocolAndCipherSuiteInTheHandshakeSession(TlsProtocol protocol)
+            throws Exception {
+        SslEngineTest.assumeSupported(protocol);
+        HandshakeSessionProbe probe = new HandshakeSessionProbe(
+                (X509TrustManager) SslEngineTest.trustManagers(pki.root())[0]);
+        try (JsseServer server = JsseServer.start(pki, protocol);
+                SSLSocket s = https(context(new TrustManager[] {probe}), TestPki.SERVER_NAME, server.port())) {
+            assertEquals(null, s.getHandshakeSession(), "no handshake yet");
+            assertEquals("ok", echo(s, "ok"));
+            String suite = s.getSession().getCipherSuite();
+            assertEquals(List.of(protocol.protocolName() + " " + suite + " " + expectedAuthType(suite) + " alpn="),
+                    probe.seen, "no ALPN offered: \"\"");
+            assertEquals(null, s.getHandshakeSession(), "the handshake is over");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TlsProtocol.class)
     void mutualTlsThroughAKeyManagerWithNginxRequiringAClientCertificate(TlsProtocol protocol) throws Exception {
@@ -362,28 +450,33 @@ class SocketsAndTrustTest {
         SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
         context.init(kmf.getKeyManagers(), SslEngineTest.trustManagers(pki.root()), null);
         Path ca = pki.writeChain("client-ca.pem", pki.intermediate(), pki.root());
-        try (ExternalServer nginx = Servers.nginx(dir.resolve("nginx-mtls-" + protocol), pki, protocol, ca);
+        try (Nginx nginx = Nginx.builder(dir.resolve("nginx-mtls-" + protocol), pki).protocols(protocol)
+                .requireClientCertificate(ca).start();
                 SSLSocket s = https(context, TestPki.SERVER_NAME, nginx.port())) {
             try {
                 s.startHandshake();
             } catch (SSLHandshakeException e) {
-                throw new AssertionError("nginx says:\n" + nginx.output(), e);
+                throw new AssertionError("nginx's error log:\n" + nginx.errorLog(), e);
             }
-            s.getOutputStream().write(("GET /mtls HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            String response = get(s, "/mtls");
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
-            assertTrue(response.contains("CN=mbedtls-jni client"), response);
+            assertTrue(response.endsWith(Nginx.body("/mtls", "HTTP/1.1", "CN=mbedtls-jni client")), response);
             assertNotNull(s.getSession().getLocalCertificates());
         }
         // without the key manager nginx refuses
-        try (ExternalServer nginx = Servers.nginx(dir.resolve("nginx-mtls-none-" + protocol), pki, protocol, ca);
+        try (Nginx nginx = Nginx.builder(dir.resolve("nginx-mtls-none-" + protocol), pki).protocols(protocol)
+                .requireClientCertificate(ca).start();
                 SSLSocket s = https(mbed, TestPki.SERVER_NAME, nginx.port())) {
-            s.getOutputStream().write(("GET /mtls HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            assertTrue(response.startsWith("HTTP/1.1 400"), response);
+            String response = get(s, "/mtls");
+            assertTrue(response.startsWith("HTTP/1.1 400"), response + "\nnginx's error log:\n" + nginx.errorLog());
         }
+    }
+
+    /** A GET over HTTP/1.1 with Connection: close, and everything the server answered. */
+    private static String get(SSLSocket s, String path) throws java.io.IOException {
+        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
 
     /** Mbed TLS's table against OpenSSL's: every suite both know has one IANA name and the same code point. */
@@ -445,22 +538,5 @@ class SocketsAndTrustTest {
                 () -> mbed.getServerSocketFactory());
         assertTrue(u.getMessage().contains("MBEDTLS_SSL_SRV_C"), u.getMessage());
         assertThrows(IllegalArgumentException.class, () -> mbed.createSSLEngine().setEnabledProtocols(new String[] {"TLSv9"}));
-    }
-
-    @Test
-    void aSessionIsResumedByTheNextSocketToTheSameHostAndPort() throws Exception {
-        SSLContext context = context(SslEngineTest.trustManagers(pki.root()));
-        try (JsseServer server = JsseServer.start(pki, TlsProtocol.TLS_1_2)) {
-            javax.net.ssl.SSLSession first;
-            try (SSLSocket s = https(context, TestPki.SERVER_NAME, server.port())) {
-                assertEquals("1", echo(s, "1"));
-                first = s.getSession();
-            }
-            try (SSLSocket s = https(context, TestPki.SERVER_NAME, server.port())) {
-                assertEquals("2", echo(s, "2"));
-                assertTrue(s.getSession() == first, "resumed: the same session");
-                assertTrue(s.getSession().getLastAccessedTime() >= first.getCreationTime());
-            }
-        }
     }
 }

@@ -33,6 +33,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +47,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * (BUFFER_OVERFLOW/BUFFER_UNDERFLOW, nothing consumed), records split at every byte, several
  * records in one buffer, close sequences started by either side, the state after close,
  * rehandshakes refused (ours and the server's), refused certificates, and no heap allocation
- * per wrap/unwrap beyond the SSLEngineResult the API returns.
+ * per wrap/unwrap in steady state.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SslEngineTest {
@@ -58,11 +59,16 @@ class SslEngineTest {
     SSLContext jdkServer;
 
     @BeforeAll
-    void setUp() throws Exception {
+    void setUp() {
         pki = TestPki.create(dir, KeyType.EC_P256);
+        jdkServer = SslContexts.server(pki);
+    }
+
+    /** A context per test, so that no test resumes a session another one made. */
+    @BeforeEach
+    void freshContext() throws Exception {
         mbed = SSLContext.getInstance("TLS", new MbedTlsProvider());
         mbed.init(null, trustManagers(pki.root()), null);
-        jdkServer = SslContexts.server(pki);
     }
 
     static javax.net.ssl.TrustManager[] trustManagers(TestCert... anchors) throws Exception {
@@ -241,6 +247,14 @@ class SslEngineTest {
         p.setEndpointIdentificationAlgorithm("HTTPS");
         e.setSSLParameters(p);
         return e;
+    }
+
+    /** The socket with endpoint identification HTTPS, as HTTP clients set it. */
+    static javax.net.ssl.SSLSocket https(javax.net.ssl.SSLSocket s) {
+        SSLParameters p = s.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        s.setSSLParameters(p);
+        return s;
     }
 
     static long remaining(ByteBuffer[] buffers) {
@@ -563,6 +577,36 @@ class SslEngineTest {
         assertTrue(p.client.isOutboundDone() && p.client.isInboundDone());
     }
 
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void theHandshakeSessionHasProtocolAndCipherSuiteOnceTheServerChoseThem(TlsProtocol protocol) throws Exception {
+        assumeSupported(protocol);
+        HandshakeSessionProbe probe = new HandshakeSessionProbe((javax.net.ssl.X509TrustManager) trustManagers(pki.root())[0]);
+        SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
+        context.init(null, new javax.net.ssl.TrustManager[] {probe}, null);
+        SSLEngine client = https(context.createSSLEngine(TestPki.SERVER_NAME, 443));
+        SSLParameters offer = client.getSSLParameters();
+        offer.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        client.setSSLParameters(offer);
+        Pair p = new Pair(client, protocol, true, jdkServer);
+        SSLParameters choose = p.server.getSSLParameters();
+        choose.setApplicationProtocols(new String[] {"h2"});
+        p.server.setSSLParameters(choose);
+        p.client.beginHandshake();
+        javax.net.ssl.SSLSession early = p.client.getHandshakeSession();
+        assertEquals("NONE", early.getProtocol(), "before the server's hello nothing is negotiated");
+        assertEquals("SSL_NULL_WITH_NULL_NULL", early.getCipherSuite());
+        assertEquals(null, p.client.getHandshakeApplicationProtocol(), "not determined yet");
+        p.handshake();
+        String suite = p.client.getSession().getCipherSuite();
+        assertEquals(p.server.getSession().getCipherSuite(), suite);
+        assertEquals(List.of(protocol.protocolName() + " " + suite + " " + SocketsAndTrustTest.expectedAuthType(suite)
+                + " alpn=h2"), probe.seen, "what the trust manager saw during the handshake");
+        assertEquals(null, p.client.getHandshakeSession());
+        assertEquals(null, p.client.getHandshakeApplicationProtocol());
+        assertEquals("h2", p.client.getApplicationProtocol());
+    }
+
     @Test
     void wrongHostWithEndpointIdentificationIsRefusedWithoutItOnlyTheChainCounts() throws Exception {
         Pair p = new Pair(https(mbed.createSSLEngine("wrong.example", 443)), null, false, jdkServer);
@@ -585,41 +629,205 @@ class SslEngineTest {
         assertThrows(UnsupportedOperationException.class, mbed::getServerSocketFactory);
     }
 
+    /**
+     * The parameter steps of {@link #sslParametersBehaveAsSunJsses}, applied through a getter and a
+     * setter: what each step leaves, as text (names and settings a client has; algorithm
+     * constraints by identity, since SunJSSE's default is an object of its own).
+     */
+    static List<String> parameterSteps(java.util.function.Supplier<SSLParameters> get,
+            java.util.function.Consumer<SSLParameters> set, java.util.function.Consumer<String[]> setSuites,
+            java.util.function.Consumer<String[]> setProtocols) {
+        java.security.AlgorithmConstraints constraints = new java.security.AlgorithmConstraints() {
+            @Override
+            public boolean permits(java.util.Set<java.security.CryptoPrimitive> p, String a,
+                    java.security.AlgorithmParameters ps) {
+                return true;
+            }
+
+            @Override
+            public boolean permits(java.util.Set<java.security.CryptoPrimitive> p, java.security.Key k) {
+                return true;
+            }
+
+            @Override
+            public boolean permits(java.util.Set<java.security.CryptoPrimitive> p, String a, java.security.Key k,
+                    java.security.AlgorithmParameters ps) {
+                return true;
+            }
+        };
+        java.util.function.Function<SSLParameters, String> describe = p -> String.join(" | ",
+                String.valueOf(p.getCipherSuites() == null ? null : List.of(p.getCipherSuites())),
+                String.valueOf(p.getProtocols() == null ? null : List.of(p.getProtocols())),
+                "names " + p.getServerNames(), "id " + p.getEndpointIdentificationAlgorithm(),
+                "alpn " + List.of(p.getApplicationProtocols()),
+                "constraints " + (p.getAlgorithmConstraints() == constraints ? "set" : "default"));
+        List<String> states = new ArrayList<>();
+        SSLParameters p = get.get();
+        // suites both providers have, on every Mbed TLS line (2.28 has no TLS 1.3 suites)
+        p.setCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
+        p.setProtocols(new String[] {"TLSv1.2"});
+        p.setServerNames(List.of(new javax.net.ssl.SNIHostName("a.example")));
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        p.setAlgorithmConstraints(constraints);
+        set.accept(p);
+        states.add("set: " + describe.apply(get.get()));
+        set.accept(new SSLParameters()); // Paho's way: only what it sets
+        states.add("set nothing: " + describe.apply(get.get()));
+        SSLParameters noSni = new SSLParameters();
+        noSni.setServerNames(List.of());
+        set.accept(noSni);
+        states.add("no SNI: " + describe.apply(get.get()));
+        for (String[] bad : new String[][] {{"TLS_NO_SUCH_SUITE"}, {null}}) {
+            try {
+                setSuites.accept(bad);
+                states.add("suites " + List.of(bad).toString() + " accepted");
+            } catch (IllegalArgumentException e) {
+                states.add("suites " + java.util.Arrays.toString(bad) + ": IllegalArgumentException");
+            }
+        }
+        setSuites.accept(new String[] {"TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"});
+        states.add("signalling suite: " + List.of(get.get().getCipherSuites()));
+        try {
+            setProtocols.accept(new String[] {"TLSv9"});
+            states.add("TLSv9 accepted");
+        } catch (IllegalArgumentException e) {
+            states.add("TLSv9: IllegalArgumentException");
+        }
+        return states;
+    }
+
+    /** getSSLParameters/setSSLParameters and setEnabled* of the provider's engine against SunJSSE's, step by step. */
     @Test
-    void steadyStateWrapAndUnwrapAllocateOnlyTheirResult() throws Exception {
-        Pair p = new Pair(null, true);
+    void sslParametersBehaveAsSunJsses() throws Exception {
+        SSLContext sun = SSLContext.getInstance("TLS");
+        sun.init(null, trustManagers(pki.root()), null);
+        SSLEngine theirs = sun.createSSLEngine(TestPki.SERVER_NAME, 443);
+        theirs.setUseClientMode(true);
+        SSLEngine ours = mbed.createSSLEngine(TestPki.SERVER_NAME, 443);
+        assertEquals(theirs.getSSLParameters().getServerNames(), ours.getSSLParameters().getServerNames(),
+                "none set: null, the host is the default at the handshake");
+        List<String> expected = parameterSteps(theirs::getSSLParameters, theirs::setSSLParameters,
+                theirs::setEnabledCipherSuites, theirs::setEnabledProtocols);
+        assertEquals(expected, parameterSteps(ours::getSSLParameters, ours::setSSLParameters,
+                ours::setEnabledCipherSuites, ours::setEnabledProtocols));
+        assertTrue(expected.get(1).contains("id HTTPS") && expected.get(1).contains("alpn []"), expected::toString);
+    }
+
+    /**
+     * A record changed on the way after the handshake: unwrap throws an SSLException (not a
+     * handshake one) whose cause is the MbedTlsException with Mbed TLS's code; the fatal alert
+     * Mbed TLS made is handed out by the next wrap, then the engine is closed both ways.
+     */
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void aTamperedRecordIsAnSslExceptionWithMbedTlsCodeThenTheAlertThenClosed(TlsProtocol protocol) throws Exception {
+        assumeSupported(protocol);
+        Pair p = new Pair(protocol, false);
         p.handshake();
-        ByteBuffer src = ByteBuffer.allocateDirect(64);
-        ByteBuffer net = ByteBuffer.allocateDirect(p.client.getSession().getPacketBufferSize());
-        ByteBuffer app = ByteBuffer.allocateDirect(p.client.getSession().getApplicationBufferSize());
+        ByteBuffer record = ByteBuffer.allocate(p.server.getSession().getPacketBufferSize());
+        p.server.wrap(ByteBuffer.wrap("secret".getBytes(StandardCharsets.US_ASCII)), record);
+        record.flip();
+        record.put(record.limit() - 1, (byte) (record.get(record.limit() - 1) ^ 1)); // in the tag
+        SSLException e = assertThrows(SSLException.class,
+                () -> p.client.unwrap(record, ByteBuffer.allocate(p.client.getSession().getApplicationBufferSize())));
+        assertFalse(e instanceof SSLHandshakeException, e::toString);
+        io.github.mbedtlsjni.MbedTlsException cause = assertInstanceOf(io.github.mbedtlsjni.MbedTlsException.class,
+                e.getCause());
+        assertTrue(e.getMessage().contains("mbedtls_ssl_read") && e.getMessage().contains(cause.errorName()),
+                e.getMessage());
+        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus(), "the alert is to be sent");
+        ByteBuffer alert = ByteBuffer.allocate(p.client.getSession().getPacketBufferSize());
+        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), alert);
+        assertEquals(Status.CLOSED, r.getStatus());
+        assertTrue(r.bytesProduced() > 0, "the fatal alert: " + r);
+        assertTrue(p.client.isInboundDone() && p.client.isOutboundDone());
+        alert.flip();
+        assertThrows(SSLException.class, () -> p.server.unwrap(alert, ByteBuffer.allocate(20000)),
+                "SunJSSE reads a fatal alert");
+    }
+
+    /**
+     * Every cipher suite the provider and SunJSSE both have (ECDSA and RSA keys) is negotiated
+     * when it alone is enabled, under the same IANA name on both sides: the mapping from Mbed
+     * TLS's names holds in practice, both ways.
+     */
+    @Test
+    void everySuiteBothHaveIsNegotiatedUnderTheSameName() throws Exception {
+        TestPki rsa = TestPki.create(dir.resolve("rsa"), KeyType.RSA_2048, "RSA");
+        SSLContext rsaServer = SslContexts.server(rsa);
+        SSLContext rsaClient = SSLContext.getInstance("TLS", new MbedTlsProvider());
+        rsaClient.init(null, trustManagers(rsa.root()), null);
+        List<String> negotiated = new ArrayList<>();
+        List<String> sunSuites = List.of(jdkServer.getSupportedSSLParameters().getCipherSuites());
+        for (String suite : CipherSuites.supported()) {
+            if (!sunSuites.contains(suite) || suite.contains("_PSK_") || suite.contains("_anon_")
+                    || suite.startsWith("TLS_RSA_") || suite.startsWith("TLS_DHE_") || suite.startsWith("TLS_ECDH_")) {
+                continue; // not one a SunJSSE server with default settings and these keys agrees to
+            }
+            boolean tls13 = CipherSuites.isTls13(suite);
+            boolean ecdsa = tls13 || suite.contains("_ECDSA_");
+            SSLEngine e = https((ecdsa ? mbed : rsaClient).createSSLEngine(TestPki.SERVER_NAME, 443));
+            e.setEnabledCipherSuites(new String[] {suite});
+            Pair p = new Pair(e, tls13 ? TlsProtocol.TLS_1_3 : TlsProtocol.TLS_1_2, false, ecdsa ? jdkServer : rsaServer);
+            p.server.setEnabledCipherSuites(new String[] {suite});
+            p.handshake();
+            assertEquals(suite, p.client.getSession().getCipherSuite());
+            assertEquals(suite, p.server.getSession().getCipherSuite());
+            negotiated.add(suite);
+        }
+        System.out.println("SslEngineTest: negotiated with SunJSSE under the same name: " + negotiated);
+        assertTrue(negotiated.size() >= (MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3") ? 8 : 5), negotiated::toString);
+    }
+
+    enum Buffers { DIRECT_ARRAYS, DIRECT_SINGLE, HEAP_SINGLE }
+
+    /**
+     * Steady-state wrap and unwrap allocate nothing on the Java heap, in the style of
+     * AllocationTest: the bytes this thread allocates (the JVM's per-thread counter) over
+     * thousands of calls, after as many to warm up, stay below one byte per call. Both the array
+     * forms and the single-buffer ones (which SSLEngine implements with a new array per call, and
+     * Netty and HttpClient use), direct buffers and heap ones (copied once, no allocation either).
+     */
+    @ParameterizedTest
+    @EnumSource(Buffers.class)
+    void steadyStateWrapAndUnwrapAllocateNothing(Buffers kind) throws Exception {
+        boolean direct = kind != Buffers.HEAP_SINGLE;
+        Pair p = new Pair(null, direct);
+        p.handshake();
+        int rounds = 4000;
+        ByteBuffer src = p.buffer(64);
+        ByteBuffer net = p.buffer(p.client.getSession().getPacketBufferSize());
+        ByteBuffer app = p.buffer(p.client.getSession().getApplicationBufferSize());
         ByteBuffer[] srcs = {src};
         ByteBuffer[] dsts = {app};
-        SSLEngine loop = p.client;
-        // the client's records, looped back through a second client-side check is not possible: measure
-        // wrap on the client and unwrap of the server's records on the client
-        ByteBuffer serverRecords = ByteBuffer.allocateDirect(1 << 20);
-        for (int i = 0; i < 4000; i++) {
-            p.server.wrap(ByteBuffer.wrap(new byte[64]), serverRecords);
+        // the server's records, all alike, for the client to unwrap
+        ByteBuffer serverRecords = p.buffer(2 * rounds * (64 + 64));
+        for (int i = 0; i < 2 * rounds; i++) {
+            assertEquals(Status.OK, p.server.wrap(ByteBuffer.wrap(new byte[64]), serverRecords).getStatus());
         }
         serverRecords.flip();
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
         long before = 0;
-        int calls = 0;
-        for (int i = 0; i < 4000; i++) {
-            if (i == 2000) {
-                before = threads.getThreadAllocatedBytes(id);
-                calls = 0;
+        for (int i = 0; i < 2 * rounds; i++) {
+            if (i == rounds) {
+                before = threads.getThreadAllocatedBytes(id); // after as many calls to warm up
             }
             src.clear();
             net.clear();
-            loop.wrap(srcs, 0, 1, net);
             app.clear();
-            loop.unwrap(serverRecords, dsts, 0, 1);
-            calls += 2;
+            SSLEngineResult w = kind == Buffers.DIRECT_ARRAYS ? p.client.wrap(srcs, 0, 1, net) : p.client.wrap(src, net);
+            SSLEngineResult u = kind == Buffers.DIRECT_ARRAYS ? p.client.unwrap(serverRecords, dsts, 0, 1)
+                    : p.client.unwrap(serverRecords, app);
+            if (w.bytesConsumed() != 64 || u.bytesProduced() != 64) {
+                throw new AssertionError(w + " / " + u); // no assertion message built in the loop
+            }
         }
-        long perCall = (threads.getThreadAllocatedBytes(id) - before) / calls;
-        System.out.println("SslEngineTest: " + perCall + " heap bytes per steady-state wrap/unwrap with direct buffers");
-        assertTrue(perCall <= 48, perCall + " bytes per call: more than the SSLEngineResult");
+        long bytes = threads.getThreadAllocatedBytes(id) - before;
+        int calls = 2 * rounds;
+        System.out.println("SslEngineTest: " + bytes + " heap bytes over " + calls + " steady-state wrap/unwrap calls ("
+                + kind + ")");
+        assertTrue(bytes < calls, bytes + " bytes allocated over " + calls + " wrap/unwrap calls (" + kind + ")");
     }
 }
