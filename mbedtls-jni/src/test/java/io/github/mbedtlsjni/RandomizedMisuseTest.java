@@ -228,7 +228,7 @@ class RandomizedMisuseTest {
             threads[i].setDaemon(true);
         }
         long start = System.nanoTime();
-        Watchdog watchdog = new Watchdog(workers);
+        Watchdog watchdog = new Watchdog(workers, new Random(seed));
         Thread watchdogThread = new Thread(watchdog, "misuse-watchdog");
         watchdogThread.setDaemon(true);
         watchdogThread.start();
@@ -549,10 +549,12 @@ class RandomizedMisuseTest {
 
     final class Watchdog implements Runnable {
         private final Worker[] workers;
+        private final Random r; // from the run's seed, like the workers' choices
         private volatile boolean stopped;
 
-        Watchdog(Worker[] workers) {
+        Watchdog(Worker[] workers, Random r) {
             this.workers = workers;
+            this.r = r;
         }
 
         void stop() {
@@ -561,7 +563,6 @@ class RandomizedMisuseTest {
 
         @Override
         public void run() {
-            Random r = new Random();
             long lastGc = System.nanoTime();
             while (!stopped) {
                 try {
