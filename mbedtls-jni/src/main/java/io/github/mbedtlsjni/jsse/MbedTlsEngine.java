@@ -67,8 +67,8 @@ final class MbedTlsEngine extends SSLEngine {
     private ByteBuffer gather; // wrap's copy of data spread over several buffers; guarded by wrapLock
     private final ByteBuffer[] oneSrc = new ByteBuffer[1]; // wrap(src, dst) without an array per call; wrapLock
     private final ByteBuffer[] oneDst = new ByteBuffer[1]; // unwrap(src, dst) likewise; unwrapLock
-    private SSLEngineResult lastWrap; // guarded by wrapLock
-    private SSLEngineResult lastUnwrap; // guarded by unwrapLock
+    private final SSLEngineResult[] lastWrap = new SSLEngineResult[STATUSES]; // per Status; wrapLock
+    private final SSLEngineResult[] lastUnwrap = new SSLEngineResult[STATUSES]; // per Status; unwrapLock
     private boolean wantWrite = true; // guarded by this: the last handshake step wants to write
     private volatile boolean finishedPending;
     private volatile boolean outboundClosed;
@@ -1006,16 +1006,19 @@ final class MbedTlsEngine extends SSLEngine {
         }
     }
 
-    // Results: immutable, and in bulk transfer one call's equals the last one's (same status, same
-    // byte counts), so each direction hands out its last result again rather than a new one.
+    // Results: immutable, and in bulk transfer one call's equals an earlier one's of the same
+    // status (same byte counts), so each direction keeps its last result per status and hands
+    // it out again rather than a new one. Per status, because a reader on a socket alternates:
+    // BUFFER_UNDERFLOW until a whole record is there, then OK.
+
+    private static final int STATUSES = Status.values().length;
 
     private SSLEngineResult wrapped(Status status, int consumed, int produced) {
         return wrapped(status, consumed, produced, status());
     }
 
     private SSLEngineResult wrapped(Status status, int consumed, int produced, HandshakeStatus hs) {
-        lastWrap = reuse(lastWrap, status, hs, consumed, produced);
-        return lastWrap;
+        return reuse(lastWrap, status, hs, consumed, produced);
     }
 
     private SSLEngineResult unwrapped(Status status, int consumed, int produced) {
@@ -1023,17 +1026,18 @@ final class MbedTlsEngine extends SSLEngine {
     }
 
     private SSLEngineResult unwrapped(Status status, int consumed, int produced, HandshakeStatus hs) {
-        lastUnwrap = reuse(lastUnwrap, status, hs, consumed, produced);
-        return lastUnwrap;
+        return reuse(lastUnwrap, status, hs, consumed, produced);
     }
 
-    private static SSLEngineResult reuse(SSLEngineResult last, Status status, HandshakeStatus hs, int consumed,
+    private static SSLEngineResult reuse(SSLEngineResult[] last, Status status, HandshakeStatus hs, int consumed,
             int produced) {
-        if (last != null && last.getStatus() == status && last.getHandshakeStatus() == hs
-                && last.bytesConsumed() == consumed && last.bytesProduced() == produced) {
-            return last;
+        SSLEngineResult r = last[status.ordinal()];
+        if (r != null && r.getHandshakeStatus() == hs && r.bytesConsumed() == consumed && r.bytesProduced() == produced) {
+            return r;
         }
-        return new SSLEngineResult(status, hs, consumed, produced);
+        r = new SSLEngineResult(status, hs, consumed, produced);
+        last[status.ordinal()] = r;
+        return r;
     }
 
     /** Frees the Mbed TLS context once both directions are done. */
