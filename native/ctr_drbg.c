@@ -1,12 +1,12 @@
-/* JNI glue of io.github.mbedtlsjni.CtrDrbg: mbedtls_ctr_drbg_context. */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.CtrDrbg: mbedtls_ctr_drbg_context. */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_CtrDrbg.h"
+#include "io_github_mbedtlsjni_mbedtls_CtrDrbg.h"
 
 #include <stdlib.h>
 
 #include "mbedtls/platform_util.h"
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_CtrDrbg_nInit(JNIEnv *env, jclass cls)
 {
     mbedtls_ctr_drbg_context *drbg = mj_alloc(env, MJ_KIND_CTR_DRBG, sizeof *drbg);
     (void) cls;
@@ -17,7 +17,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nInit(JNIEnv *env, jcl
     return MJ_HANDLE(drbg);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_CtrDrbg_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_ctr_drbg_context *drbg = MJ_PTR(mbedtls_ctr_drbg_context, handle);
     (void) env;
@@ -26,7 +26,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nFree(JNIEnv *env, jcla
     mj_release(MJ_KIND_CTR_DRBG, drbg);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nSeed(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_CtrDrbg_nSeed(JNIEnv *env, jclass cls, jlong handle,
                                                                jlong entropy_handle, jbyteArray personalization)
 {
     mbedtls_ctr_drbg_context *drbg = MJ_PTR(mbedtls_ctr_drbg_context, handle);
@@ -48,7 +48,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nSeed(JNIEnv *env, jcla
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_CtrDrbg_nRandom(JNIEnv *env, jclass cls, jlong handle, jbyteArray out)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_CtrDrbg_nRandom(JNIEnv *env, jclass cls, jlong handle, jbyteArray out)
 {
     mbedtls_ctr_drbg_context *drbg = MJ_PTR(mbedtls_ctr_drbg_context, handle);
     jsize len = (*env)->GetArrayLength(env, out), done = 0;

@@ -1,8 +1,8 @@
-/* JNI glue of io.github.mbedtlsjni.Entropy: mbedtls_entropy_context. */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.Entropy: mbedtls_entropy_context. */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_Entropy.h"
+#include "io_github_mbedtlsjni_mbedtls_Entropy.h"
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_Entropy_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_Entropy_nInit(JNIEnv *env, jclass cls)
 {
     mbedtls_entropy_context *entropy = mj_alloc(env, MJ_KIND_ENTROPY, sizeof *entropy);
     (void) cls;
@@ -13,7 +13,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_Entropy_nInit(JNIEnv *env, jcl
     return MJ_HANDLE(entropy);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_Entropy_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_Entropy_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_entropy_context *entropy = MJ_PTR(mbedtls_entropy_context, handle);
     (void) env;

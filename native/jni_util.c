@@ -303,10 +303,10 @@ static int lookup_ids(JNIEnv *env)
         (mj_jni.illegal_argument = global_class(env, "java/lang/IllegalArgumentException")) == NULL ||
         (mj_jni.out_of_memory = global_class(env, "java/lang/OutOfMemoryError")) == NULL ||
         (mj_jni.socket_timeout = global_class(env, "java/net/SocketTimeoutException")) == NULL ||
-        (mj_jni.mbedtls_exception = global_class(env, "io/github/mbedtlsjni/MbedTlsException")) == NULL ||
-        (mj_jni.parse_exception = global_class(env, "io/github/mbedtlsjni/X509ParseException")) == NULL ||
+        (mj_jni.mbedtls_exception = global_class(env, "io/github/mbedtlsjni/mbedtls/MbedTlsException")) == NULL ||
+        (mj_jni.parse_exception = global_class(env, "io/github/mbedtlsjni/mbedtls/X509ParseException")) == NULL ||
         (mj_jni.verify_exception =
-             global_class(env, "io/github/mbedtlsjni/CertificateVerificationException")) == NULL) {
+             global_class(env, "io/github/mbedtlsjni/mbedtls/CertificateVerificationException")) == NULL) {
         return -1;
     }
     mj_jni.mbedtls_exception_init = (*env)->GetMethodID(env, mj_jni.mbedtls_exception, "<init>", exception_init);
@@ -318,7 +318,7 @@ static int lookup_ids(JNIEnv *env)
         return -1;
     }
     {
-        jclass verify_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/VerifyCallback");
+        jclass verify_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/mbedtls/VerifyCallback");
         if (verify_callback == NULL) {
             return -1;
         }
@@ -328,7 +328,7 @@ static int lookup_ids(JNIEnv *env)
             return -1;
         }
     }
-    debug_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/DebugCallback");
+    debug_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/mbedtls/DebugCallback");
     if (debug_callback == NULL) {
         return -1;
     }

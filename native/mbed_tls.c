@@ -1,6 +1,6 @@
-/* JNI glue of io.github.mbedtlsjni.MbedTls: version, features, error texts, diagnostics. */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.MbedTls: version, features, error texts, diagnostics. */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_MbedTls.h"
+#include "io_github_mbedtlsjni_mbedtls_MbedTls.h"
 
 #include <limits.h>
 
@@ -17,7 +17,7 @@
 #define MJ_PLATFORM "unknown"
 #endif
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nVersion(JNIEnv *env, jclass cls)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nVersion(JNIEnv *env, jclass cls)
 {
     char version[32] = { 0 }; /* mbedtls_version_get_string needs 9 bytes */
     (void) cls;
@@ -25,14 +25,14 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nVersion(JNIEnv *env
     return mj_string(env, version);
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_MbedTls_nVersionNumber(JNIEnv *env, jclass cls)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nVersionNumber(JNIEnv *env, jclass cls)
 {
     (void) env;
     (void) cls;
     return (jint) mbedtls_version_get_number();
 }
 
-JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_MbedTls_nCheckFeature(JNIEnv *env, jclass cls, jstring name)
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nCheckFeature(JNIEnv *env, jclass cls, jstring name)
 {
 #if defined(MBEDTLS_VERSION_FEATURES)
     char *feature = mj_utf8(env, name);
@@ -52,7 +52,7 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_MbedTls_nCheckFeature(JNIEn
 #endif
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nStrerror(JNIEnv *env, jclass cls, jint code)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nStrerror(JNIEnv *env, jclass cls, jint code)
 {
     char text[256];
     (void) cls;
@@ -63,25 +63,25 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nStrerror(JNIEnv *en
     return mj_string(env, text);
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nBuildSource(JNIEnv *env, jclass cls)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nBuildSource(JNIEnv *env, jclass cls)
 {
     (void) cls;
     return mj_string(env, MJ_SOURCE_KIND);
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nBuildConfig(JNIEnv *env, jclass cls)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nBuildConfig(JNIEnv *env, jclass cls)
 {
     (void) cls;
     return mj_string(env, MJ_CONFIG_DESCRIPTION);
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_MbedTls_nPlatform(JNIEnv *env, jclass cls)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nPlatform(JNIEnv *env, jclass cls)
 {
     (void) cls;
     return mj_string(env, MJ_PLATFORM);
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_MbedTls_nLiveObjectNames(JNIEnv *env, jclass cls)
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nLiveObjectNames(JNIEnv *env, jclass cls)
 {
     jobjectArray names;
     int i;
@@ -98,7 +98,7 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_MbedTls_nLiveObjectName
     return names;
 }
 
-JNIEXPORT jlongArray JNICALL Java_io_github_mbedtlsjni_MbedTls_nLiveObjectCounts(JNIEnv *env, jclass cls)
+JNIEXPORT jlongArray JNICALL Java_io_github_mbedtlsjni_mbedtls_MbedTls_nLiveObjectCounts(JNIEnv *env, jclass cls)
 {
     jlong counts[MJ_KIND_COUNT];
     jlongArray array;

@@ -1,5 +1,5 @@
 /*
- * JNI glue of io.github.mbedtlsjni.MemoryBio: an mbedtls_ssl_context (SslContext's, mj_ssl) whose
+ * JNI glue of io.github.mbedtlsjni.mbedtls.MemoryBio: an mbedtls_ssl_context (SslContext's, mj_ssl) whose
  * bio is memory instead of a socket. mbedtls_ssl_set_bio(&ssl, s, mem_send, mem_recv, NULL): for
  * the duration of one call, mem_recv serves the peer's records from the caller's input buffer and
  * mem_send appends records to the caller's output buffer. A direct ByteBuffer is read or written
@@ -7,7 +7,7 @@
  * own record buffers. Nothing waits: no input is WANT_READ, no room is WANT_WRITE.
  */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_MemoryBio.h"
+#include "io_github_mbedtlsjni_mbedtls_MemoryBio.h"
 
 #include <string.h>
 
@@ -105,7 +105,7 @@ static int code_of(int ret)
                                                : MJ_MEM_OK;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_MemoryBio_nAttach(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nAttach(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     (void) env;
@@ -114,7 +114,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_MemoryBio_nAttach(JNIEnv *env, 
 }
 
 /* mbedtls_ssl_handshake, steps as far as input and room allow. */
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nHandshake(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nHandshake(JNIEnv *env, jclass cls, jlong handle,
                                                                       jobject in, jint in_off, jint in_len,
                                                                       jobject out, jint out_off, jint out_len)
 {
@@ -145,7 +145,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nHandshake(JNIEnv *e
 }
 
 /* Throws what the last nHandshake that returned "failed" failed with. */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_MemoryBio_nThrowFailure(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nThrowFailure(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int ret;
@@ -161,7 +161,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_MemoryBio_nThrowFailure(JNIEnv 
  * more to take. A TLS 1.3 NewSessionTicket is processed on the way (the session gains a ticket).
  * Output that Mbed TLS must send meanwhile (an alert) stays in its buffer: MemoryBio.flush.
  */
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nRead(JNIEnv *env, jclass cls, jlong handle, jobject in,
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nRead(JNIEnv *env, jclass cls, jlong handle, jobject in,
                                                                  jint in_off, jint in_len, jobject dst, jint dst_off,
                                                                  jint dst_len)
 {
@@ -207,7 +207,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nRead(JNIEnv *env, j
  * pending there: mj_ssl_flush_pending). A record that Mbed TLS could not hand on in full stays in
  * its buffer, its data counted as taken; MemoryBio.flush sends it later.
  */
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nWrite(JNIEnv *env, jclass cls, jlong handle, jobject src,
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nWrite(JNIEnv *env, jclass cls, jlong handle, jobject src,
                                                                   jint src_off, jint src_len, jobject out,
                                                                   jint out_off, jint out_len)
 {
@@ -266,7 +266,7 @@ done:
 }
 
 /* Sends what is pending in Mbed TLS's output buffer into out. */
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nFlush(JNIEnv *env, jclass cls, jlong handle, jobject out,
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nFlush(JNIEnv *env, jclass cls, jlong handle, jobject out,
                                                                   jint out_off, jint out_len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -294,7 +294,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nFlush(JNIEnv *env, 
  * mbedtls_ssl_close_notify into out, after what is pending. WANT_WRITE: out had no room for the
  * alert; Mbed TLS has written it to its buffer and MemoryBio.flush sends it.
  */
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nCloseNotify(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nCloseNotify(JNIEnv *env, jclass cls, jlong handle,
                                                                         jobject out, jint out_off, jint out_len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -326,7 +326,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_MemoryBio_nCloseNotify(JNIEnv 
 }
 
 /* The bytes Mbed TLS has made but not handed to an output buffer yet. */
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_MemoryBio_nPendingOutput(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nPendingOutput(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     size_t n;
@@ -342,7 +342,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_MemoryBio_nPendingOutput(JNIEnv
  * The sizes the Java side plans buffers with (largest record in, largest record out, largest
  * plaintext), then the Mbed TLS codes it reports (WANT_READ, WANT_WRITE, PEER_CLOSE_NOTIFY).
  */
-JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_MemoryBio_nSizes(JNIEnv *env, jclass cls)
+JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_MemoryBio_nSizes(JNIEnv *env, jclass cls)
 {
     /* Mbed TLS's record buffers: header + content + expansion (MBEDTLS_SSL_IN/OUT_BUFFER_LEN, which
      * ssl_misc.h keeps private); the largest record a peer may send is 5 + 2^14 + 2048 (RFC 5246). */

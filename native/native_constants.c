@@ -1,5 +1,5 @@
 /*
- * JNI glue of io.github.mbedtlsjni.NativeConstants: the values the C side gives every constant
+ * JNI glue of io.github.mbedtlsjni.internal.NativeConstants: the values the C side gives every constant
  * that Java mirrors, so that a test can compare them all (NativeConstantsTest).
  *
  * The Mbed TLS part (error codes, verify flags) is generated from the headers of the Mbed TLS this
@@ -7,7 +7,7 @@
  * Java addresses by ordinal or kind.
  */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_NativeConstants.h"
+#include "io_github_mbedtlsjni_internal_NativeConstants.h"
 #include "verify_profile.h"
 
 #include "mbedtls/asn1.h"
@@ -56,7 +56,7 @@ static const struct mj_constant constants[] = {
 
 #define MJ_CONSTANT_COUNT ((jsize) (sizeof constants / sizeof constants[0]))
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_NativeConstants_nNames(JNIEnv *env, jclass cls)
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_internal_NativeConstants_nNames(JNIEnv *env, jclass cls)
 {
     jobjectArray names = (*env)->NewObjectArray(env, MJ_CONSTANT_COUNT, mj_jni.string, NULL);
     jsize i;
@@ -72,7 +72,7 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_NativeConstants_nNames(
     return names;
 }
 
-JNIEXPORT jlongArray JNICALL Java_io_github_mbedtlsjni_NativeConstants_nValues(JNIEnv *env, jclass cls)
+JNIEXPORT jlongArray JNICALL Java_io_github_mbedtlsjni_internal_NativeConstants_nValues(JNIEnv *env, jclass cls)
 {
     jlong values[MJ_CONSTANT_COUNT];
     jlongArray array;

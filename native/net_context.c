@@ -1,6 +1,6 @@
-/* JNI glue of io.github.mbedtlsjni.NetContext: mbedtls_net_context. */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.NetContext: mbedtls_net_context. */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_NetContext.h"
+#include "io_github_mbedtlsjni_mbedtls_NetContext.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,7 +117,7 @@ static void describe_failure(char *buf, size_t len, const char *host, const char
     snprintf(buf, len, "%s port %s%s%s", host, port, reason[0] != '\0' ? ": " : "", reason);
 }
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_NetContext_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nInit(JNIEnv *env, jclass cls)
 {
     mj_net *n = mj_alloc(env, MJ_KIND_NET, sizeof *n);
     (void) cls;
@@ -132,7 +132,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_NetContext_nInit(JNIEnv *env, 
     return MJ_HANDLE(n);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
     (void) env;
@@ -141,7 +141,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nFree(JNIEnv *env, j
     mj_release(MJ_KIND_NET, n);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnect(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nConnect(JNIEnv *env, jclass cls, jlong handle,
                                                                      jstring jhost, jstring jport)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
@@ -173,7 +173,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnect(JNIEnv *env
     free(port);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nShutdown(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nShutdown(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
     int fd = atomic_load(&n->fd);
@@ -294,7 +294,7 @@ int mj_net_wait(mj_net *n, enum mj_wait what)
 /* Java's NetContext timeout kinds. */
 enum { MJ_TIMEOUT_READ = 0, MJ_TIMEOUT_WRITE = 1, MJ_TIMEOUT_DEADLINE = 2 };
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nSetTimeout(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nSetTimeout(JNIEnv *env, jclass cls, jlong handle,
                                                                         jint kind, jint millis)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
@@ -367,7 +367,7 @@ fail:
  * mbedtls_net_connect with a time limit: the same resolution and TCP connect, but non-blocking
  * with poll(), over all addresses within timeout_ms. Fills n->net.fd like mbedtls_net_connect.
  */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_NetContext_nConnectTimeout(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nConnectTimeout(JNIEnv *env, jclass cls, jlong handle,
                                                                             jstring jhost, jstring jport,
                                                                             jint timeout_ms)
 {

@@ -1,6 +1,6 @@
-/* JNI glue of io.github.mbedtlsjni.PkContext: mbedtls_pk_context (a private key). */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.PkContext: mbedtls_pk_context (a private key). */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_PkContext.h"
+#include "io_github_mbedtlsjni_mbedtls_PkContext.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "mbedtls/pk.h"
 #include "mbedtls/platform_util.h"
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_PkContext_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_PkContext_nInit(JNIEnv *env, jclass cls)
 {
     mbedtls_pk_context *pk = mj_alloc(env, MJ_KIND_PK, sizeof *pk);
     (void) cls;
@@ -19,7 +19,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_PkContext_nInit(JNIEnv *env, j
     return MJ_HANDLE(pk);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_PkContext_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_pk_context *pk = MJ_PTR(mbedtls_pk_context, handle);
     (void) env;
@@ -59,7 +59,7 @@ static void free_secret(void *p, size_t len)
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKey(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_PkContext_nParseKey(JNIEnv *env, jclass cls, jlong handle,
                                                                      jbyteArray key, jbyteArray password,
                                                                      jlong drbg_handle)
 {
@@ -87,7 +87,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKey(JNIEnv *env
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKeyFile(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_PkContext_nParseKeyFile(JNIEnv *env, jclass cls, jlong handle,
                                                                          jstring jpath, jbyteArray password,
                                                                          jlong drbg_handle)
 {
@@ -130,13 +130,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_PkContext_nParseKeyFile(JNIEnv 
 #endif
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_PkContext_nName(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_PkContext_nName(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) cls;
     return mj_string(env, mbedtls_pk_get_name(MJ_PTR(mbedtls_pk_context, handle)));
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_PkContext_nBits(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_PkContext_nBits(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) env;
     (void) cls;

@@ -1,6 +1,6 @@
-/* JNI glue of io.github.mbedtlsjni.SslConfig: mbedtls_ssl_config. */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.SslConfig: mbedtls_ssl_config. */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_SslConfig.h"
+#include "io_github_mbedtlsjni_mbedtls_SslConfig.h"
 #include "verify_profile.h"
 
 #include <pthread.h>
@@ -19,7 +19,7 @@ static const int authmodes[] = {
     [MJ_AUTHMODE_REQUIRED] = MBEDTLS_SSL_VERIFY_REQUIRED,
 };
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslConfig_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nInit(JNIEnv *env, jclass cls)
 {
     mj_conf *c = mj_alloc(env, MJ_KIND_SSL_CONFIG, sizeof *c);
     (void) cls;
@@ -31,7 +31,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslConfig_nInit(JNIEnv *env, j
     return MJ_HANDLE(c);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     (void) cls;
@@ -52,7 +52,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nFree(JNIEnv *env, jc
     mj_release(MJ_KIND_SSL_CONFIG, c);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nDefaults(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nDefaults(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     int ret;
@@ -78,7 +78,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nDefaults(JNIEnv *env
 #endif
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetRng(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetRng(JNIEnv *env, jclass cls, jlong handle,
                                                                    jlong drbg_handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
@@ -87,7 +87,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetRng(JNIEnv *env, 
     mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, MJ_PTR(mbedtls_ctr_drbg_context, drbg_handle));
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAuthMode(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetAuthMode(JNIEnv *env, jclass cls, jlong handle,
                                                                         jint mode)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
@@ -97,7 +97,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAuthMode(JNIEnv *
     c->authmode = authmodes[mode];
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVersion(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetVersion(JNIEnv *env, jclass cls, jlong handle,
                                                                        jint version, jboolean minimum)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
@@ -107,7 +107,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVersion(JNIEnv *e
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCaChain(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetCaChain(JNIEnv *env, jclass cls, jlong handle,
                                                                        jlong ca_handle, jlong crl_handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
@@ -117,7 +117,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCaChain(JNIEnv *e
                               crl_handle != 0 ? MJ_PTR(mbedtls_x509_crl, crl_handle) : NULL);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVerifyProfile(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetVerifyProfile(JNIEnv *env, jclass cls, jlong handle,
                                                                              jint kind, jint hashes, jint pk_types,
                                                                              jint curves, jint min_rsa_bits)
 {
@@ -133,7 +133,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetVerifyProfile(JNI
 
 /* --- Client certificate ------------------------------------------------------------------------ */
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetOwnCert(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetOwnCert(JNIEnv *env, jclass cls, jlong handle,
                                                                        jlong crt_handle, jlong pk_handle)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
@@ -148,7 +148,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetOwnCert(JNIEnv *e
 
 /* --- Cipher suites and ALPN -------------------------------------------------------------------- */
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCiphersuites(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetCiphersuites(JNIEnv *env, jclass cls, jlong handle,
                                                                             jobjectArray names)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
@@ -190,7 +190,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetCiphersuites(JNIE
     c->ciphersuites = ids;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetAlpn(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetAlpn(JNIEnv *env, jclass cls, jlong handle,
                                                                     jobjectArray protocols)
 {
 #if defined(MBEDTLS_SSL_ALPN)
@@ -242,7 +242,7 @@ fail:
 
 /* --- TLS 1.3 tickets --------------------------------------------------------------------------- */
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetTls13Tickets(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetTls13Tickets(JNIEnv *env, jclass cls, jlong handle,
                                                                             jboolean enable)
 {
     (void) env;
@@ -321,7 +321,7 @@ static void debug_message(void *ctx, int level, const char *file, int line, cons
 }
 #endif
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslConfig_nSetDebug(JNIEnv *env, jclass cls, jlong handle, jint level,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetDebug(JNIEnv *env, jclass cls, jlong handle, jint level,
                                                                      jobject callback)
 {
 #if defined(MBEDTLS_DEBUG_C)

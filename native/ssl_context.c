@@ -1,7 +1,7 @@
-/* JNI glue of io.github.mbedtlsjni.SslContext: mbedtls_ssl_context, the TLS connection. */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.SslContext: mbedtls_ssl_context, the TLS connection. */
 #define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_SslContext.h"
+#include "io_github_mbedtlsjni_mbedtls_SslContext.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,7 +28,7 @@ void mj_ssl_unlock(mj_ssl *s)
     (void) pthread_mutex_unlock(&s->lock);
 }
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nInit(JNIEnv *env, jclass cls)
 {
     mj_ssl *s = mj_alloc(env, MJ_KIND_SSL_CONTEXT, sizeof *s);
     int ret;
@@ -66,7 +66,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslContext_nInit(JNIEnv *env, 
     return MJ_HANDLE(s);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     (void) cls;
@@ -84,7 +84,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nFree(JNIEnv *env, j
  * the Java side lets them run only then and one at a time, so no other call can be inside Mbed
  * TLS: they take no lock. Everything from the handshake on does.
  */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetup(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetup(JNIEnv *env, jclass cls, jlong handle,
                                                                    jlong conf_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -194,14 +194,14 @@ static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
     return 0;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSkipNameCheck(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSkipNameCheck(JNIEnv *env, jclass cls, jlong handle)
 {
     (void) env;
     (void) cls;
     MJ_PTR(mj_ssl, handle)->skip_name_check = 1;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyCallback(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetVerifyCallback(JNIEnv *env, jclass cls, jlong handle,
                                                                                jobject callback)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -216,7 +216,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyCallback(J
     s->verify_callback = ref;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyName(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetVerifyName(JNIEnv *env, jclass cls, jlong handle,
                                                                            jstring jname)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -229,7 +229,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetVerifyName(JNIEn
     s->verify_name = name;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetSession(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetSession(JNIEnv *env, jclass cls, jlong handle,
                                                                         jlong session_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -244,7 +244,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetSession(JNIEnv *
 }
 
 /* mbedtls_ssl_get_session: true if filled, false if there is nothing new to export. */
-JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nGetSession(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nGetSession(JNIEnv *env, jclass cls, jlong handle,
                                                                             jlong session_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -267,7 +267,7 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nGetSession(JNIE
     return JNI_FALSE;
 }
 
-JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nResumed(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nResumed(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int resumed;
@@ -279,7 +279,7 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nResumed(JNIEnv 
     return resumed;
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nAlpnProtocol(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nAlpnProtocol(JNIEnv *env, jclass cls, jlong handle)
 {
 #if defined(MBEDTLS_SSL_ALPN)
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -299,7 +299,7 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nAlpnProtocol(JNI
 #endif
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetHostname(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetHostname(JNIEnv *env, jclass cls, jlong handle,
                                                                          jstring jhostname)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -316,7 +316,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetHostname(JNIEnv 
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nSetBio(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetBio(JNIEnv *env, jclass cls, jlong handle,
                                                                     jlong net_handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -389,7 +389,7 @@ void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nHandshake(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int ret, wait;
@@ -424,7 +424,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nHandshake(JNIEnv *e
     }
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyFlags(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nVerifyFlags(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     uint32_t flags;
@@ -436,13 +436,13 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyFlags(JNIEnv 
     return (jint) flags;
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nVerifyInfo(JNIEnv *env, jclass cls, jint flags)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nVerifyInfo(JNIEnv *env, jclass cls, jint flags)
 {
     (void) cls;
     return mj_verify_info(env, (uint32_t) flags);
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nProtocol(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nProtocol(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     jstring result;
@@ -460,7 +460,7 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nProtocol(JNIEnv 
  * suite of the session being negotiated. (Before that, a session offered for resumption has put
  * its own suite there, which the server may not take.)
  */
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_SslContext_nCiphersuite(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nCiphersuite(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     const mbedtls_ssl_session *negotiating;
@@ -486,7 +486,7 @@ static jobjectArray peer_certificates(JNIEnv *env, mj_ssl *s)
     return peer == NULL || peer->raw.len == 0 ? NULL : chain_ders(env, peer);
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_SslContext_nPeerCertificates(JNIEnv *env, jclass cls,
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nPeerCertificates(JNIEnv *env, jclass cls,
                                                                                       jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -626,7 +626,7 @@ static int write_all(mj_ssl *s, const unsigned char *buf, size_t len)
     return 0;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nRead(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nRead(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
                                                                   jint off, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -641,7 +641,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nRead(JNIEnv *env, j
 }
 
 /* One byte, 0..255, or -1 at the end: InputStream.read() without a shared buffer. */
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nReadByte(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nReadByte(JNIEnv *env, jclass cls, jlong handle)
 {
     unsigned char b;
     int n;
@@ -650,7 +650,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nReadByte(JNIEnv *en
     return n > 0 ? (jint) b : -1;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nReadDirect(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nReadDirect(JNIEnv *env, jclass cls, jlong handle,
                                                                         jobject dst, jint pos, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -665,7 +665,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nReadDirect(JNIEnv *
     return n < -1 ? -1 : n;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWrite(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWrite(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
                                                                    jint off, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -686,7 +686,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWrite(JNIEnv *env, 
  * All of b[off .. off+len) in one native call: each record's worth is copied once, from the
  * array to this stack buffer, which Mbed TLS encrypts from.
  */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteFully(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWriteFully(JNIEnv *env, jclass cls, jlong handle,
                                                                         jbyteArray b, jint off, jint len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -707,7 +707,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteFully(JNIEnv *
 }
 
 /* OutputStream.write(int) without a shared buffer. */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteByte(JNIEnv *env, jclass cls, jlong handle, jint value)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWriteByte(JNIEnv *env, jclass cls, jlong handle, jint value)
 {
     unsigned char b = (unsigned char) value;
     int ret;
@@ -719,7 +719,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteByte(JNIEnv *e
 }
 
 /* One record (fully: false) or everything (fully: true) from a direct buffer, in place. */
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteDirect(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWriteDirect(JNIEnv *env, jclass cls, jlong handle,
                                                                          jobject src, jint pos, jint len,
                                                                          jboolean fully)
 {
@@ -744,7 +744,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nWriteDirect(JNIEnv 
  * Mbed TLS would flush that instead of sending the alert). With wait false, gives up instead of
  * waiting when the socket takes nothing now (returns false); true once the alert is sent.
  */
-JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nCloseNotify(JNIEnv *env, jclass cls, jlong handle,
                                                                              jboolean wait)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
@@ -783,7 +783,7 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_SslContext_nCloseNotify(JNI
 }
 
 /* The session id of the current session (TLS 1.2: the server's; may be empty), or NULL before a handshake. */
-JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslContext_nSessionId(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSessionId(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     const mbedtls_ssl_session *session;
@@ -804,7 +804,7 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslContext_nSessionId(JNI
     return id;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_SslContext_nInbound(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nInbound(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int inbound;

@@ -1,12 +1,12 @@
-/* JNI glue of io.github.mbedtlsjni.SslSession: mbedtls_ssl_session (a session to resume). */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.SslSession: mbedtls_ssl_session (a session to resume). */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_SslSession.h"
+#include "io_github_mbedtlsjni_mbedtls_SslSession.h"
 
 #include <stdlib.h>
 
 #include "mbedtls/platform_util.h"
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslSession_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_SslSession_nInit(JNIEnv *env, jclass cls)
 {
     mbedtls_ssl_session *session = mj_alloc(env, MJ_KIND_SSL_SESSION, sizeof *session);
     (void) cls;
@@ -17,7 +17,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_SslSession_nInit(JNIEnv *env, 
     return MJ_HANDLE(session);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslSession_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslSession_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, handle);
     (void) env;
@@ -27,7 +27,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslSession_nFree(JNIEnv *env, j
 }
 
 /* mbedtls_ssl_session_save: the serialized session (secret material), or NULL with an exception. */
-JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslSession_nSave(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_SslSession_nSave(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, handle);
     size_t len = 0, written = 0;
@@ -58,7 +58,7 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_SslSession_nSave(JNIEnv *
 }
 
 /* mbedtls_ssl_session_load into this (empty) session. */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_SslSession_nLoad(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslSession_nLoad(JNIEnv *env, jclass cls, jlong handle,
                                                                   jbyteArray data)
 {
     mbedtls_ssl_session *session = MJ_PTR(mbedtls_ssl_session, handle);

@@ -1,4 +1,4 @@
-/* io.github.mbedtlsjni.VerifyProfile -> mbedtls_x509_crt_profile, for X509Crt.verify and SslConfig. */
+/* io.github.mbedtlsjni.mbedtls.VerifyProfile -> mbedtls_x509_crt_profile, for X509Crt.verify and SslConfig. */
 #ifndef MJ_VERIFY_PROFILE_H
 #define MJ_VERIFY_PROFILE_H
 

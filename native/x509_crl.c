@@ -1,10 +1,10 @@
-/* JNI glue of io.github.mbedtlsjni.X509Crl: mbedtls_x509_crl (a chain of CRLs). */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.X509Crl: mbedtls_x509_crl (a chain of CRLs). */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_X509Crl.h"
+#include "io_github_mbedtlsjni_mbedtls_X509Crl.h"
 
 #include <stdlib.h>
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_X509Crl_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nInit(JNIEnv *env, jclass cls)
 {
     mbedtls_x509_crl *crl = mj_alloc(env, MJ_KIND_X509_CRL, sizeof *crl);
     (void) cls;
@@ -15,7 +15,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_X509Crl_nInit(JNIEnv *env, jcl
     return MJ_HANDLE(crl);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_x509_crl *crl = MJ_PTR(mbedtls_x509_crl, handle);
     (void) env;
@@ -24,7 +24,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nFree(JNIEnv *env, jcla
     mj_release(MJ_KIND_X509_CRL, crl);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParse(JNIEnv *env, jclass cls, jlong handle, jbyteArray data)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nParse(JNIEnv *env, jclass cls, jlong handle, jbyteArray data)
 {
     mbedtls_x509_crl *crl = MJ_PTR(mbedtls_x509_crl, handle);
     size_t parse_len;
@@ -41,7 +41,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParse(JNIEnv *env, jcl
     }
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParseFile(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nParseFile(JNIEnv *env, jclass cls, jlong handle,
                                                                     jstring jpath)
 {
     mbedtls_x509_crl *crl = MJ_PTR(mbedtls_x509_crl, handle);
@@ -58,7 +58,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crl_nParseFile(JNIEnv *env,
     free(path);
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crl_nCount(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nCount(JNIEnv *env, jclass cls, jlong handle)
 {
     const mbedtls_x509_crl *crl = MJ_PTR(mbedtls_x509_crl, handle);
     jint n = 0;

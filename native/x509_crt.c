@@ -1,11 +1,11 @@
-/* JNI glue of io.github.mbedtlsjni.X509Crt: mbedtls_x509_crt (a chain of certificates). */
+/* JNI glue of io.github.mbedtlsjni.mbedtls.X509Crt: mbedtls_x509_crt (a chain of certificates). */
 #include "jni_util.h"
-#include "io_github_mbedtlsjni_X509Crt.h"
+#include "io_github_mbedtlsjni_mbedtls_X509Crt.h"
 #include "verify_profile.h"
 
 #include <stdlib.h>
 
-JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_X509Crt_nInit(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInit(JNIEnv *env, jclass cls)
 {
     mbedtls_x509_crt *crt = mj_alloc(env, MJ_KIND_X509_CRT, sizeof *crt);
     (void) cls;
@@ -16,7 +16,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_X509Crt_nInit(JNIEnv *env, jcl
     return MJ_HANDLE(crt);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nFree(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nFree(JNIEnv *env, jclass cls, jlong handle)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     (void) env;
@@ -25,7 +25,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nFree(JNIEnv *env, jcla
     mj_release(MJ_KIND_X509_CRT, crt);
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParse(JNIEnv *env, jclass cls, jlong handle, jbyteArray data)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nParse(JNIEnv *env, jclass cls, jlong handle, jbyteArray data)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     size_t len;
@@ -44,7 +44,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParse(JNIEnv *env, jcl
     return ret;
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nParseDer(JNIEnv *env, jclass cls, jlong handle,
                                                                    jbyteArray data)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
@@ -64,7 +64,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseDer(JNIEnv *env, 
     }
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseFile(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nParseFile(JNIEnv *env, jclass cls, jlong handle,
                                                                     jstring jpath)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
@@ -83,7 +83,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParseFile(JNIEnv *env,
     return ret;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nParsePath(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nParsePath(JNIEnv *env, jclass cls, jlong handle,
                                                                     jstring jpath)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
@@ -113,7 +113,7 @@ static const mbedtls_x509_crt *nth(const mbedtls_x509_crt *crt, int index)
     return NULL;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nCount(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCount(JNIEnv *env, jclass cls, jlong handle)
 {
     const mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     jint n = 0;
@@ -125,7 +125,7 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nCount(JNIEnv *env, jcl
     return n;
 }
 
-JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDer(JNIEnv *env, jclass cls, jlong handle, jint index)
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nDer(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
     jbyteArray der;
@@ -141,7 +141,7 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDer(JNIEnv *env,
     return der;
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDers(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nDers(JNIEnv *env, jclass cls, jlong handle)
 {
     const mbedtls_x509_crt *head = MJ_PTR(mbedtls_x509_crt, handle);
     const mbedtls_x509_crt *crt;
@@ -169,7 +169,7 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nDers(JNIEnv *e
 }
 
 /* valid_from or valid_to of certificate index: {year, month, day, hour, minute, second}, UTC. */
-JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nTime(JNIEnv *env, jclass cls, jlong handle, jint index,
+JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nTime(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                     jboolean from)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
@@ -195,7 +195,7 @@ JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_X509Crt_nTime(JNIEnv *env,
     return result;
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jint index,
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                   jboolean subject)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
@@ -216,7 +216,7 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nName(JNIEnv *env, j
     return mj_string(env, name);
 }
 
-JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jint index)
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
     char *info;
@@ -244,7 +244,7 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_X509Crt_nInfo(JNIEnv *env, j
     return s;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle,
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle,
                                                                  jlong trusted_handle, jlong crl_handle, jstring jname,
                                                                  jint kind, jint hashes, jint pk_types, jint curves,
                                                                  jint min_rsa_bits)

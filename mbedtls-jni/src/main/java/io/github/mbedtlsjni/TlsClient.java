@@ -1,5 +1,19 @@
 package io.github.mbedtlsjni;
 
+import io.github.mbedtlsjni.internal.InputFiles;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.CtrDrbg;
+import io.github.mbedtlsjni.mbedtls.DebugCallback;
+import io.github.mbedtlsjni.mbedtls.Entropy;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.PkContext;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.SslSession;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.X509Crl;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -741,7 +755,7 @@ public final class TlsClient implements AutoCloseable {
          * The CA certificates of a file ({@link #trustPemFile}) or a directory ({@link #trustPath}),
          * as {@link #loading} reports them. A plain class where the other sources are lambdas: a
          * CA file is how most programs and the CLI start, and their first connection then
-         * bootstraps no lambda (see {@link NativeResource.Type}).
+         * bootstraps no lambda (as the thin classes' NativeResource.Type).
          */
         private static final class CaFiles implements TrustSource {
             private final Path path;

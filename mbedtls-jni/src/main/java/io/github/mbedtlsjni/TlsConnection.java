@@ -1,5 +1,13 @@
 package io.github.mbedtlsjni;
 
+import io.github.mbedtlsjni.internal.ThinAccess;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.SslSession;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,6 +58,7 @@ import java.util.Objects;
  * {@link SocketTimeoutException}.
  */
 public final class TlsConnection implements AutoCloseable {
+    private static final ThinAccess THIN = ThinAccess.get();
     private static final int MBEDTLS_ERR_SSL_TIMEOUT = -0x6800;
     private static final int MBEDTLS_ERR_NET_UNKNOWN_HOST = -0x0052;
     private static final int MBEDTLS_ERR_NET_CONNECT_FAILED = -0x0044;
@@ -84,7 +93,7 @@ public final class TlsConnection implements AutoCloseable {
         this.alpnProtocol = ssl.alpnProtocol();
         this.verifyResult = ssl.verifyResult();
         this.resumed = ssl.isResumed();
-        this.peerDers = ssl.peerCertificateDers();
+        this.peerDers = THIN.peerCertificateDers(ssl);
     }
 
     static TlsConnection open(TlsClient client, String host, int port, String verifyName, String sni,
@@ -107,7 +116,7 @@ public final class TlsConnection implements AutoCloseable {
             }
             connect(net, host, port, client.connectTimeoutMillis());
             ssl.setBio(net);                                // mbedtls_ssl_set_bio
-            net.setDeadline(client.handshakeTimeoutMillis());
+            THIN.setDeadline(net, client.handshakeTimeoutMillis());
             try {
                 ssl.handshake();                            // mbedtls_ssl_handshake
             } catch (MbedTlsException e) {
@@ -117,7 +126,7 @@ public final class TlsConnection implements AutoCloseable {
                 }
                 throw new TlsException("TLS handshake with " + host + ":" + port + " failed: " + e.getMessage(), e);
             }
-            net.setDeadline(0);
+            THIN.setDeadline(net, 0);
             net.setReadTimeout(client.readTimeoutMillis());
             net.setWriteTimeout(client.writeTimeoutMillis());
             TlsConnection connection = new TlsConnection(host, port, net, ssl);
@@ -208,7 +217,7 @@ public final class TlsConnection implements AutoCloseable {
     public List<X509Certificate> peerCertificates() throws CertificateException {
         List<X509Certificate> certificates = peerCertificates;
         if (certificates == null) {
-            certificates = X509Crt.jdkCertificates(peerDers);
+            certificates = THIN.jdkCertificates(peerDers);
             peerCertificates = certificates;
         }
         return certificates;
@@ -331,7 +340,7 @@ public final class TlsConnection implements AutoCloseable {
             closed = true;
         }
         try {
-            ssl.closeNotifyIfWritable();                    // mbedtls_ssl_close_notify
+            THIN.closeNotifyIfWritable(ssl);                    // mbedtls_ssl_close_notify
         } catch (RuntimeException peerGone) {
             // nothing to tell the server any more
         } finally {
@@ -428,7 +437,7 @@ public final class TlsConnection implements AutoCloseable {
     private int readByte() throws IOException {
         checkReadable();
         try {
-            return endOfStream(ssl.readByte());             // mbedtls_ssl_read
+            return endOfStream(THIN.readByte(ssl));             // mbedtls_ssl_read
         } catch (MbedTlsException e) {
             throw failure("read from", e);
         } catch (IllegalStateException e) {
@@ -463,7 +472,7 @@ public final class TlsConnection implements AutoCloseable {
             throw closed();
         }
         try {
-            ssl.writeByte(b);                               // mbedtls_ssl_write
+            THIN.writeByte(ssl, b);                               // mbedtls_ssl_write
         } catch (MbedTlsException e) {
             throw failure("write to", e);
         } catch (IllegalStateException e) {

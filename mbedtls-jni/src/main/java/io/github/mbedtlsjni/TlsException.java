@@ -1,5 +1,8 @@
 package io.github.mbedtlsjni;
 
+import io.github.mbedtlsjni.mbedtls.CertificateVerificationException;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
 import java.io.IOException;
 
 /**

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.PkContext;
+import io.github.mbedtlsjni.mbedtls.X509Crl;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
+import io.github.mbedtlsjni.mbedtls.X509ParseException;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestPki;

@@ -6,10 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.VerifyFlag;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import io.github.mbedtlsjni.testing.ExactChainServer;
+import io.github.mbedtlsjni.testing.GuideClient;
 import io.github.mbedtlsjni.testing.JdkRefused;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.NativeVerifyClient;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;

@@ -3,6 +3,7 @@ package io.github.mbedtlsjni;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.mbedtls.MbedTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.jar.Attributes;

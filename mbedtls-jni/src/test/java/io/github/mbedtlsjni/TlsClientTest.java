@@ -9,9 +9,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.CtrDrbg;
+import io.github.mbedtlsjni.mbedtls.Entropy;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.PkContext;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.SslSession;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import io.github.mbedtlsjni.testing.CertBuilder;
 import io.github.mbedtlsjni.testing.JsseServer;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.Pem;
@@ -56,6 +69,7 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.OutputEncryptor;
 import org.bouncycastle.pkcs.jcajce.JcePKCSPBEOutputEncryptorBuilder;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -82,6 +96,11 @@ class TlsClientTest {
     void setUp() throws IOException {
         pki = TestPki.create(dir, KeyType.EC_P256);
         client = TlsClient.builder().trustPemFile(pki.rootPem()).build();
+    }
+
+    @AfterAll
+    void closeClient() {
+        client.close();
     }
 
     static void assumeProtocol(TlsProtocol protocol) {

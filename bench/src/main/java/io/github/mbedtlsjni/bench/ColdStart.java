@@ -1,11 +1,11 @@
 package io.github.mbedtlsjni.bench;
 
-import io.github.mbedtlsjni.CtrDrbg;
-import io.github.mbedtlsjni.Entropy;
-import io.github.mbedtlsjni.NetContext;
-import io.github.mbedtlsjni.SslConfig;
-import io.github.mbedtlsjni.SslContext;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.CtrDrbg;
+import io.github.mbedtlsjni.mbedtls.Entropy;
+import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -1,9 +1,8 @@
 package io.github.mbedtlsjni.bench;
 
-import io.github.mbedtlsjni.SslSession;
 import io.github.mbedtlsjni.TlsClient;
 import io.github.mbedtlsjni.TlsConnection;
-import io.github.mbedtlsjni.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

@@ -1,13 +1,13 @@
 package io.github.mbedtlsjni.bench;
 
-import io.github.mbedtlsjni.CtrDrbg;
-import io.github.mbedtlsjni.Entropy;
-import io.github.mbedtlsjni.NetContext;
-import io.github.mbedtlsjni.SslConfig;
-import io.github.mbedtlsjni.SslContext;
-import io.github.mbedtlsjni.SslSession;
-import io.github.mbedtlsjni.TlsVersion;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.CtrDrbg;
+import io.github.mbedtlsjni.mbedtls.Entropy;
+import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.SslSession;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.openjdk.jmh.annotations.AuxCounters;

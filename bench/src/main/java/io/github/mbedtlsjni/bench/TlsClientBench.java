@@ -2,7 +2,7 @@ package io.github.mbedtlsjni.bench;
 
 import io.github.mbedtlsjni.TlsClient;
 import io.github.mbedtlsjni.TlsConnection;
-import io.github.mbedtlsjni.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
 import java.io.IOException;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;

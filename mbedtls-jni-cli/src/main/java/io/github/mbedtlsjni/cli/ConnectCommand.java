@@ -1,17 +1,17 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.AuthMode;
-import io.github.mbedtlsjni.MbedTls;
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.SslConfig;
-import io.github.mbedtlsjni.SslSession;
 import io.github.mbedtlsjni.TlsClient;
 import io.github.mbedtlsjni.TlsConnection;
 import io.github.mbedtlsjni.TlsException;
-import io.github.mbedtlsjni.TlsVersion;
 import io.github.mbedtlsjni.TruncationException;
-import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslSession;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

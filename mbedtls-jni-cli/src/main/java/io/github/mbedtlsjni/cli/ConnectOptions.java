@@ -1,7 +1,7 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.AuthMode;
-import io.github.mbedtlsjni.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;

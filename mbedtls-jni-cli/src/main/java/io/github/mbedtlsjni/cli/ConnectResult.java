@@ -1,8 +1,8 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.util.ArrayList;
 import java.util.List;
 

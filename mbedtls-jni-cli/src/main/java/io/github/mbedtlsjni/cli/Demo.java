@@ -1,13 +1,13 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.MbedTls;
-import io.github.mbedtlsjni.SslSession;
 import io.github.mbedtlsjni.TlsClient;
 import io.github.mbedtlsjni.TlsConnection;
 import io.github.mbedtlsjni.TlsException;
-import io.github.mbedtlsjni.VerifyFlag;
-import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
+import io.github.mbedtlsjni.mbedtls.SslSession;
+import io.github.mbedtlsjni.mbedtls.VerifyFlag;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.MbedTls;
 import io.github.mbedtlsjni.TlsClient;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
 import java.io.IOException;
 import java.io.PrintStream;
 

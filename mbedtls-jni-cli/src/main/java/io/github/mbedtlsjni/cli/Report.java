@@ -1,7 +1,7 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.AuthMode;
-import io.github.mbedtlsjni.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.MbedTls;
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crl;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crl;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.github.mbedtlsjni.cli;
 
-import io.github.mbedtlsjni.VerifyProfile;
+import io.github.mbedtlsjni.mbedtls.VerifyProfile;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import io.github.mbedtlsjni.testing.ExactChainServer;
 import io.github.mbedtlsjni.testing.JdkRefused;
 import io.github.mbedtlsjni.testing.JsseServer;

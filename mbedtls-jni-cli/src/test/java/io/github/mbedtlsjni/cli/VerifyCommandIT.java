@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.VerifyProfile;
-import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crl;
-import io.github.mbedtlsjni.X509Crt;
-import io.github.mbedtlsjni.X509ParseException;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.VerifyProfile;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crl;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
+import io.github.mbedtlsjni.mbedtls.X509ParseException;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.Pem;
 import io.github.mbedtlsjni.testing.TestPki;

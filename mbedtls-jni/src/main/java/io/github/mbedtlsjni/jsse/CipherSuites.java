@@ -1,6 +1,6 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.SslSession;
+import io.github.mbedtlsjni.mbedtls.SslSession;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

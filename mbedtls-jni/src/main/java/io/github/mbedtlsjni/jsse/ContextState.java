@@ -1,13 +1,13 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.AuthMode;
-import io.github.mbedtlsjni.CtrDrbg;
-import io.github.mbedtlsjni.Entropy;
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.PkContext;
-import io.github.mbedtlsjni.SslConfig;
-import io.github.mbedtlsjni.X509Crl;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.CtrDrbg;
+import io.github.mbedtlsjni.mbedtls.Entropy;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.PkContext;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.X509Crl;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;

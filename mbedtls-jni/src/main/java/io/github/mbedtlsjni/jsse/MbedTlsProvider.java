@@ -1,6 +1,6 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
 import java.security.Provider;
 import java.util.List;
 import java.util.Map;

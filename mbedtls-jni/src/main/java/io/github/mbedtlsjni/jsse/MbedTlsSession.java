@@ -1,8 +1,8 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.MemoryBio;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.MemoryBio;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.ByteArrayInputStream;
 import java.security.Principal;
 import java.security.cert.Certificate;

@@ -1,5 +1,6 @@
 package io.github.mbedtlsjni.jsse;
 
+import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -156,10 +157,10 @@ final class MbedTlsSocket extends SSLSocket {
 
     private void allocate() {
         if (netIn == null) {
-            int packet = Math.max(io.github.mbedtlsjni.MemoryBio.maxRecordIn(), io.github.mbedtlsjni.MemoryBio.maxRecordOut());
+            int packet = Math.max(MemoryBio.maxRecordIn(), MemoryBio.maxRecordOut());
             netIn = ByteBuffer.allocate(packet);
             netIn.flip();
-            appIn = ByteBuffer.allocate(io.github.mbedtlsjni.MemoryBio.maxPlaintext());
+            appIn = ByteBuffer.allocate(MemoryBio.maxPlaintext());
             appIn.flip();
             netOut = ByteBuffer.allocate(packet);
         }

@@ -1,9 +1,9 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.VerifyResult;
-import io.github.mbedtlsjni.X509Crl;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.X509Crl;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.net.Socket;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateEncodingException;

@@ -1,7 +1,7 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.MbedTls;
-import io.github.mbedtlsjni.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

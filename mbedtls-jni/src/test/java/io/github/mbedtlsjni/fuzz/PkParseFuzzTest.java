@@ -1,11 +1,11 @@
 package io.github.mbedtlsjni.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.mbedtlsjni.mbedtls.CtrDrbg;
+import io.github.mbedtlsjni.mbedtls.Entropy;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.PkContext;
 import org.junit.jupiter.api.BeforeAll;
-import io.github.mbedtlsjni.CtrDrbg;
-import io.github.mbedtlsjni.Entropy;
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.PkContext;
 
 /**
  * Fuzzes private-key parsing through the binding ({@code mbedtls_pk_parse_key}: PKCS#1, SEC1,

@@ -1,16 +1,16 @@
 package io.github.mbedtlsjni.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.github.mbedtlsjni.AuthMode;
-import io.github.mbedtlsjni.CtrDrbg;
-import io.github.mbedtlsjni.Entropy;
-import io.github.mbedtlsjni.MbedTls;
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.NetContext;
-import io.github.mbedtlsjni.SslConfig;
-import io.github.mbedtlsjni.SslContext;
-import io.github.mbedtlsjni.TlsVersion;
-import io.github.mbedtlsjni.X509Crt;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.CtrDrbg;
+import io.github.mbedtlsjni.mbedtls.Entropy;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import io.github.mbedtlsjni.testing.CertBuilder;
 import io.github.mbedtlsjni.testing.HostileServer;
 import java.util.Arrays;

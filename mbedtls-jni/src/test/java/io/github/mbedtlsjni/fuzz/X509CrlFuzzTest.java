@@ -1,9 +1,9 @@
 package io.github.mbedtlsjni.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.X509Crl;
 import org.junit.jupiter.api.BeforeAll;
-import io.github.mbedtlsjni.MbedTlsException;
-import io.github.mbedtlsjni.X509Crl;
 
 /** Fuzzes CRL parsing through the binding ({@code mbedtls_x509_crl_parse}, PEM or DER); see {@link FuzzTests}. */
 class X509CrlFuzzTest {

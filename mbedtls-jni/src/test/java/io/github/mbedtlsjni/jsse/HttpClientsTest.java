@@ -3,7 +3,7 @@ package io.github.mbedtlsjni.jsse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mbedtlsjni.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.Nginx;
 import io.github.mbedtlsjni.testing.TestPki;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.mbedtlsjni.CertificateVerificationException;
-import io.github.mbedtlsjni.VerifyResult;
+import io.github.mbedtlsjni.mbedtls.CertificateVerificationException;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
 import io.github.mbedtlsjni.testing.ExactChainServer;
 import io.github.mbedtlsjni.testing.JdkRefused;
 import io.github.mbedtlsjni.testing.JsseServer;

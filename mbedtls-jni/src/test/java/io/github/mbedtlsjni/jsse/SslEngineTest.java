@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.mbedtlsjni.CertificateVerificationException;
-import io.github.mbedtlsjni.MbedTls;
+import io.github.mbedtlsjni.mbedtls.CertificateVerificationException;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestCert;
@@ -25,9 +25,9 @@ import java.util.List;
 import java.util.Random;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLEngineResult.Status;
+import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
@@ -732,7 +732,7 @@ class SslEngineTest {
         SSLException e = assertThrows(SSLException.class,
                 () -> p.client.unwrap(record, ByteBuffer.allocate(p.client.getSession().getApplicationBufferSize())));
         assertFalse(e instanceof SSLHandshakeException, e::toString);
-        io.github.mbedtlsjni.MbedTlsException cause = assertInstanceOf(io.github.mbedtlsjni.MbedTlsException.class,
+        io.github.mbedtlsjni.mbedtls.MbedTlsException cause = assertInstanceOf(io.github.mbedtlsjni.mbedtls.MbedTlsException.class,
                 e.getCause());
         assertTrue(e.getMessage().contains("mbedtls_ssl_read") && e.getMessage().contains(cause.errorName()),
                 e.getMessage());

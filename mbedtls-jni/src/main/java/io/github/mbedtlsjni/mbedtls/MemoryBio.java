@@ -1,0 +1,328 @@
+package io.github.mbedtlsjni.mbedtls;
+
+import io.github.mbedtlsjni.internal.NativeLibrary;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.util.Objects;
+
+/**
+ * An {@link SslContext} over memory instead of a socket: {@code mbedtls_ssl_set_bio} with
+ * callbacks that read the peer's records from, and write this side's records to, the
+ * {@link ByteBuffer}s passed to each call. For event loops and engine-style APIs (the JSSE
+ * provider's {@code SSLEngine} is built on it); {@link SslContext#setMemoryBio()} attaches one.
+ *
+ * <p>Each method is one Mbed TLS call, under the context's lock, that never waits: where Mbed
+ * TLS needs more of the peer's records it returns {@link #WANT_READ}, where the output buffer
+ * lacks room {@link #WANT_WRITE}. Each advances the position of its input buffer by the bytes
+ * Mbed TLS took from it and of its output buffer by the bytes written to it. Mbed TLS buffers a
+ * partial record itself, so input may be given in pieces of any size. Output is written in
+ * whole records only: an output buffer of {@link #maxRecordOut()} bytes always has room for one.
+ * A direct buffer is read and written in place; a heap buffer (with an accessible array) is
+ * copied once. Reading and writing may happen in two threads at once, as on a socket; the
+ * handshake runs before either, one call at a time.
+ *
+ * <p>Not a resource of its own: it lives and dies with its {@link SslContext}; once that is
+ * closed, every call throws {@link IllegalStateException}.
+ */
+public final class MemoryBio {
+    private static final int[] SIZES;
+
+    static {
+        NativeLibrary.ensureLoaded();
+        SIZES = nSizes();
+    }
+
+    /** Mbed TLS needs more input ({@code MBEDTLS_ERR_SSL_WANT_READ}, the C side's value). */
+    public static final int WANT_READ = SIZES[3];
+    /** The output buffer has no room for the next record ({@code MBEDTLS_ERR_SSL_WANT_WRITE}). */
+    public static final int WANT_WRITE = SIZES[4];
+    /** The peer sent close_notify ({@code MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY}). */
+    public static final int CLOSE_NOTIFY = SIZES[5];
+
+    /** Windows stay below 2^30 bytes: the native result has 30 bits for the input count. */
+    private static final int MAX_WINDOW = (1 << 30) - 1;
+
+    private final SslContext ssl;
+
+    MemoryBio(SslContext ssl) {
+        this.ssl = ssl;
+    }
+
+    /** The largest record a peer may send, in bytes: an input buffer of this size holds any one record. */
+    public static int maxRecordIn() {
+        return SIZES[0];
+    }
+
+    /** The largest record this side writes, in bytes: an output buffer of this size has room for any one. */
+    public static int maxRecordOut() {
+        return SIZES[1];
+    }
+
+    /** The largest plaintext of one record ({@code MBEDTLS_SSL_IN_CONTENT_LEN}, normally 16384). */
+    public static int maxPlaintext() {
+        return SIZES[2];
+    }
+
+    /**
+     * {@code mbedtls_ssl_handshake}: goes as far as the input in {@code in} and the room in
+     * {@code out} allow (the first call writes the ClientHello). The hostname rule of
+     * {@link SslContext#handshake()} applies.
+     *
+     * @param in the peer's records (may be null or empty)
+     * @param out where this side's records go (on failure, the fatal alert Mbed TLS sends)
+     * @return 0 once the handshake is done (further calls return 0 at once), {@link #WANT_READ}
+     *     or {@link #WANT_WRITE}
+     * @throws CertificateVerificationException if the server's certificate was refused
+     * @throws MbedTlsException on any other failure
+     */
+    public int handshake(ByteBuffer in, ByteBuffer out) {
+        return code(ssl.memoryHandshake(this, in, out));
+    }
+
+    long handshakeNative(long self, ByteBuffer in, ByteBuffer out) {
+        int inPos = in == null ? 0 : in.position();
+        int outPos = position(out, true);
+        long r = nHandshake(self, array(in), offset(in), window(in), array(out), offset(out), window(out));
+        advance(in, inPos, consumed(r));
+        advance(out, outPos, produced(r));
+        if (hasMorePlaintext(r)) { // for a handshake: failed, with the fatal alert (if any) in out
+            nThrowFailure(self);
+        }
+        return r;
+    }
+
+    /**
+     * {@code mbedtls_ssl_read} into {@code dst}, taking records from {@code in} as needed
+     * (TLS 1.3 NewSessionTickets are taken in on the way).
+     *
+     * @return the number of bytes read (&gt; 0), {@link #WANT_READ} (no application data in what
+     *     was given), {@link #WANT_WRITE} (Mbed TLS has an alert to send: {@link #flush}) or
+     *     {@link #CLOSE_NOTIFY}
+     */
+    public int read(ByteBuffer in, ByteBuffer dst) {
+        long r = readResult(in, dst);
+        int produced = produced(r);
+        return produced > 0 ? produced : code(r);
+    }
+
+    /**
+     * {@link #read(ByteBuffer, ByteBuffer)} into several buffers, filled in order: the plaintext
+     * of the records taken from {@code in} goes to {@code dsts[offset]}, what does not fit to the
+     * next, and so on. Plaintext that fits into none stays with Mbed TLS for the next read.
+     *
+     * @return the number of bytes read (&gt; 0), or {@link #WANT_READ}, {@link #WANT_WRITE},
+     *     {@link #CLOSE_NOTIFY} as {@link #read(ByteBuffer, ByteBuffer)}
+     */
+    public int read(ByteBuffer in, ByteBuffer[] dsts, int offset, int length) {
+        Objects.requireNonNull(dsts, "dsts");
+        Objects.checkFromIndexSize(offset, length, dsts.length);
+        int i = offset;
+        int end = offset + length;
+        while (i < end - 1 && !Objects.requireNonNull(dsts[i], "dsts[i]").hasRemaining()) {
+            i++;
+        }
+        if (i >= end) {
+            return read(in, EMPTY);
+        }
+        long r = readResult(in, dsts[i]);
+        int total = produced(r);
+        while (hasMorePlaintext(r) && ++i < end) {
+            r = readResult(null, dsts[i]);
+            total += produced(r);
+        }
+        return total > 0 ? total : code(r);
+    }
+
+    private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
+
+    /** {@link #read} returning the native result, for {@link #hasMorePlaintext}. */
+    long readResult(ByteBuffer in, ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst");
+        int inPos = in == null ? 0 : in.position();
+        int dstPos = position(dst, true);
+        long self = ssl.acquireForMemoryIo("read");
+        try {
+            long r = nRead(self, array(in), offset(in), window(in), array(dst), offset(dst), window(dst));
+            advance(in, inPos, consumed(r));
+            advance(dst, dstPos, produced(r));
+            return r;
+        } finally {
+            ssl.releaseHandle();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_write} of the remaining bytes of {@code src}, as much as one record that
+     * fits into {@code out} holds (what is pending goes out first).
+     *
+     * @return the number of bytes of {@code src} taken (&gt; 0), or {@link #WANT_WRITE} if
+     *     {@code out} had no room for a record
+     */
+    public int write(ByteBuffer src, ByteBuffer out) {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(out, "out");
+        if (!src.isDirect() && !src.hasArray()) {
+            throw new IllegalArgumentException("a read-only heap ByteBuffer has no accessible array: use a direct buffer");
+        }
+        int srcPos = src.position();
+        int outPos = position(out, true);
+        if (!src.hasRemaining()) {
+            return 0;
+        }
+        long self = ssl.acquireForMemoryIo("write");
+        try {
+            long r = nWrite(self, array(src), offset(src), window(src), array(out), offset(out), window(out));
+            advance(src, srcPos, consumed(r));
+            advance(out, outPos, produced(r));
+            return consumed(r) > 0 ? consumed(r) : code(r);
+        } finally {
+            ssl.releaseHandle();
+        }
+    }
+
+    /**
+     * Writes to {@code out} what Mbed TLS has made but not handed on yet ({@link #pendingOutput()}),
+     * e.g. an alert a read produced.
+     *
+     * @return 0 when nothing is pending any more, {@link #WANT_WRITE} if {@code out} had no room
+     */
+    public int flush(ByteBuffer out) {
+        Objects.requireNonNull(out, "out");
+        int outPos = position(out, true);
+        long self = ssl.acquireHandle();
+        try {
+            long r = nFlush(self, array(out), offset(out), window(out));
+            advance(out, outPos, produced(r));
+            return code(r);
+        } finally {
+            ssl.releaseHandle();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_close_notify}: writes the close_notify alert to {@code out} (after what
+     * is pending). Before the handshake is done there is nothing to end, and nothing is written.
+     *
+     * @return 0 when the alert is written, {@link #WANT_WRITE} if {@code out} had no room (the
+     *     alert then waits in Mbed TLS's buffer: {@link #flush}; or, if something else was still
+     *     pending, call again)
+     */
+    public int closeNotify(ByteBuffer out) {
+        long r = closeNotifyResult(out);
+        return code(r);
+    }
+
+    /** {@link #closeNotify} returning the native result ({@link #hasMorePlaintext} set: the alert is not made yet). */
+    long closeNotifyResult(ByteBuffer out) {
+        Objects.requireNonNull(out, "out");
+        int outPos = position(out, true);
+        long self = ssl.acquireHandle();
+        try {
+            long r = nCloseNotify(self, array(out), offset(out), window(out));
+            advance(out, outPos, produced(r));
+            return r;
+        } finally {
+            ssl.releaseHandle();
+        }
+    }
+
+    /** The bytes Mbed TLS has made but not written to an output buffer yet ({@link #flush} writes them). */
+    public int pendingOutput() {
+        long self = ssl.acquireHandle();
+        try {
+            return nPendingOutput(self);
+        } finally {
+            ssl.releaseHandle();
+        }
+    }
+
+    /** The code of a native result as one of the constants (0 for done). */
+    static int code(long r) {
+        switch ((int) (r >>> 62)) {
+            case 1:
+                return WANT_READ;
+            case 2:
+                return WANT_WRITE;
+            case 3:
+                return CLOSE_NOTIFY;
+            default:
+                return 0;
+        }
+    }
+
+    /** True if Mbed TLS holds more plaintext of the record just read (read again, into the next buffer). */
+    static boolean hasMorePlaintext(long r) {
+        return ((r >>> 61) & 1) != 0;
+    }
+
+    static int consumed(long r) {
+        return (int) ((r >>> 31) & MAX_WINDOW);
+    }
+
+    static int produced(long r) {
+        return (int) (r & 0x7FFFFFFF);
+    }
+
+    private static int position(ByteBuffer b, boolean output) {
+        if (b == null) {
+            return 0;
+        }
+        if (output && b.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        if (!b.isDirect() && !b.hasArray()) {
+            throw new IllegalArgumentException("a read-only heap ByteBuffer has no accessible array: use a direct buffer");
+        }
+        return b.position();
+    }
+
+    /** The buffer as the native side takes it: the byte[] of a heap buffer, the buffer itself if direct. */
+    private static Object array(ByteBuffer b) {
+        if (b == null) {
+            return null;
+        }
+        return b.isDirect() ? b : b.array();
+    }
+
+    private static int offset(ByteBuffer b) {
+        if (b == null) {
+            return 0;
+        }
+        return b.isDirect() ? b.position() : b.arrayOffset() + b.position();
+    }
+
+    /** The remaining bytes, checked against the capacity (a buffer changed meanwhile cannot lead native code astray). */
+    private static int window(ByteBuffer b) {
+        if (b == null) {
+            return 0;
+        }
+        int pos = b.position();
+        int limit = b.limit();
+        Objects.checkFromToIndex(pos, limit, b.capacity());
+        return Math.min(limit - pos, MAX_WINDOW);
+    }
+
+    private static void advance(ByteBuffer b, int from, int n) {
+        if (b != null && n > 0) {
+            b.position(from + n);
+        }
+    }
+
+    static native void nAttach(long ssl);
+
+    private static native long nHandshake(long ssl, Object in, int inOff, int inLen, Object out, int outOff, int outLen);
+
+    private static native void nThrowFailure(long ssl);
+
+    private static native long nRead(long ssl, Object in, int inOff, int inLen, Object dst, int dstOff, int dstLen);
+
+    private static native long nWrite(long ssl, Object src, int srcOff, int srcLen, Object out, int outOff, int outLen);
+
+    private static native long nFlush(long ssl, Object out, int outOff, int outLen);
+
+    private static native long nCloseNotify(long ssl, Object out, int outOff, int outLen);
+
+    private static native int nPendingOutput(long ssl);
+
+    private static native int[] nSizes();
+}

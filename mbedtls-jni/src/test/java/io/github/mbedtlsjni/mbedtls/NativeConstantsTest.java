@@ -1,0 +1,143 @@
+package io.github.mbedtlsjni.mbedtls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mbedtlsjni.internal.NativeConstants;
+import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.MbedTls;
+import io.github.mbedtlsjni.mbedtls.MbedTlsError;
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.TlsVersion;
+import io.github.mbedtlsjni.mbedtls.VerifyFlag;
+import io.github.mbedtlsjni.mbedtls.VerifyProfile;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
+import io.github.mbedtlsjni.testing.MbedTlsVersions;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every constant the Java side shares with C has the value C gives it: Mbed TLS's error codes and
+ * verify flags as the linked Mbed TLS's headers define them (generated at build time,
+ * cmake/NativeConstants.cmake), and the ordinal tables the glue indexes with Java enums. A change
+ * on either side that the other does not follow fails here, naming the constant.
+ */
+class NativeConstantsTest {
+    private static final Map<String, Long> C = NativeConstants.all();
+
+    private static long c(String name) {
+        Long v = C.get(name);
+        assertTrue(v != null, () -> "the C side has no constant " + name);
+        return v;
+    }
+
+    @Test
+    void everyVerifyFlagHasItsHeadersBitAndEveryHeaderFlagHasAVerifyFlag() {
+        for (VerifyFlag f : VerifyFlag.values()) {
+            assertEquals(c(f.mbedtlsName()), f.bit() & 0xFFFFFFFFL, f.mbedtlsName());
+        }
+        TreeSet<String> java = Stream.of(VerifyFlag.values()).map(VerifyFlag::mbedtlsName)
+                .collect(Collectors.toCollection(TreeSet::new));
+        TreeSet<String> headers = C.keySet().stream().filter(n -> n.matches("MBEDTLS_X509_BADC(ERT|RL)_\\w+"))
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(headers, java, "VerifyFlag covers exactly the headers' MBEDTLS_X509_BADCERT_*/BADCRL_* flags");
+    }
+
+    @Test
+    void everyNamedErrorCodeHasItsHeadersValueAndEveryHeaderCodeOfTheseModulesIsNamed() {
+        for (MbedTlsError e : MbedTlsError.all()) {
+            if (e.code() == -0x3880 && MbedTlsVersions.is2()) {
+                assertEquals(-0x3880, c("MBEDTLS_ERR_PK_HW_ACCEL_FAILED"), "2.28's name for -0x3880");
+                continue;
+            }
+            assertEquals(c(e.name()), e.code(), e.name());
+            assertEquals(e.name(), MbedTlsError.name(e.code()), "name(code) of " + e);
+        }
+        List<String> unnamed = new ArrayList<>();
+        C.forEach((name, value) -> {
+            if (name.matches("MBEDTLS_ERR_(X509|PEM|PK|ASN1|OID|BASE64|NET)_\\w+")
+                    && !MbedTlsError.of(value.intValue()).isPresent()) {
+                unnamed.add(name + " " + MbedTlsException.formatCode(value.intValue()));
+            }
+        });
+        assertEquals(List.of(), unnamed, "header error codes MbedTlsError does not name");
+    }
+
+    /** Any {@code static final} field of the library named after a C macro holds the macro's value. */
+    @Test
+    void libraryFieldsNamedAfterCMacrosHoldTheirValues() throws Exception {
+        int checked = 0;
+        for (Class<?> cls : libraryClasses()) {
+            for (Field f : cls.getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (!Modifier.isStatic(m) || !Modifier.isFinal(m) || !f.getName().startsWith("MBEDTLS_")
+                        || !(f.getType() == int.class || f.getType() == long.class)) {
+                    continue;
+                }
+                f.setAccessible(true);
+                long javaValue = f.getType() == int.class ? f.getInt(null) : f.getLong(null);
+                assertEquals(c(f.getName()), javaValue, cls.getSimpleName() + "." + f.getName());
+                checked++;
+            }
+        }
+        assertTrue(checked > 0, "the library has constants named after C macros (TlsConnection's error codes): " + checked);
+    }
+
+    @Test
+    void enumsPassedByOrdinalHaveTheOrdinalsTheGlueIndexesWith() {
+        assertOrdinals("TlsVersion", TlsVersion.values());
+        assertOrdinals("AuthMode", AuthMode.values());
+        assertOrdinals("SslContext.Inbound", SslContext.Inbound.values());
+        assertOrdinals("VerifyProfile.Hash", VerifyProfile.Hash.values());
+        assertOrdinals("VerifyProfile.PkType", VerifyProfile.PkType.values());
+        assertOrdinals("VerifyProfile.Curve", VerifyProfile.Curve.values());
+        assertEquals(VerifyProfile.Hash.values().length, c("VerifyProfile.Hash.COUNT"));
+        assertEquals(VerifyProfile.PkType.values().length, c("VerifyProfile.PkType.COUNT"));
+        assertEquals(VerifyProfile.Curve.values().length, c("VerifyProfile.Curve.COUNT"));
+    }
+
+    @Test
+    void kindsAndSpecialValuesMatch() {
+        assertEquals(c("VerifyProfile.KIND_DEFAULT"), VerifyProfile.KIND_DEFAULT);
+        assertEquals(c("VerifyProfile.KIND_NEXT"), VerifyProfile.KIND_NEXT);
+        assertEquals(c("VerifyProfile.KIND_SUITE_B"), VerifyProfile.KIND_SUITE_B);
+        assertEquals(c("VerifyProfile.KIND_CUSTOM"), VerifyProfile.KIND_CUSTOM);
+        assertEquals(c("VerifyResult.NOT_AVAILABLE"), VerifyResult.NOT_AVAILABLE & 0xFFFFFFFFL);
+    }
+
+    private static void assertOrdinals(String prefix, Enum<?>[] values) {
+        for (Enum<?> e : values) {
+            assertEquals(c(prefix + "." + e.name()), e.ordinal(), prefix + "." + e.name());
+        }
+        long cCount = C.keySet().stream().filter(n -> n.startsWith(prefix + ".") && !n.endsWith(".COUNT")
+                && !n.substring(prefix.length() + 1).contains(".")).count();
+        assertEquals(values.length, cCount, prefix + ": as many values in C as in Java");
+    }
+
+    /** The library's own classes (not the tests'), from the class directory or jar they were loaded from. */
+    private static List<Class<?>> libraryClasses() throws IOException, URISyntaxException, ClassNotFoundException {
+        Path root = Path.of(MbedTls.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertFalse(Files.isRegularFile(root), "the tests run against the class directory " + root);
+        List<Class<?>> classes = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+                String name = root.relativize(p).toString().replace('/', '.').replaceAll("\\.class$", "");
+                classes.add(Class.forName(name, false, MbedTls.class.getClassLoader()));
+            }
+        }
+        return classes;
+    }
+}
