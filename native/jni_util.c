@@ -318,7 +318,7 @@ static int lookup_ids(JNIEnv *env)
         return -1;
     }
     {
-        jclass verify_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/mbedtls/VerifyCallback");
+        jclass verify_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/internal/VerifyCallback");
         if (verify_callback == NULL) {
             return -1;
         }

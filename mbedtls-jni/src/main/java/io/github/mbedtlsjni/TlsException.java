@@ -24,7 +24,7 @@ public class TlsException extends IOException {
      * @param message what failed, e.g. {@code TLS handshake with example.org:443 failed: ...}
      * @param cause the Mbed TLS failure
      */
-    public TlsException(String message, MbedTlsException cause) {
+    TlsException(String message, MbedTlsException cause) {
         super(message, cause);
         this.code = cause.code();
         this.function = cause.function();

@@ -14,7 +14,7 @@ public class TruncationException extends EOFException {
     private static final long serialVersionUID = 1L;
 
     /** @param message what was truncated */
-    public TruncationException(String message) {
+    TruncationException(String message) {
         super(message);
     }
 }

@@ -1,7 +1,9 @@
 package io.github.mbedtlsjni.internal;
 
+import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import io.github.mbedtlsjni.mbedtls.NetContext;
 import io.github.mbedtlsjni.mbedtls.SslContext;
+import java.nio.ByteBuffer;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -63,4 +65,23 @@ public abstract class ThinAccess {
      * and by its subject as Mbed TLS reads it.
      */
     public abstract List<X509Certificate> jdkCertificates(List<byte[]> ders) throws CertificateException;
+
+    /**
+     * Lets {@code callback} refuse a chain Mbed TLS accepted ({@code mbedtls_ssl_set_verify}); null
+     * removes it. A configuration step: before the handshake.
+     */
+    public abstract void setVerifyCallback(SslContext ssl, VerifyCallback callback);
+
+    /** Verifies the chain but no name in it, while the hostname still goes into SNI (JSSE without endpoint identification). */
+    public abstract void verifyChainOnly(SslContext ssl);
+
+    /** The session id Mbed TLS keeps (empty before a handshake), for {@code SSLSession.getId()}. */
+    public abstract byte[] sessionId(SslContext ssl);
+
+    /**
+     * {@link MemoryBio#read(ByteBuffer, ByteBuffer)} into {@code dsts[offset]} and on into the
+     * following buffers, as {@code SSLEngine.unwrap(src, dsts, offset, length)} needs; the same
+     * results.
+     */
+    public abstract int read(MemoryBio bio, ByteBuffer in, ByteBuffer[] dsts, int offset, int length);
 }

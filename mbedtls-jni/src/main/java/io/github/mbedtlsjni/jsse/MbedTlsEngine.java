@@ -1,12 +1,13 @@
 package io.github.mbedtlsjni.jsse;
 
+import io.github.mbedtlsjni.internal.ThinAccess;
+import io.github.mbedtlsjni.internal.VerifyCallback;
 import io.github.mbedtlsjni.mbedtls.CertificateVerificationException;
 import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
 import io.github.mbedtlsjni.mbedtls.SslContext;
 import io.github.mbedtlsjni.mbedtls.SslSession;
-import io.github.mbedtlsjni.mbedtls.VerifyCallback;
 import io.github.mbedtlsjni.mbedtls.VerifyResult;
 import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.nio.ByteBuffer;
@@ -51,6 +52,7 @@ import javax.net.ssl.X509TrustManager;
  * no_renegotiation alert. {@code wrap} and {@code unwrap} may run in two threads at once.
  */
 final class MbedTlsEngine extends SSLEngine {
+    private static final ThinAccess THIN = ThinAccess.get();
     private static final ByteBuffer[] NONE = new ByteBuffer[0];
     private static final int HEADER = 5;
 
@@ -295,7 +297,7 @@ final class MbedTlsEngine extends SSLEngine {
             s.setup(config);
             names(s);
             if (context.applicationTrustManager() != null) {
-                s.setVerifyCallback(this::askApplication);
+                THIN.setVerifyCallback(s, this::askApplication);
             }
             ClientSessions.Offer offer = context.sessions().offer(getPeerHost(), getPeerPort(),
                     kept -> resumable(kept, protocols));
@@ -418,7 +420,7 @@ final class MbedTlsEngine extends SSLEngine {
         if (sni != null) {
             s.setHostname(sni);
             if (!identify) {
-                s.verifyChainOnly();
+                THIN.verifyChainOnly(s);
             } else if (!sni.equalsIgnoreCase(host)) {
                 s.setVerifyName(host);
             }
@@ -763,7 +765,7 @@ final class MbedTlsEngine extends SSLEngine {
             }
             MbedTlsSession hs = handshakeSession;
             session = new MbedTlsSession(context.sessions(), getPeerHost(), getPeerPort(), ssl.protocol(),
-                    CipherSuites.toIana(ssl.ciphersuite()), ssl.sessionId(), ders, localChain(hs),
+                    CipherSuites.toIana(ssl.ciphersuite()), THIN.sessionId(ssl), ders, localChain(hs),
                     hs.getRequestedServerNames(), identification).withValuesOf(hs);
         }
         keepSession();
@@ -877,7 +879,7 @@ final class MbedTlsEngine extends SSLEngine {
         int produced = 0;
         try {
             src.limit(start + recordLength);
-            int n = bio.read(src, dsts, offset, length);
+            int n = THIN.read(bio, src, dsts, offset, length);
             produced = Math.max(n, 0);
             int consumed = src.position() - start;
             if (n == MemoryBio.CLOSE_NOTIFY) {

@@ -29,7 +29,7 @@ import javax.net.ssl.X509TrustManager;
  * with the CRLs in a {@link CertStore} of the parameters. {@code init(KeyStore)} takes the key
  * store's trusted certificates ({@code null}: the JDK's default trust store).
  */
-public final class MbedTlsTrustManagerFactory extends TrustManagerFactorySpi {
+final class MbedTlsTrustManagerFactory extends TrustManagerFactorySpi {
     private volatile MbedTlsTrustManager manager;
 
     /** For the provider's service; applications use {@code TrustManagerFactory.getInstance}. */

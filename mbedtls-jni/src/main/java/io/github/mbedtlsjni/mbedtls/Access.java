@@ -1,6 +1,8 @@
 package io.github.mbedtlsjni.mbedtls;
 
 import io.github.mbedtlsjni.internal.ThinAccess;
+import io.github.mbedtlsjni.internal.VerifyCallback;
+import java.nio.ByteBuffer;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -35,5 +37,25 @@ final class Access extends ThinAccess {
     @Override
     public List<X509Certificate> jdkCertificates(List<byte[]> ders) throws CertificateException {
         return X509Crt.jdkCertificates(ders);
+    }
+
+    @Override
+    public void setVerifyCallback(SslContext ssl, VerifyCallback callback) {
+        ssl.setVerifyCallback(callback);
+    }
+
+    @Override
+    public void verifyChainOnly(SslContext ssl) {
+        ssl.verifyChainOnly();
+    }
+
+    @Override
+    public byte[] sessionId(SslContext ssl) {
+        return ssl.sessionId();
+    }
+
+    @Override
+    public int read(MemoryBio bio, ByteBuffer in, ByteBuffer[] dsts, int offset, int length) {
+        return bio.read(in, dsts, offset, length);
     }
 }

@@ -19,7 +19,7 @@ public class CertificateVerificationException extends MbedTlsException {
      * @param flags the verify flags ({@code mbedtls_ssl_get_verify_result})
      * @param verifyInfo {@code mbedtls_x509_crt_verify_info}'s text for the flags
      */
-    public CertificateVerificationException(int code, String function, String errorText, int flags, String verifyInfo) {
+    CertificateVerificationException(int code, String function, String errorText, int flags, String verifyInfo) {
         this(code, function, errorText, new VerifyResult(flags, verifyInfo));
     }
 

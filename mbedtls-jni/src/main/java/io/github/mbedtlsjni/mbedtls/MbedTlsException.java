@@ -23,7 +23,7 @@ public class MbedTlsException extends RuntimeException {
      * @param function the Mbed TLS function that returned it
      * @param errorText {@code mbedtls_strerror}'s text for the code
      */
-    public MbedTlsException(int code, String function, String errorText) {
+    MbedTlsException(int code, String function, String errorText) {
         this(code, function, errorText, null);
     }
 
@@ -33,7 +33,7 @@ public class MbedTlsException extends RuntimeException {
      * @param errorText {@code mbedtls_strerror}'s text for the code
      * @param detail extra context (a file name, a host), or null
      */
-    public MbedTlsException(int code, String function, String errorText, String detail) {
+    MbedTlsException(int code, String function, String errorText, String detail) {
         super(function + ": " + formatCode(code) + " " + errorText + (detail == null ? "" : " (" + detail + ")"));
         this.code = code;
         this.function = function;

@@ -108,12 +108,14 @@ public final class MemoryBio {
     /**
      * {@link #read(ByteBuffer, ByteBuffer)} into several buffers, filled in order: the plaintext
      * of the records taken from {@code in} goes to {@code dsts[offset]}, what does not fit to the
-     * next, and so on. Plaintext that fits into none stays with Mbed TLS for the next read.
+     * next, and so on. Plaintext that fits into none stays with Mbed TLS for the next read. For
+     * the JSSE provider's {@code unwrap} (through {@link io.github.mbedtlsjni.internal.ThinAccess}):
+     * an application reads into one buffer and calls again for the rest.
      *
      * @return the number of bytes read (&gt; 0), or {@link #WANT_READ}, {@link #WANT_WRITE},
      *     {@link #CLOSE_NOTIFY} as {@link #read(ByteBuffer, ByteBuffer)}
      */
-    public int read(ByteBuffer in, ByteBuffer[] dsts, int offset, int length) {
+    int read(ByteBuffer in, ByteBuffer[] dsts, int offset, int length) {
         Objects.requireNonNull(dsts, "dsts");
         Objects.checkFromIndexSize(offset, length, dsts.length);
         int i = offset;

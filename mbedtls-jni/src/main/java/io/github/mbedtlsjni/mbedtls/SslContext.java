@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.mbedtls;
 
 import io.github.mbedtlsjni.TlsConnection;
+import io.github.mbedtlsjni.internal.VerifyCallback;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.util.List;
@@ -239,9 +240,11 @@ public final class SslContext extends NativeResource {
      * {@link #setHostname} is still sent: JSSE's behaviour without endpoint identification, where
      * the application checks the name itself. As insecure as {@link #skipHostnameVerification()}
      * unless the name is checked afterwards. Implemented in the verify callback (see
-     * {@link #setVerifyName}): the {@code MBEDTLS_X509_BADCERT_CN_MISMATCH} bit is dropped.
+     * {@link #setVerifyName}): the {@code MBEDTLS_X509_BADCERT_CN_MISMATCH} bit is dropped. For the
+     * JSSE provider, through {@link io.github.mbedtlsjni.internal.ThinAccess}: an application of
+     * this class checks names with {@link #setHostname}, {@link #setVerifyName} or not at all.
      */
-    public void verifyChainOnly() {
+    void verifyChainOnly() {
         synchronized (steps) {
             long self = beginStep("verifyChainOnly");
             try {
@@ -254,9 +257,10 @@ public final class SslContext extends NativeResource {
 
     /**
      * Lets {@code callback} refuse a server certificate chain that Mbed TLS accepted
-     * ({@code mbedtls_ssl_set_verify}; see {@link VerifyCallback}). Null removes it.
+     * ({@code mbedtls_ssl_set_verify}; see {@link VerifyCallback}). Null removes it. For the JSSE
+     * provider, through {@link io.github.mbedtlsjni.internal.ThinAccess}.
      */
-    public void setVerifyCallback(VerifyCallback callback) {
+    void setVerifyCallback(VerifyCallback callback) {
         synchronized (steps) {
             long self = beginStep("setVerifyCallback");
             try {
@@ -656,9 +660,10 @@ public final class SslContext extends NativeResource {
     /**
      * The id of the session the handshake established or resumed (TLS 1.2: the server's session
      * id, possibly empty when it uses tickets; TLS 1.3: what Mbed TLS keeps there), empty before a
-     * handshake.
+     * handshake. Read from Mbed TLS's private fields, for the JSSE provider's
+     * {@code SSLSession.getId()} (through {@link io.github.mbedtlsjni.internal.ThinAccess}).
      */
-    public byte[] sessionId() {
+    byte[] sessionId() {
         long self = handle.acquire();
         try {
             requireSetup("sessionId");

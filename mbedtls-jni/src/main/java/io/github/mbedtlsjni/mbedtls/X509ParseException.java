@@ -19,7 +19,7 @@ public class X509ParseException extends MbedTlsException {
      * @param errorText {@code mbedtls_strerror}'s text for the code
      * @param detail the file name, or null
      */
-    public X509ParseException(int code, String function, String errorText, String detail) {
+    X509ParseException(int code, String function, String errorText, String detail) {
         super(code, function, errorText, MbedTlsError.name(code) + (detail == null ? "" : "; " + detail));
     }
 }
