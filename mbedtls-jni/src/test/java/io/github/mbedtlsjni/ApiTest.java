@@ -6,23 +6,25 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.mbedtlsjni.testing.ApiDump;
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * The library's public API changes only on purpose: every public and protected type and member
- * of the exported packages (not {@code internal}) is written down in {@code api/mbedtls-jni.api},
+ * of the packages the module descriptor exports (not {@code internal}) is written down in
+ * {@code api/mbedtls-jni.api},
  * and this test fails on any difference between that file and the compiled classes, printing
  * the difference and the one command that accepts it ({@link #UPDATE}). A change to the file is
  * then part of the commit that changes the API, for a reviewer to see.
  */
 class ApiTest {
-    /** The exported packages, as the module descriptor exports them. */
-    static final List<String> PACKAGES = List.of("io.github.mbedtlsjni", "io.github.mbedtlsjni.mbedtls", "io.github.mbedtlsjni.jsse");
 
     static final String UPDATE = "mvn -B -o -pl mbedtls-jni process-test-classes surefire:test -Dtest=ApiTest -Dapi.update=true";
 
@@ -30,10 +32,27 @@ class ApiTest {
         return Path.of(System.getProperty("mbedtlsjni.basedir", ".")).resolve("api/mbedtls-jni.api");
     }
 
-    private static ApiDump.Result current() throws Exception {
+    private static Path classes() throws Exception {
         Path classes = Path.of(TlsClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         assertTrue(Files.isDirectory(classes), "the classes are read from target/classes: " + classes);
-        return ApiDump.of(classes, PACKAGES, ApiTest.class.getClassLoader(), "io.github.mbedtlsjni.");
+        return classes;
+    }
+
+    /** The packages the module descriptor exports (META-INF/versions/11/module-info.class): the API. */
+    static List<String> exportedPackages() throws Exception {
+        try (InputStream in = Files.newInputStream(classes().resolve("META-INF/versions/11/module-info.class"))) {
+            return ModuleDescriptor.read(in).exports().stream().map(ModuleDescriptor.Exports::source).sorted()
+                    .collect(Collectors.toList());
+        }
+    }
+
+    private static ApiDump.Result current() throws Exception {
+        return ApiDump.of(classes(), exportedPackages(), ApiTest.class.getClassLoader(), "io.github.mbedtlsjni.");
+    }
+
+    @Test
+    void theApiIsWhatTheModuleExports() throws Exception {
+        assertEquals(List.of("io.github.mbedtlsjni", "io.github.mbedtlsjni.jsse", "io.github.mbedtlsjni.mbedtls"), exportedPackages());
     }
 
     @Test
@@ -93,7 +112,7 @@ class ApiTest {
         List<String> before = List.of("public final class a.B", "  public void x()", "public final class a.C", "  public int y");
         List<String> after = List.of("public final class a.B", "  public void x()", "  public void z()", "public class a.C");
         assertEquals(List.of("+   public void z()", "  public final class a.B", "- public final class a.C", "+ public class a.C", "-   public int y")
-                .stream().sorted().collect(java.util.stream.Collectors.toList()),
-                ApiDump.diff(before, after).stream().sorted().collect(java.util.stream.Collectors.toList()));
+                .stream().sorted().collect(Collectors.toList()),
+                ApiDump.diff(before, after).stream().sorted().collect(Collectors.toList()));
     }
 }
