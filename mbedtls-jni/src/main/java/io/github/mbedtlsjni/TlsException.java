@@ -11,7 +11,8 @@ import java.io.IOException;
  * loads (certificates, CRLs, keys that Mbed TLS cannot parse). Carries the Mbed TLS error code,
  * the failing function and, when the server's certificate did not verify, the verification
  * result. The cause is the {@link MbedTlsException} the thin classes threw; the message says what
- * was being done (which file, which host) and ends with the cause's message.
+ * was being done (which file, which host) and ends with the cause's message. Holds no native
+ * memory.
  */
 public class TlsException extends IOException {
     private static final long serialVersionUID = 1L;

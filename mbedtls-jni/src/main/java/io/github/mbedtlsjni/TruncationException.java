@@ -8,7 +8,8 @@ import java.io.EOFException;
  *
  * <p>Thrown by a {@link TlsConnection}'s input stream where a clean end would return -1; every
  * later read throws it again. An {@link EOFException}, so code that treats any EOF as the end
- * keeps working, while code that cares can tell a truncation from a clean close.
+ * keeps working, while code that cares can tell a truncation from a clean close. Holds no native
+ * memory; the connection is still to be closed.
  */
 public class TruncationException extends EOFException {
     private static final long serialVersionUID = 1L;

@@ -23,6 +23,15 @@ import java.util.function.Supplier;
  * so {@code security.provider.N=MbedTLS} in {@code java.security} also finds it; or
  * {@code Security.insertProviderAt(new MbedTlsProvider(), 1)}. See the README, "JSSE provider",
  * for what it does differently from SunJSSE and what it does not support yet.
+ *
+ * <p><b>Native memory.</b> The provider object itself holds none. {@code SSLContext.init} makes
+ * the context's Mbed TLS structures (a {@code mbedtls_ctr_drbg_context}, the trust anchors as an
+ * {@code mbedtls_x509_crt}, CRLs, client certificates and keys), which a
+ * {@link java.lang.ref.Cleaner} frees once the {@code SSLContext} and everything made from it are
+ * unreachable: the JSSE API has no {@code close} for them. Each {@code SSLSocket} and
+ * {@code SSLEngine} has its own {@code mbedtls_ssl_config} and {@code mbedtls_ssl_context},
+ * freed when the socket is closed or the engine's both directions are done (or, if neither
+ * happens, once it is unreachable).
  */
 public final class MbedTlsProvider extends Provider {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,9 @@
 package io.github.mbedtlsjni.mbedtls;
 
-/** How the peer's certificate is checked ({@code mbedtls_ssl_conf_authmode}). */
+/**
+ * How the peer's certificate is checked: the {@code MBEDTLS_SSL_VERIFY_*} value
+ * {@code mbedtls_ssl_conf_authmode} takes ({@link SslConfig#setAuthMode}). A plain value.
+ */
 public enum AuthMode {
     /** {@code MBEDTLS_SSL_VERIFY_NONE}: no verification at all. Insecure; ask for it by name. */
     NONE,

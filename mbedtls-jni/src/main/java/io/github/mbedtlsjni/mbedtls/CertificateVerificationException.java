@@ -5,7 +5,8 @@ package io.github.mbedtlsjni.mbedtls;
  * ({@code MBEDTLS_ERR_X509_CERT_VERIFY_FAILED} in {@code VERIFY_REQUIRED} mode).
  *
  * <p>Besides the error code, it carries the verification result Mbed TLS recorded
- * ({@code mbedtls_ssl_get_verify_result} and {@code mbedtls_x509_crt_verify_info}).
+ * ({@code mbedtls_ssl_get_verify_result} and {@code mbedtls_x509_crt_verify_info}), copied
+ * out of the context: it holds no native memory.
  */
 public class CertificateVerificationException extends MbedTlsException {
     private static final long serialVersionUID = 1L;

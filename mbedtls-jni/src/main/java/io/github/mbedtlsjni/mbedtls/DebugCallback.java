@@ -6,7 +6,7 @@ package io.github.mbedtlsjni.mbedtls;
  *
  * <p>Called on the thread that is inside the Mbed TLS call (a handshake, read or write), while
  * that call runs: it must return quickly and must not use the connection it reports on. What it
- * throws is dropped.
+ * throws is dropped. The config holds a reference to it until the config is freed.
  */
 @FunctionalInterface
 public interface DebugCallback {

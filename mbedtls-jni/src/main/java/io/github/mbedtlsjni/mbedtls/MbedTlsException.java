@@ -10,6 +10,7 @@ import java.util.Optional;
  * {@code mbedtls_ssl_handshake: -0x7780 SSL - A fatal alert message was received from our peer}.
  * {@link #errorName()} names the code by its C macro(s), and {@link #category()} files
  * certificate and PEM errors in the x509errors.org taxonomy ({@link MbedTlsError}).
+ * Holds no native memory: the code and texts are copied out of Mbed TLS when it is thrown.
  */
 public class MbedTlsException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,10 @@
 package io.github.mbedtlsjni.mbedtls;
 
-/** A TLS protocol version, as {@code mbedtls_ssl_conf_min_tls_version} takes it. */
+/**
+ * A TLS protocol version, the {@code mbedtls_ssl_protocol_version} that
+ * {@code mbedtls_ssl_conf_min_tls_version} and {@code _max_tls_version} take
+ * ({@link SslConfig#setMinTlsVersion}, {@link SslConfig#setMaxTlsVersion}). A plain value.
+ */
 public enum TlsVersion {
     /** TLS 1.2 ({@code MBEDTLS_SSL_VERSION_TLS1_2}). */
     TLS1_2("TLSv1.2"),

@@ -22,15 +22,44 @@ import java.util.Set;
  */
 public final class VerifyProfile {
     /** Signature hash algorithms, {@code mbedtls_md_type_t}. */
-    public enum Hash { MD5, RIPEMD160, SHA1, SHA224, SHA256, SHA384, SHA512, SHA3_224, SHA3_256, SHA3_384, SHA3_512 }
+    public enum Hash {
+        /** {@code MBEDTLS_MD_MD5}. */ MD5,
+        /** {@code MBEDTLS_MD_RIPEMD160}. */ RIPEMD160,
+        /** {@code MBEDTLS_MD_SHA1}. */ SHA1,
+        /** {@code MBEDTLS_MD_SHA224}. */ SHA224,
+        /** {@code MBEDTLS_MD_SHA256}. */ SHA256,
+        /** {@code MBEDTLS_MD_SHA384}. */ SHA384,
+        /** {@code MBEDTLS_MD_SHA512}. */ SHA512,
+        /** {@code MBEDTLS_MD_SHA3_224} (Mbed TLS 3.5 and later). */ SHA3_224,
+        /** {@code MBEDTLS_MD_SHA3_256} (Mbed TLS 3.5 and later). */ SHA3_256,
+        /** {@code MBEDTLS_MD_SHA3_384} (Mbed TLS 3.5 and later). */ SHA3_384,
+        /** {@code MBEDTLS_MD_SHA3_512} (Mbed TLS 3.5 and later). */ SHA3_512
+    }
 
     /** Public-key types, {@code mbedtls_pk_type_t}. */
-    public enum PkType { RSA, ECKEY, ECKEY_DH, ECDSA, RSASSA_PSS }
+    public enum PkType {
+        /** {@code MBEDTLS_PK_RSA}. */ RSA,
+        /** {@code MBEDTLS_PK_ECKEY}. */ ECKEY,
+        /** {@code MBEDTLS_PK_ECKEY_DH}. */ ECKEY_DH,
+        /** {@code MBEDTLS_PK_ECDSA}. */ ECDSA,
+        /** {@code MBEDTLS_PK_RSASSA_PSS}. */ RSASSA_PSS
+    }
 
     /** Elliptic curves, {@code mbedtls_ecp_group_id} ({@code MBEDTLS_ECP_DP_*}). */
     public enum Curve {
-        SECP192R1, SECP224R1, SECP256R1, SECP384R1, SECP521R1, BP256R1, BP384R1, BP512R1,
-        CURVE25519, SECP192K1, SECP224K1, SECP256K1, CURVE448
+        /** {@code MBEDTLS_ECP_DP_SECP192R1}. */ SECP192R1,
+        /** {@code MBEDTLS_ECP_DP_SECP224R1}. */ SECP224R1,
+        /** {@code MBEDTLS_ECP_DP_SECP256R1} (P-256). */ SECP256R1,
+        /** {@code MBEDTLS_ECP_DP_SECP384R1} (P-384). */ SECP384R1,
+        /** {@code MBEDTLS_ECP_DP_SECP521R1} (P-521). */ SECP521R1,
+        /** {@code MBEDTLS_ECP_DP_BP256R1}. */ BP256R1,
+        /** {@code MBEDTLS_ECP_DP_BP384R1}. */ BP384R1,
+        /** {@code MBEDTLS_ECP_DP_BP512R1}. */ BP512R1,
+        /** {@code MBEDTLS_ECP_DP_CURVE25519}. */ CURVE25519,
+        /** {@code MBEDTLS_ECP_DP_SECP192K1}. */ SECP192K1,
+        /** {@code MBEDTLS_ECP_DP_SECP224K1}. */ SECP224K1,
+        /** {@code MBEDTLS_ECP_DP_SECP256K1}. */ SECP256K1,
+        /** {@code MBEDTLS_ECP_DP_CURVE448}. */ CURVE448
     }
 
     // Kinds, as the native side reads them.
