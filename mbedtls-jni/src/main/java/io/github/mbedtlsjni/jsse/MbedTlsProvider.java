@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  *
  * <pre>{@code
  * SSLContext tls = SSLContext.getInstance("TLS", new MbedTlsProvider());
- * tls.init(null, trustManagerFactory.getTrustManagers(), null);   // null trust: the JDK's cacerts
+ * tls.init(null, null, null);   // no trust managers given: the JDK's default trust store (cacerts)
  * HttpClient client = HttpClient.newBuilder().sslContext(tls).build();
  * }</pre>
  *
