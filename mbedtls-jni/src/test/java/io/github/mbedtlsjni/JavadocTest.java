@@ -25,7 +25,10 @@ import javax.lang.model.element.TypeElement;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.Elements;
 import javax.lang.model.util.Types;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,7 +58,8 @@ class JavadocTest {
         }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StandardJavaFileManager fm = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
-        JavacTask task = (JavacTask) javac.getTask(null, fm, null,
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        JavacTask task = (JavacTask) javac.getTask(null, fm, diagnostics,
                 List.of("-proc:none", "--release", "11", "-sourcepath", src.toString(),
                         "-classpath", System.getProperty("java.class.path")),
                 null, fm.getJavaFileObjectsFromPaths(files));
@@ -67,6 +71,8 @@ class JavadocTest {
                 collect((TypeElement) e);
             }
         }
+        assertEquals(List.of(), diagnostics.getDiagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
+                .map(d -> d.toString()).collect(Collectors.toList()), "the sources compile");
         assertTrue(API.size() > 300, "read the API: " + API.size() + " elements");
     }
 
