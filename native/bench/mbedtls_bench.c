@@ -3,8 +3,15 @@
  * libmbedtlsjni.so, doing what the JMH benchmarks (bench/) do through the binding, step
  * for step: one shared config (defaults, VERIFY_REQUIRED, TLS 1.2 minimum, CTR_DRBG, CA chain),
  * and per connection mbedtls_net_init + mbedtls_ssl_init, setup, set_hostname, net_connect,
- * set_bio, TCP_NODELAY + handshake (as the glue does), ..., close_notify, mbedtls_ssl_free +
- * mbedtls_net_free.
+ * set_bio, TCP_NODELAY + handshake (as the glue does), ..., close_notify, shutdown,
+ * mbedtls_ssl_free + mbedtls_net_free.
+ *
+ * The socket is driven as the binding drives it (see "The socket, as the binding uses it"
+ * below), so that both make the same system calls in the same order: send and recv that never
+ * block, poll() when Mbed TLS must wait, and a read right after a write waiting for the socket
+ * before asking Mbed TLS. Mbed TLS's own mbedtls_net_send/_recv on a blocking socket would make
+ * other system calls than the binding (a read that sleeps in recv instead of poll), and then the
+ * two would not measure the same work.
  *
  *   mbedtls_bench MODE [--port N] [--ca FILE] [--host 127.0.0.1] [--name localhost]
  *                      [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N]
@@ -46,7 +53,9 @@
 
 #include "platform_memory.h"
 
+#include <errno.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -147,7 +156,60 @@ static void setup_config(int tickets)
 typedef struct {
     mbedtls_net_context net;
     mbedtls_ssl_context ssl;
+    int wrote_last; /* the last call on the connection was a write */
 } conn;
+
+/*
+ * --- The socket, as the binding uses it (native/net_context.c, native/ssl_context.c) ---------
+ * Mbed TLS's send and receive callbacks never block: MSG_DONTWAIT (and MSG_NOSIGNAL: a closed
+ * peer is an error, not SIGPIPE), WANT_WRITE / WANT_READ when the socket is not ready. The
+ * caller then waits with poll(), outside Mbed TLS, and calls Mbed TLS again; except that a
+ * WANT_READ with input held back in Mbed TLS (a TLS 1.3 NewSessionTicket: check_pending) calls
+ * again at once.
+ */
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    ssize_t r = send(((mbedtls_net_context *) ctx)->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r < 0) {
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? MBEDTLS_ERR_SSL_WANT_WRITE
+                                                                         : MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+    return (int) r;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    ssize_t r = recv(((mbedtls_net_context *) ctx)->fd, buf, len, MSG_DONTWAIT);
+    if (r < 0) {
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? MBEDTLS_ERR_SSL_WANT_READ
+                                                                         : MBEDTLS_ERR_NET_RECV_FAILED;
+    }
+    return (int) r;
+}
+
+static void wait_socket(conn *c, short events)
+{
+    struct pollfd p = { .fd = c->net.fd, .events = events, .revents = 0 };
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+}
+
+/* After an Mbed TLS call returned ret: 1 (having waited if the socket must be waited for) if the
+ * call is to be made again, 0 if ret is its result. */
+static int again(conn *c, int ret)
+{
+    if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        wait_socket(c, POLLOUT);
+        return 1;
+    }
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
+        if (!mbedtls_ssl_check_pending(&c->ssl)) {
+            wait_socket(c, POLLIN);
+        }
+        return 1;
+    }
+    return 0;
+}
 
 /* NetContext + SslContext: init, setup, hostname, connect, bio, and optionally a session to resume. */
 static void conn_open(conn *c, const mbedtls_ssl_session *session)
@@ -167,7 +229,8 @@ static void conn_open(conn *c, const mbedtls_ssl_session *session)
     if ((ret = mbedtls_net_connect(&c->net, host, port, MBEDTLS_NET_PROTO_TCP)) != 0) {
         fail("mbedtls_net_connect", ret);
     }
-    mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+    mbedtls_ssl_set_bio(&c->ssl, &c->net, bio_send, bio_recv, NULL);
+    c->wrote_last = 0;
 }
 
 static void conn_handshake(conn *c)
@@ -177,7 +240,7 @@ static void conn_handshake(conn *c)
     (void) setsockopt(c->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     do {
         ret = mbedtls_ssl_handshake(&c->ssl);
-    } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    } while (again(c, ret));
     if (ret != 0) {
         fail("mbedtls_ssl_handshake", ret);
     }
@@ -188,7 +251,10 @@ static void conn_close(conn *c)
     int ret;
     do {
         ret = mbedtls_ssl_close_notify(&c->ssl);
-    } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    } while (again(c, ret));
+    /* As NetContext.close(): shutdown first (which wakes any thread blocked on the socket), then
+     * mbedtls_net_free closes the descriptor. */
+    (void) shutdown(c->net.fd, SHUT_RDWR);
     mbedtls_ssl_free(&c->ssl);
     mbedtls_net_free(&c->net);
 }
@@ -197,7 +263,8 @@ static void write_all(conn *c, const unsigned char *buf, size_t len)
 {
     while (len > 0) {
         int ret = mbedtls_ssl_write(&c->ssl, buf, len);
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        c->wrote_last = 1;
+        if (again(c, ret)) {
             continue;
         }
         if (ret < 0) {
@@ -212,11 +279,20 @@ static void write_all(conn *c, const unsigned char *buf, size_t len)
 static int read_some(conn *c, unsigned char *buf, size_t len)
 {
     for (;;) {
-        int ret = mbedtls_ssl_read(&c->ssl, buf, len);
+        int ret;
+        /* A read right after a write (a request, then its answer) would find the socket empty:
+         * with nothing held back in Mbed TLS, wait for the socket first, as the binding does. */
+        if (c->wrote_last) {
+            c->wrote_last = 0;
+            if (mbedtls_ssl_get_bytes_avail(&c->ssl) == 0 && !mbedtls_ssl_check_pending(&c->ssl)) {
+                wait_socket(c, POLLIN);
+            }
+        }
+        ret = mbedtls_ssl_read(&c->ssl, buf, len);
         if (ret > 0) {
             return ret;
         }
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        if (again(c, ret)) {
             continue;
         }
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
@@ -428,7 +504,7 @@ static void run_bulk(int writing)
         if (writing) {
             do {
                 n = mbedtls_ssl_write(&c.ssl, buf, CHUNK);
-            } while (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE);
+            } while (again(&c, n));
             if (n < 0) {
                 fail("mbedtls_ssl_write", n);
             }
