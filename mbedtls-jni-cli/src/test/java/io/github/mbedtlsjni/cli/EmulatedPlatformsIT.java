@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
+import io.github.mbedtlsjni.testing.MiniJson;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.io.IOException;

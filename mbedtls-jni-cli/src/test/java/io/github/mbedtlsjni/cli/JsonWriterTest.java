@@ -3,6 +3,7 @@ package io.github.mbedtlsjni.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.testing.MiniJson;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

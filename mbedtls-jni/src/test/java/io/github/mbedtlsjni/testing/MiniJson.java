@@ -1,4 +1,4 @@
-package io.github.mbedtlsjni.cli;
+package io.github.mbedtlsjni.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict little JSON parser (RFC 8259) for the tests, independent of {@link JsonWriter}:
+ * A strict little JSON parser (RFC 8259) for the tests (independent of the CLI's JSON writer) and
+ * for the benchmark report (JMH's JSON results):
  * objects become {@link LinkedHashMap}s, arrays {@link List}s, numbers {@link Long} (or
  * {@link Double} with a fraction or exponent), and {@code null} Java null. Anything malformed,
  * including trailing text, throws {@link IllegalArgumentException}.
  */
-final class MiniJson {
+public final class MiniJson {
     private final String text;
     private int pos;
 
@@ -21,7 +22,7 @@ final class MiniJson {
 
     /** Parses a document that must be exactly one JSON object (surrounding whitespace allowed). */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> parseObject(String text) {
+    public static Map<String, Object> parseObject(String text) {
         Object value = parse(text);
         if (!(value instanceof Map)) {
             throw new IllegalArgumentException("not a JSON object: " + text);
@@ -30,7 +31,7 @@ final class MiniJson {
     }
 
     /** Parses one JSON value. */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         MiniJson p = new MiniJson(text);
         p.skipSpace();
         Object value = p.value();
