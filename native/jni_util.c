@@ -103,7 +103,7 @@ void mj_throw_parse(JNIEnv *env, int code, const char *function, const char *det
     throw_mbedtls_as(env, mj_jni.parse_exception, mj_jni.parse_exception_init, code, function, detail);
 }
 
-void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags)
+void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags, jobjectArray chain)
 {
     char text[256];
     jstring jfunction, jtext, jinfo;
@@ -117,7 +117,7 @@ void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags
         return;
     }
     ex = (*env)->NewObject(env, mj_jni.verify_exception, mj_jni.verify_exception_init, (jint) code, jfunction,
-                           jtext, (jint) flags, jinfo);
+                           jtext, (jint) flags, jinfo, chain);
     if (ex != NULL) {
         (*env)->Throw(env, (jthrowable) ex);
     }
@@ -312,7 +312,7 @@ static int lookup_ids(JNIEnv *env)
     mj_jni.mbedtls_exception_init = (*env)->GetMethodID(env, mj_jni.mbedtls_exception, "<init>", exception_init);
     mj_jni.parse_exception_init = (*env)->GetMethodID(env, mj_jni.parse_exception, "<init>", exception_init);
     mj_jni.verify_exception_init = (*env)->GetMethodID(env, mj_jni.verify_exception, "<init>",
-                                                       "(ILjava/lang/String;Ljava/lang/String;ILjava/lang/String;)V");
+                                                       "(ILjava/lang/String;Ljava/lang/String;ILjava/lang/String;[[B)V");
     if (mj_jni.mbedtls_exception_init == NULL || mj_jni.parse_exception_init == NULL ||
         mj_jni.verify_exception_init == NULL) {
         return -1;

@@ -77,6 +77,10 @@ typedef struct {
     int skip_name_check; /* verify the chain only: the name check's CN_MISMATCH bit is dropped */
     jobject verify_callback; /* a global ref to a Java VerifyCallback, or NULL */
     uint32_t chain_flags;    /* the flags of the chain's certificates above the leaf, so far */
+    /* The chain of the last verification that flagged something, as the peer sent it (a global
+     * ref to a byte[][], or NULL), for the exception a refused handshake throws: Mbed TLS does
+     * not keep a chain it refused. Taken and released by mj_ssl_throw_handshake, else by nFree. */
+    jobject refused_chain;
     /* The last socket call was a write: the next read waits for the socket before asking Mbed
      * TLS (see read_some in ssl_context.c). A hint only, set and read under lock. */
     int wrote_last;
@@ -147,7 +151,7 @@ struct mj_jni {
     jmethodID mbedtls_exception_init;
     jclass parse_exception;        /* X509ParseException(int, String, String, String) */
     jmethodID parse_exception_init;
-    jclass verify_exception;       /* CertificateVerificationException(int, String, String, int, String) */
+    jclass verify_exception;       /* CertificateVerificationException(int, String, String, int, String, byte[][]) */
     jmethodID verify_exception_init;
     jmethodID debug_message;       /* DebugCallback.message(int, String, int, String) */
     jmethodID verify_callback;     /* VerifyCallback.verify(byte[][], int) */
@@ -181,7 +185,7 @@ void mj_throw_mbedtls(JNIEnv *env, int code, const char *function, const char *d
 /* X509ParseException (an MbedTlsException) for a failed certificate or CRL parse. */
 void mj_throw_parse(JNIEnv *env, int code, const char *function, const char *detail);
 /* CertificateVerificationException with the verify flags and their verify info. */
-void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags);
+void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags, jobjectArray chain);
 void mj_throw_state(JNIEnv *env, const char *message);
 void mj_throw_argument(JNIEnv *env, const char *message);
 void mj_throw_oom(JNIEnv *env, const char *what);

@@ -75,6 +75,9 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nFree(JNIEnv
     if (s->verify_callback != NULL) {
         (*env)->DeleteGlobalRef(env, s->verify_callback);
     }
+    if (s->refused_chain != NULL) {
+        (*env)->DeleteGlobalRef(env, s->refused_chain);
+    }
     free(s->verify_name);
     mj_release(MJ_KIND_SSL_CONTEXT, s);
 }
@@ -155,6 +158,31 @@ static uint32_t ask_java(mj_ssl *s, const mbedtls_x509_crt *crt, uint32_t total)
 }
 
 /*
+ * Keeps the chain of a verification that flagged something (crt: the leaf, at depth 0), for the
+ * exception that reports it: in required mode Mbed TLS frees a chain it refused (TLS 1.2), and
+ * mbedtls_ssl_get_peer_cert has nothing after a failed handshake. Only on this path, so a
+ * verified handshake copies nothing. Best effort: without memory the exception has no chain.
+ */
+static void keep_refused_chain(mj_ssl *s, const mbedtls_x509_crt *crt)
+{
+    JNIEnv *env = NULL;
+    jobjectArray chain;
+    if (mj_vm == NULL || (*mj_vm)->GetEnv(mj_vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK ||
+        (*env)->ExceptionCheck(env) || (*env)->PushLocalFrame(env, 8) != 0) {
+        return;
+    }
+    chain = chain_ders(env, crt);
+    if (chain != NULL) {
+        if (s->refused_chain != NULL) {
+            (*env)->DeleteGlobalRef(env, s->refused_chain);
+        }
+        s->refused_chain = (*env)->NewGlobalRef(env, chain);
+    }
+    (*env)->ExceptionClear(env);
+    (*env)->PopLocalFrame(env, NULL);
+}
+
+/*
  * The verify callback of every context (mbedtls_ssl_set_verify). Mbed TLS calls it for each
  * certificate of the server's chain, root first, the leaf (depth 0) last, with that certificate's
  * flags, after its own checks; it is not called when no certificate is verified, as in a resumed
@@ -163,7 +191,8 @@ static uint32_t ask_java(mj_ssl *s, const mbedtls_x509_crt *crt, uint32_t total)
  * (the SNI) by the same check against the verify name: mbedtls_x509_crt_verify with that name
  * computes MBEDTLS_X509_BADCERT_CN_MISMATCH exactly as for the hostname (SAN DNS and IP entries,
  * wildcards, CN without SAN); only that bit of its result is used. With skip_name_check the bit
- * is dropped instead. Then, if the chain is accepted so far, a Java VerifyCallback may refuse it.
+ * is dropped instead. Then, if the chain is accepted so far, a Java VerifyCallback may refuse it;
+ * if it is not, the chain is kept for the exception (keep_refused_chain).
  */
 static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
@@ -189,6 +218,9 @@ static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
     }
     if (s->verify_callback != NULL && (s->chain_flags | *flags) == 0) {
         *flags |= ask_java(s, crt, s->chain_flags | *flags);
+    }
+    if ((s->chain_flags | *flags) != 0) {
+        keep_refused_chain(s, crt);
     }
     s->chain_flags = 0;
     return 0;
@@ -383,7 +415,15 @@ void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
     flags = mbedtls_ssl_get_verify_result(&s->ssl);
     mj_ssl_unlock(s);
     if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (flags != 0 && flags != MJ_VERIFY_RESULT_NONE)) {
-        mj_throw_verify(env, ret, "mbedtls_ssl_handshake", flags);
+        jobject chain;
+        mj_ssl_lock(s);
+        chain = s->refused_chain;
+        s->refused_chain = NULL;
+        mj_ssl_unlock(s);
+        mj_throw_verify(env, ret, "mbedtls_ssl_handshake", flags, (jobjectArray) chain);
+        if (chain != NULL) {
+            (*env)->DeleteGlobalRef(env, chain);
+        }
     } else {
         mj_throw_mbedtls(env, ret, "mbedtls_ssl_handshake", NULL);
     }

@@ -228,19 +228,7 @@ public final class TlsConnection implements AutoCloseable {
      * none); the caller closes it. Available after {@link #close()} too.
      */
     public X509Crt peerChain() {
-        if (peerDers.isEmpty()) {
-            return null;
-        }
-        X509Crt chain = new X509Crt();
-        try {
-            for (byte[] der : peerDers) {
-                chain.parseDer(der);
-            }
-            return chain;
-        } catch (RuntimeException e) {
-            chain.close();
-            throw e;
-        }
+        return THIN.chain(peerDers);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.github.mbedtlsjni.TlsConnection;
 import io.github.mbedtlsjni.TlsException;
 import io.github.mbedtlsjni.TruncationException;
 import io.github.mbedtlsjni.mbedtls.AuthMode;
+import io.github.mbedtlsjni.mbedtls.CertificateVerificationException;
 import io.github.mbedtlsjni.mbedtls.MbedTls;
 import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
@@ -313,11 +314,21 @@ final class ConnectCommand {
         return false;
     }
 
-    /** A failure of the first connection. */
+    /**
+     * A failure of the first connection. For a refused certificate, --show-chain shows the chain
+     * the server sent (who issued it is what a user looks for then), as Mbed TLS kept it.
+     */
     private void failed(IOException e) {
         if (e instanceof TlsException && ((TlsException) e).isCertificateVerificationFailure()) {
             verify = ((TlsException) e).verifyResult();
             verifyFailed = options.verify() == AuthMode.REQUIRED;
+            if (options.showChain() && e.getCause() instanceof CertificateVerificationException) {
+                try (X509Crt refused = ((CertificateVerificationException) e.getCause()).peerChain()) {
+                    if (refused != null) {
+                        chain.addAll(ConnectResult.ChainEntry.of(refused));
+                    }
+                }
+            }
         }
         Failure f = failure(e);
         errorCode = f.code;

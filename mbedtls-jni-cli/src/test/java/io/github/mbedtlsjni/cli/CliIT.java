@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import io.github.mbedtlsjni.testing.CertBuilder;
 import io.github.mbedtlsjni.testing.HostileServer;
 import io.github.mbedtlsjni.testing.JsseServer;
@@ -477,6 +478,52 @@ class CliIT {
             assertEquals(0, human.status(), human.toString());
             assertTrue(human.out().contains("Chain:        [0] CN=localhost"), human.out());
             assertTrue(human.out().contains("sha256   " + sha256), human.out());
+        }
+    }
+
+    /**
+     * When Mbed TLS refuses the server's certificate, --show-chain shows the chain it refused: who
+     * issued it is what a user needs to see then. TLS 1.2 and 1.3: Mbed TLS keeps (and frees) a
+     * refused chain differently in the two.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
+    void showChainListsTheChainMbedTlsRefused(TlsProtocol protocol) throws Exception {
+        if (protocol == TlsProtocol.TLS_1_3) {
+            MbedTlsVersions.assumeTls13();
+        }
+        try (OpenSslServer server = OpenSslServer.builder(pki).protocols(protocol).start()) {
+            // The client trusts another root: the server's chain is refused (NOT_TRUSTED).
+            String otherRoot = pki.unknownRootPem().toString();
+            Run run = cli("connect", address(server), "--ca-file", otherRoot, "--server-name", "localhost",
+                    "--show-chain", "--json");
+            assertEquals(1, run.status(), "certificate not verified: " + run);
+            Map<String, Object> json = run.json();
+            assertEquals("failed", json.get("handshake"), run.toString());
+            assertEquals(ERR_X509_CERT_VERIFY_FAILED, json.get("error_code"), run.toString());
+            assertEquals(BADCERT_NOT_TRUSTED, ((Long) json.get("verify_flags")) & BADCERT_NOT_TRUSTED, run.toString());
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> chain = (List<Map<String, Object>>) json.get("chain");
+            assertEquals(2, chain.size(), "the leaf and the intermediate the server sent: " + run);
+            String leafSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(pki.leaf().der()));
+            String intermediateSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(pki.intermediate().der()));
+            assertEquals("CN=localhost", chain.get(0).get("subject"), run.toString());
+            assertEquals(leafSha, chain.get(0).get("sha256"));
+            assertEquals(chain.get(1).get("subject"), chain.get(0).get("issuer"), "the intermediate issued the leaf");
+            assertEquals(intermediateSha, chain.get(1).get("sha256"));
+            try (X509Crt root = X509Crt.of(pki.root().der())) {
+                assertEquals(root.subject(0), chain.get(1).get("issuer"), "who issued the intermediate: the root the client lacks");
+            }
+
+            Run human = cli("connect", address(server), "--ca-file", otherRoot, "--server-name", "localhost", "--show-chain");
+            assertEquals(1, human.status(), human.toString());
+            assertTrue(human.out().contains("Chain:        [0] CN=localhost"), human.out());
+            assertTrue(human.out().contains("sha256   " + intermediateSha), human.out());
+
+            // Without --show-chain, nothing of the chain, as before.
+            Run plain = cli("connect", address(server), "--ca-file", otherRoot, "--server-name", "localhost", "--json");
+            assertEquals(1, plain.status(), plain.toString());
+            assertFalse(plain.json().containsKey("chain"), plain.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package io.github.mbedtlsjni.internal;
 import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import io.github.mbedtlsjni.mbedtls.NetContext;
 import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.nio.ByteBuffer;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -65,6 +66,9 @@ public abstract class ThinAccess {
      * and by its subject as Mbed TLS reads it.
      */
     public abstract List<X509Certificate> jdkCertificates(List<byte[]> ders) throws CertificateException;
+
+    /** A new chain of the DER certificates, parsed by Mbed TLS in order; null if there are none. */
+    public abstract X509Crt chain(List<byte[]> ders);
 
     /**
      * Lets {@code callback} refuse a chain Mbed TLS accepted ({@code mbedtls_ssl_set_verify}); null

@@ -40,6 +40,11 @@ final class Access extends ThinAccess {
     }
 
     @Override
+    public X509Crt chain(List<byte[]> ders) {
+        return X509Crt.ofDers(ders);
+    }
+
+    @Override
     public void setVerifyCallback(SslContext ssl, VerifyCallback callback) {
         ssl.setVerifyCallback(callback);
     }

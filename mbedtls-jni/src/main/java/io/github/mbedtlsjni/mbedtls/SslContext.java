@@ -408,20 +408,7 @@ public final class SslContext extends NativeResource {
      * null if there is none. The caller owns (and closes) the returned object.
      */
     public X509Crt peerCertificates() {
-        List<byte[]> ders = peerCertificateDers();
-        if (ders.isEmpty()) {
-            return null;
-        }
-        X509Crt chain = new X509Crt();
-        try {
-            for (byte[] der : ders) {
-                chain.parseDer(der);
-            }
-            return chain;
-        } catch (RuntimeException e) {
-            chain.close();
-            throw e;
-        }
+        return X509Crt.ofDers(peerCertificateDers());
     }
 
     /**

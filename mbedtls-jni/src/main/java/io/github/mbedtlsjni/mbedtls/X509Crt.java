@@ -71,6 +71,26 @@ public final class X509Crt extends NativeResource {
     }
 
     /**
+     * A new chain of the DER certificates {@code ders}, in order ({@code mbedtls_x509_crt_parse_der}
+     * each), for a chain kept as Mbed TLS received it; null if {@code ders} is empty.
+     */
+    static X509Crt ofDers(List<byte[]> ders) {
+        if (ders.isEmpty()) {
+            return null;
+        }
+        X509Crt crt = new X509Crt();
+        try {
+            for (byte[] der : ders) {
+                crt.parseDer(der);
+            }
+            return crt;
+        } catch (RuntimeException | Error e) {
+            crt.close();
+            throw e;
+        }
+    }
+
+    /**
      * {@code mbedtls_x509_crt_parse}: appends one DER certificate or any number of PEM
      * certificates.
      *
