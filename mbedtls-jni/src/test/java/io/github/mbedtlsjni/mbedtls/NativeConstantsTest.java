@@ -133,7 +133,9 @@ class NativeConstantsTest {
         assertFalse(Files.isRegularFile(root), "the tests run against the class directory " + root);
         List<Class<?>> classes = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+            // Not the module descriptor (META-INF/versions/11/module-info.class): it is no class.
+            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class")
+                    && !f.getFileName().toString().equals("module-info.class"))::iterator) {
                 String name = root.relativize(p).toString().replace('/', '.').replaceAll("\\.class$", "");
                 classes.add(Class.forName(name, false, MbedTls.class.getClassLoader()));
             }
