@@ -261,10 +261,7 @@ final class ClientMaterial {
 
     /** What a parse step's failure becomes (see {@link #loading}). */
     private static IOException loadingFailure(String what, RuntimeException e) {
-        if (e instanceof UncheckedIOException) {
-            return ((UncheckedIOException) e).getCause();
-        }
-        return new TlsException("cannot use " + what + ": " + e.getMessage(), (MbedTlsException) e);
+        return IoErrors.unusableInput(what, e);
     }
 
     private static final Pattern PEM_CERTIFICATE =
@@ -282,8 +279,8 @@ final class ClientMaterial {
             try (X509Crt one = new X509Crt()) {
                 one.parse(m.group().getBytes(StandardCharsets.ISO_8859_1));
             } catch (MbedTlsException e) {
-                return new TlsException("cannot use " + what + ": " + failed + " of its certificates could not be "
-                        + "parsed; certificate " + i + ": " + e.getMessage(), e);
+                return (TlsException) IoErrors.unusableInput(what + ": " + failed + " of its certificates could not be "
+                        + "parsed; certificate " + i, e);
             }
         }
         // Mbed TLS parses each PEM certificate on its own, so one it refused in the whole it refuses alone.

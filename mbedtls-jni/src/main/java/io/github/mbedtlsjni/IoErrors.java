@@ -3,6 +3,7 @@ package io.github.mbedtlsjni;
 import io.github.mbedtlsjni.internal.Codes;
 import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -20,7 +21,9 @@ import java.net.UnknownHostException;
  *   <li>{@code MBEDTLS_ERR_NET_UNKNOWN_HOST} &rarr; {@link UnknownHostException};
  *   <li>{@code MBEDTLS_ERR_NET_CONNECT_FAILED} &rarr; {@link ConnectException};
  *   <li>a connection this side has closed &rarr; {@link SocketException} ({@link #closed});
- *   <li>everything else Mbed TLS reports &rarr; {@link TlsException}, with Mbed TLS's code.
+ *   <li>everything else Mbed TLS reports &rarr; {@link TlsException}, with Mbed TLS's code;
+ *   <li>and for what a builder loads ({@link #unusableInput}): the JDK's file exceptions, or
+ *       {@link TlsException} for what Mbed TLS refused in it.
  * </ul>
  *
  * <p>The thin exception is always the cause; codes come from the C side ({@link Codes}).
@@ -48,6 +51,20 @@ final class IoErrors {
         }
         mapped.initCause(e);
         return mapped;
+    }
+
+    /**
+     * The exception for what a builder was given and could not use, when {@link TlsClient}
+     * loads it: a file the thin class found missing or unreadable ({@link UncheckedIOException})
+     * is the JDK's {@link IOException} it carries; what Mbed TLS refused is a {@link TlsException}
+     * "cannot use {@code what}: " and Mbed TLS's message.
+     */
+    static IOException unusableInput(String what, RuntimeException e) {
+        if (e instanceof UncheckedIOException) {
+            return ((UncheckedIOException) e).getCause();
+        }
+        MbedTlsException refused = (MbedTlsException) e;
+        return new TlsException("cannot use " + what + ": " + refused.getMessage(), refused);
     }
 
     /** The exception for a call on a connection this side has closed ({@code what}: "TlsConnection to host:443"). */
