@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BufferBoundsTest {
     private static final int GUARD = 4096;
     private static final byte GUARD_BYTE = 0x5A;
-    private static final int RACED_CALLS = 20_000;
+    private static final int RACED_CALLS = 100_000;
 
     @TempDir
     static Path dir;
@@ -76,7 +76,7 @@ class BufferBoundsTest {
     @Test
     void memoryBioReadsIntoADestinationAnotherThreadMoves() throws Exception {
         try (MemoryClient c = MemoryClient.connect(pki)) {
-            ByteBuffer in = c.records(RACED_CALLS, 64);
+            ByteBuffer in = c.records(RACED_CALLS / 2, 64);
             Guarded dst = new Guarded(256);
             int read = 0;
             int refused = 0;
