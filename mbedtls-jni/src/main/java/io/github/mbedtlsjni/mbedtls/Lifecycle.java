@@ -18,9 +18,10 @@ package io.github.mbedtlsjni.mbedtls;
  *
  * <p><b>Locks.</b> {@link #steps} serialises the configuration steps and the handshake (the
  * native side takes no lock for the configuration steps, and one handshake runs at a time);
- * reads and writes never take it. The state itself is guarded by this object, held only to
- * change or compare it. Order: {@code steps}, then this, then the native context's lock; native
- * code calls back into no Java that takes either.
+ * reads and writes never take it. The state is volatile, read without a lock by every call,
+ * and changed under this object's monitor (held only for the check and the change), so that a
+ * transition is never lost to another. Order: {@code steps}, then this, then the native
+ * context's lock; native code calls back into no Java that takes either.
  */
 final class Lifecycle {
     /** Where a context is in its life. */
@@ -49,7 +50,7 @@ final class Lifecycle {
     /** Serialises the configuration steps and the handshake (see the class comment). */
     final Object steps = new Object();
     private final Handle handle;
-    private State state = State.NEW; // guarded by this
+    private volatile State state = State.NEW; // changed under this; read without it (reads and writes check it)
     private volatile Bio bio = Bio.NONE; // written under steps
     private volatile boolean verifiesPeer; // written under steps: the config verifies the peer's certificate
     private volatile boolean hostnameGiven; // written under steps: setHostname or skipHostnameVerification
@@ -58,7 +59,7 @@ final class Lifecycle {
         this.handle = handle;
     }
 
-    synchronized State state() {
+    State state() {
         return state;
     }
 
