@@ -387,8 +387,9 @@ class BufferBoundsTest {
     }
 
     /**
-     * A thread moving a buffer's position between {@code nearEnd} and 0 as fast as it can while
-     * the test calls into the native code with it.
+     * A thread moving a buffer's position between {@code nearEnd} and 0, and its limit between
+     * the capacity and half of it, as fast as it can while the test calls into the native code
+     * with it.
      */
     static final class Racer implements AutoCloseable {
         private final AtomicBoolean stop = new AtomicBoolean();
@@ -402,6 +403,7 @@ class BufferBoundsTest {
                         b.limit(cap);
                         b.position(nearEnd);
                         b.position(0);
+                        b.limit(cap / 2);
                     } catch (RuntimeException e) {
                         // the test thread moved it meanwhile
                     }
