@@ -7,6 +7,7 @@ import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.io.File;
+import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Assumptions;
@@ -36,9 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * slf4j-api beside it, finds the provider through {@link java.util.ServiceLoader} (the
  * descriptor's {@code provides}), and makes a verified TLS connection to {@code openssl s_server}
  * through the provider's {@code SSLSocket}, so the library loads its native library from inside
- * the module. On JDK 17 and on JDK 25 (system property {@code mbedtlsjni.jdk25}, default
- * Temurin's), where {@code --enable-native-access=io.github.mbedtlsjni} must leave nothing on
- * the console.
+ * the module. On this JDK (17) and on JDK 25 (system property {@code mbedtlsjni.jdk25}, a
+ * JAVA_HOME; else the first JDK 25 installed in /usr/lib/jvm, by its {@code release} file), where
+ * {@code --enable-native-access=io.github.mbedtlsjni} must leave nothing on the console.
  */
 class ModulePathIT {
     private static final String APP = "demo.provider";
@@ -184,10 +186,33 @@ class ModulePathIT {
         assertTrue(run.err.contains("SLF4J"), run.toString());
     }
 
+    /** A JDK 25's java: -Dmbedtlsjni.jdk25=JAVA_HOME, else one in /usr/lib/jvm by its release file; null if none. */
+    private static Path jdk25() throws IOException {
+        String given = System.getProperty("mbedtlsjni.jdk25");
+        if (given != null) {
+            return Path.of(given, "bin", "java");
+        }
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return null;
+        }
+        try (Stream<Path> homes = Files.list(jvms)) {
+            for (Path home : (Iterable<Path>) homes.sorted()::iterator) {
+                Path release = home.resolve("release");
+                if (Files.isReadable(release) && Files.readAllLines(release).stream()
+                        .anyMatch(l -> l.startsWith("JAVA_VERSION=\"25"))) {
+                    return home.resolve("bin/java");
+                }
+            }
+        }
+        return null;
+    }
+
     @Test
     void theProviderRunsFromTheModulePathOnJdk25WithNativeAccessForTheModule() throws Exception {
-        Path java = Path.of(System.getProperty("mbedtlsjni.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java");
-        Assumptions.assumeTrue(Files.isExecutable(java), "no JDK 25 at " + java + " (-Dmbedtlsjni.jdk25=JAVA_HOME)");
+        Path java = jdk25();
+        Assumptions.assumeTrue(java != null && Files.isExecutable(java),
+                "no JDK 25 (in /usr/lib/jvm, or -Dmbedtlsjni.jdk25=JAVA_HOME): " + java);
         Run run = runApp(java, "--enable-native-access=" + MODULE);
         assertTrue(run.version.contains("\"25"), run.version);
         assertConnected(run);
