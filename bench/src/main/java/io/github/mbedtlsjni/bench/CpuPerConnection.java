@@ -15,11 +15,14 @@ import java.lang.management.ThreadMXBean;
  * divided by N.
  *
  * <pre>java -Dbench.ca=... -Dbench.port.all=... -cp ... io.github.mbedtlsjni.bench.CpuPerConnection \
- *     thin|tlsclient handshake|resume 1.3|1.2 W N</pre>
+ *     thin|tlsclient|provider|provider_engine handshake|resume 1.3|1.2 W N</pre>
  *
  * {@code thin}: the thin classes, the same code as {@link JniBench#handshake} and
  * {@link JniBench#resume}; {@code tlsclient}: {@link TlsClient#connect} and close, as
- * {@link TlsClientBench} (full handshakes only). Prints {@code RESULT} lines as the C harness:
+ * {@link TlsClientBench} (full handshakes only); {@code provider}: the MbedTLS JSSE provider's
+ * SSLSocket, the same code as {@link JsseBench#handshake} and {@link JsseBench#resume};
+ * {@code provider_engine}: its SSLEngine over a SocketChannel, as {@link EngineBench#handshake}
+ * (full handshakes only). Prints {@code RESULT} lines as the C harness:
  * the rate, {@code cpu_us_per_connection}, and {@code thread_cpu_us_per_connection} (the
  * connecting thread alone: the rest is the JVM's own threads).
  */
@@ -69,8 +72,31 @@ public final class CpuPerConnection {
                 }
             };
             cleanup = client;
+        } else if (api.equals("provider")) {
+            System.setProperty("bench.provider", "MbedTLS");
+            JsseBench.Client client = new JsseBench.Client();
+            client.tls = tls;
+            client.setUp();
+            JsseBench bench = new JsseBench();
+            if (resume) {
+                JsseBench.Resumption r = new JsseBench.Resumption();
+                r.setUp(client);
+                step = () -> bench.resume(client, r);
+            } else {
+                step = () -> bench.handshake(client);
+            }
+            cleanup = () -> { };
+        } else if (api.equals("provider_engine") && !resume) {
+            System.setProperty("bench.provider", "MbedTLS");
+            EngineBench.Client client = new EngineBench.Client();
+            client.tls = tls;
+            client.setUp();
+            EngineBench bench = new EngineBench();
+            step = () -> bench.handshake(client);
+            cleanup = () -> { };
         } else {
-            throw new IllegalArgumentException("thin handshake|resume, or tlsclient handshake");
+            throw new IllegalArgumentException("thin handshake|resume, tlsclient handshake, provider handshake|resume, "
+                    + "or provider_engine handshake");
         }
 
         for (int i = 0; i < warmup; i++) {

@@ -60,17 +60,21 @@ final class MbedTlsContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLEngine engineCreateSSLEngine() {
-        return new MbedTlsEngine(state(), null, -1, null);
+        return new MbedTlsEngine(state(), null, -1);
     }
 
     @Override
     protected SSLEngine engineCreateSSLEngine(String host, int port) {
-        return new MbedTlsEngine(state(), host, port, null);
+        return new MbedTlsEngine(state(), host, port);
     }
 
+    /**
+     * None: a client has no server sessions. JSSE's contract for a context that does not have
+     * them is null (clients such as Jetty's ask even when they only connect).
+     */
     @Override
     protected SSLSessionContext engineGetServerSessionContext() {
-        throw MbedTlsEngine.serverMode();
+        return null;
     }
 
     @Override
@@ -80,7 +84,7 @@ final class MbedTlsContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLParameters engineGetDefaultSSLParameters() {
-        return MbedTlsEngine.defaultParameters(state());
+        return Parameters.defaults(state());
     }
 
     @Override
