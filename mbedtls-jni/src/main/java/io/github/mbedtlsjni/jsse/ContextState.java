@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -65,6 +66,7 @@ final class ContextState {
     private final Map<String, Identity> identities = new HashMap<>(); // guarded by itself
     private final Map<ConfigKey, SslConfig> configs = new LinkedHashMap<>(16, 0.75f, true); // guarded by itself
     private final String[] defaultSuites;
+    private volatile Object[] lastServerNames; // {host, its names}: a pair read and replaced whole
     private final String[] defaultProtocolArray;
     private final Pool<ByteBuffer> stagingBuffers =
             new Pool<>(() -> ByteBuffer.allocateDirect(MemoryBio.maxRecordOut() * 2), POOLED);
@@ -253,6 +255,28 @@ final class ContextState {
         return Protocols.supported();
     }
 
+    /**
+     * {@link Parameters#serverNames} for a peer host, as the last connection without names of
+     * its own had them (the JDK's checks of an SNI name are not cheap, and connections mostly go
+     * to one host).
+     */
+    List<SNIServerName> serverNames(SSLParameters params, String host) {
+        if (params.getServerNames() != null) {
+            return params.getServerNames();
+        }
+        Object[] last = lastServerNames;
+        if (last != null && last[0].equals(host)) {
+            @SuppressWarnings("unchecked")
+            List<SNIServerName> names = (List<SNIServerName>) last[1];
+            return names;
+        }
+        List<SNIServerName> names = Parameters.serverNames(params, host);
+        if (host != null) {
+            lastServerNames = new Object[] {host, names};
+        }
+        return names;
+    }
+
     /** Every cipher suite this build has, in Mbed TLS's order: the default of every connection (do not change). */
     String[] defaultSuites() {
         return defaultSuites;
@@ -364,12 +388,12 @@ final class ContextState {
      * the least recently used beyond {@link #CONFIGS} is let go, the contexts still using it
      * keeping their reference).
      */
-    void setup(SslContext ssl, SSLParameters params, List<String> protocols, Identity identity) {
-        ConfigKey key = new ConfigKey(protocols, params.getCipherSuites(), params.getApplicationProtocols(), identity);
+    void setup(SslContext ssl, List<String> protocols, String[] suites, String[] alpn, Identity identity) {
+        ConfigKey key = new ConfigKey(protocols, suites, alpn, identity);
         synchronized (configs) {
             SslConfig config = configs.get(key);
             if (config == null) {
-                config = newConfig(params, protocols, identity);
+                config = newConfig(protocols, suites, alpn, identity);
                 configs.put(key, config);
                 if (configs.size() > CONFIGS) {
                     Iterator<SslConfig> eldest = configs.values().iterator();
@@ -386,7 +410,7 @@ final class ContextState {
      * {@code _conf_rng}, {@code _conf_authmode} REQUIRED, versions, {@code _conf_ca_chain},
      * {@code _conf_own_cert}, {@code _conf_ciphersuites}, {@code _conf_alpn_protocols}).
      */
-    private SslConfig newConfig(SSLParameters params, List<String> protocols, Identity identity) {
+    private SslConfig newConfig(List<String> protocols, String[] suites, String[] alpn, Identity identity) {
         SslConfig config = new SslConfig();
         try {
             config.defaults();
@@ -400,16 +424,12 @@ final class ContextState {
             if (identity != null) {
                 config.setOwnCert(identity.chain, identity.key);
             }
-            String[] suites = params.getCipherSuites();
-            if (suites != null) {
-                String[] mbed = CipherSuites.toMbed(suites);
-                if (mbed.length == 0) {
-                    throw new IllegalArgumentException("none of the enabled cipher suites is one this Mbed TLS has");
-                }
-                config.setCiphersuites(mbed);
+            String[] mbed = CipherSuites.toMbed(suites);
+            if (mbed.length == 0) {
+                throw new IllegalArgumentException("none of the enabled cipher suites is one this Mbed TLS has");
             }
-            String[] alpn = params.getApplicationProtocols();
-            if (alpn != null && alpn.length > 0) {
+            config.setCiphersuites(mbed);
+            if (alpn.length > 0) {
                 config.setAlpnProtocols(alpn);
             }
             config.setTls13SessionTickets(true);

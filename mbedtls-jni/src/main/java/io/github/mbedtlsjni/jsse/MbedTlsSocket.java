@@ -460,11 +460,35 @@ final class MbedTlsSocket extends TransportSocket {
             }
         } finally {
             if (!layered || autoClose) {
+                discardUnread();
                 transport.close();
             }
             engine.closeInboundQuietly(); // we are closing: what the peer has not sent is not wanted
             engine.dispose();
             giveBuffersBack();
+        }
+    }
+
+    /**
+     * Reads and drops what has arrived and was not read, without waiting: a TCP socket closed
+     * with unread data resets the connection, and the peer may then lose what was sent last (the
+     * alert that says why a handshake ended, the close_notify). Only when no read is in progress.
+     */
+    private void discardUnread() {
+        if (!transport.isConnected() || transport.isClosed() || !readLock.tryLock()) {
+            return;
+        }
+        try {
+            InputStream raw = transport.getInputStream();
+            for (int n = raw.available(); n > 0; n = raw.available()) {
+                if (raw.skip(n) <= 0) {
+                    return;
+                }
+            }
+        } catch (IOException ignored) {
+            // best effort: the socket is being closed anyway
+        } finally {
+            readLock.unlock();
         }
     }
 

@@ -81,13 +81,14 @@ final class TlsLink {
         try {
             ContextState.Identity identity = chooseIdentity(context, engine, socket);
             // mbedtls_ssl_setup, with the config shared by connections of these settings
-            context.setup(s, params, protocols, identity);
-            List<SNIServerName> names = Parameters.serverNames(params, host);
+            String[] suites = params.getCipherSuites();
+            context.setup(s, protocols, suites, params.getApplicationProtocols(), identity);
+            List<SNIServerName> names = context.serverNames(params, host);
             names(s, params, names, host);
             // mbedtls_ssl_set_session: a kept session this connection's settings could have made
             String identification = Parameters.identification(params);
             MbedTlsSession offered = context.sessions().offerTo(host, port,
-                    kept -> resumable(kept, protocols, params, identification, names), s);
+                    kept -> resumable(kept, protocols, suites, identification, names), s);
             // mbedtls_ssl_set_bio with memory callbacks
             MemoryBio bio = s.setMemoryBio();
             TlsLink link = new TlsLink(context, s, bio, host, port, params, names, identity, offered, engine, socket);
@@ -110,9 +111,9 @@ final class TlsLink {
      * (protocol and cipher suite enabled, the same endpoint identification and server names), as
      * SunJSSE decides. Resuming, Mbed TLS proposes the session's protocol only.
      */
-    private static boolean resumable(MbedTlsSession kept, List<String> protocols, SSLParameters params,
+    private static boolean resumable(MbedTlsSession kept, List<String> protocols, String[] suites,
             String identification, List<SNIServerName> serverNames) {
-        return protocols.contains(kept.getProtocol()) && Arrays.asList(params.getCipherSuites()).contains(kept.getCipherSuite())
+        return protocols.contains(kept.getProtocol()) && Arrays.asList(suites).contains(kept.getCipherSuite())
                 && kept.identification().equals(identification) && kept.getRequestedServerNames().equals(serverNames);
     }
 
