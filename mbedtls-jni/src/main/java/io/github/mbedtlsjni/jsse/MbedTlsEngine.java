@@ -328,7 +328,7 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public SSLEngineResult wrap(ByteBuffer src, ByteBuffer dst) throws SSLException {
-        Objects.requireNonNull(src, "src");
+        notNull(src, "src");
         refuseReentry(); // before the lock: the thread in the verify callback holds the other one
         synchronized (wrapLock) {
             oneSrc[0] = src;
@@ -342,12 +342,12 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
-        Objects.requireNonNull(srcs, "srcs");
-        Objects.requireNonNull(dst, "dst");
+        notNull(srcs, "srcs");
+        notNull(dst, "dst");
         Objects.checkFromIndexSize(offset, length, srcs.length);
         for (int i = offset; i < offset + length; i++) {
             if (srcs[i] == null) {
-                throw new NullPointerException("srcs[" + i + "] is null");
+                throw new IllegalArgumentException("srcs[" + i + "] is null");
             }
         }
         if (dst.isReadOnly()) {
@@ -495,7 +495,13 @@ final class MbedTlsEngine extends SSLEngine {
 
     /** After a wrap that filled dst: output Mbed TLS still holds makes the engine NEED_WRAP. */
     private void noteHeldOutput(MemoryBio bio) {
-        if (bio.pendingOutput() > 0) {
+        int pending;
+        try {
+            pending = bio.pendingOutput();
+        } catch (IllegalStateException freed) {
+            return; // closed meanwhile: nothing to send any more
+        }
+        if (pending > 0) {
             synchronized (this) {
                 if (state == EngineState.OPEN) {
                     transitionTo(EngineState.OUTPUT_PENDING);
@@ -508,7 +514,7 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer dst) throws SSLException {
-        Objects.requireNonNull(dst, "dst");
+        notNull(dst, "dst");
         refuseReentry();
         synchronized (unwrapLock) {
             oneDst[0] = dst;
@@ -522,12 +528,12 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
-        Objects.requireNonNull(src, "src");
-        Objects.requireNonNull(dsts, "dsts");
+        notNull(src, "src");
+        notNull(dsts, "dsts");
         Objects.checkFromIndexSize(offset, length, dsts.length);
         for (int i = offset; i < offset + length; i++) {
             if (dsts[i] == null) {
-                throw new NullPointerException("dsts[" + i + "] is null");
+                throw new IllegalArgumentException("dsts[" + i + "] is null");
             }
             if (dsts[i].isReadOnly()) {
                 throw new ReadOnlyBufferException();
@@ -732,6 +738,13 @@ final class MbedTlsEngine extends SSLEngine {
         if (l != null && l.isVerifying()) {
             throw new IllegalStateException("wrap/unwrap from inside the trust manager's check: the handshake is "
                     + "still in progress on this thread");
+        }
+    }
+
+    /** JSSE's contract for a null buffer or array given to wrap or unwrap: IllegalArgumentException. */
+    private static void notNull(Object o, String name) {
+        if (o == null) {
+            throw new IllegalArgumentException(name + " is null");
         }
     }
 

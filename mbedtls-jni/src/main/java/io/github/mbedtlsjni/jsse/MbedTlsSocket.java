@@ -361,7 +361,7 @@ final class MbedTlsSocket extends TransportSocket {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
+            Objects.checkFromIndexSize(off, len, Objects.requireNonNull(b, "b").length);
             if (len == 0) {
                 return 0;
             }
@@ -410,7 +410,7 @@ final class MbedTlsSocket extends TransportSocket {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
+            Objects.checkFromIndexSize(off, len, Objects.requireNonNull(b, "b").length);
             if (len == 0) {
                 return;
             }
