@@ -37,7 +37,7 @@ if(MBEDTLS_PROFILE STREQUAL "fast" AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|
 endif()
 
 # Record buffers: each connection holds an input and an output buffer of (content length + ~0.3
-# KiB), 16 KiB each by default (README "Performance"). Smaller ones for embedded users: the output
+# KiB), 16 KiB each by default (docs/performance.md). Smaller ones for embedded users: the output
 # side is always safe (longer writes go out in several records); an input buffer below 16384 needs
 # a server that honours the max_fragment_length extension, which the binding then requests
 # (TLS 1.2; native/ssl_config.c). Empty: Mbed TLS's default.

@@ -10,7 +10,7 @@ if(NOT MJ_CROSS_CC)
     "On Debian: apt-get install ${MJ_CROSS_PACKAGE} (it brings the C library headers of the target too)")
 endif()
 set(CMAKE_C_COMPILER "${MJ_CROSS_CC}")
-# The CPU floor is stated, not left to the compiler's default, so that the README's platforms
+# The CPU floor is stated, not left to the compiler's default, so that docs/platforms.md's
 # table stays true whatever the toolchain was configured with.
 set(CMAKE_C_FLAGS_INIT "${MJ_CPU_FLAGS}")
 

@@ -1,4 +1,4 @@
-# The oldest glibc the library must load on: 2.17 on every architecture (README "Platforms").
+# The oldest glibc the library must load on: 2.17 on every architecture (docs/platforms.md).
 # For the pinned builds (BuildMbedTLS.cmake): Mbed TLS's mbedtls_platform_zeroize comes from
 # native/glibc_compat.c instead of explicit_bzero (MBEDTLS_PLATFORM_ZEROIZE_ALT), and on glibc
 # targets whose __xstat is known, stat() is wrapped onto it (and fcntl on 32-bit ARM). GlibcFloorTest reads the symbol

@@ -1,5 +1,5 @@
 /*
- * What keeps every native of the jar loadable on glibc 2.17 (README "Platforms"): glibc itself
+ * What keeps every native of the jar loadable on glibc 2.17 (docs/platforms.md): glibc itself
  * is linked dynamically, so each symbol the library takes from it must exist in that old a
  * version. Two calls of Mbed TLS need newer ones with today's glibc headers:
  *

@@ -3,7 +3,7 @@
  * so everything not named here stays as Mbed TLS ships it: TLS 1.2 and 1.3, X.509 with CRLs,
  * MBEDTLS_DEBUG_C, MBEDTLS_ERROR_C, MBEDTLS_VERSION_FEATURES).
  *
- * -Dmbedtls.config=FILE replaces the whole configuration instead (see README).
+ * -Dmbedtls.config=FILE replaces the whole configuration instead (see docs/building.md).
  */
 
 /* Several Java threads share one DRBG and one config, and TLS 1.3 uses PSA from all of them. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * How the cross builds fail when they cannot run (README "Platforms"): a missing Debian cross
+ * How the cross builds fail when they cannot run (docs/platforms.md): a missing Debian cross
  * compiler names the package to install, an unknown -Dmbedtls.targets name lists the known
  * ones. CMake's configure step only, in throw-away directories.
  */

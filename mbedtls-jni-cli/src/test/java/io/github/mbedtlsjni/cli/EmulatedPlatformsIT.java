@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The packaged CLI jar, which carries every native of the library jar, on Debian's own JVMs of
- * other architectures under qemu (scripts/emulated-jvm, README "Platforms"): on arm64 and armhf
+ * other architectures under qemu (scripts/emulated-jvm, docs/platforms.md): on arm64 and armhf
  * {@code version} names that platform's native and {@code connect --json} and the guide example
  * make a verified TLS 1.3 connection to {@code openssl s_server} on this machine; on armel, an ABI
  * the jar lacks (soft-float), the load fails with one clear {@link UnsatisfiedLinkError} naming

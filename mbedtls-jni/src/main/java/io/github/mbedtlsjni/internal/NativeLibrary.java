@@ -91,7 +91,7 @@ public final class NativeLibrary {
             throw failed("no native library for this platform: " + platform.description
                     + (platform.dir != null ? " (natives/" + platform.dir + "/)" : "")
                     + ". This jar has natives for " + platforms(loader)
-                    + ". Build one for this platform with -Dmbedtls.toolchain=FILE (README \"Platforms\"), "
+                    + ". Build one for this platform with -Dmbedtls.toolchain=FILE (docs/platforms.md), "
                     + "or name one with -D" + PATH_PROPERTY + "=/path/to/lib" + NAME + ".so", null);
         }
         String choice = System.getProperty(LOADER_PROPERTY, "");

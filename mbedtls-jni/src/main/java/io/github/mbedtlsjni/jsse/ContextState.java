@@ -47,7 +47,7 @@ import javax.net.ssl.X509TrustManager;
  * client sessions. Each connection gets its own {@link SslConfig} (protocols, cipher suites, ALPN
  * and client certificate are per connection in JSSE, per config in Mbed TLS) pointing at these.
  *
- * <p>Trust, as the README's "JSSE provider" section says: a trust manager of this provider's
+ * <p>Trust, as docs/provider.md says: a trust manager of this provider's
  * {@link MbedTlsTrustManagerFactory} gives its anchors and CRLs; one made by the JDK's
  * TrustManagerFactory gives its anchors ({@code getAcceptedIssuers()}) and is otherwise not
  * consulted (its PKIX checks would overrule Mbed TLS); any other {@link X509TrustManager}, the

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  *
  * <p>Registered for {@link java.util.ServiceLoader} ({@code META-INF/services/java.security.Provider}),
  * so {@code security.provider.N=MbedTLS} in {@code java.security} also finds it; or
- * {@code Security.insertProviderAt(new MbedTlsProvider(), 1)}. See the README, "JSSE provider",
+ * {@code Security.insertProviderAt(new MbedTlsProvider(), 1)}. See docs/provider.md,
  * for what it does differently from SunJSSE and what it does not support yet.
  */
 public final class MbedTlsProvider extends Provider {

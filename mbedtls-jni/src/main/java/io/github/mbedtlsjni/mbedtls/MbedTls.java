@@ -67,7 +67,7 @@ public final class MbedTls {
      * The platform the loaded native library was built for, as the jar's {@code natives/}
      * directory names it: {@code linux_64} (x86-64), {@code linux_arm64} (aarch64),
      * {@code linux_arm} (armhf), or another name for a library built with
-     * {@code -Dmbedtls.toolchain} (README "Platforms"). The library says it itself, so this is
+     * {@code -Dmbedtls.toolchain} (docs/platforms.md). The library says it itself, so this is
      * right also for a library loaded with {@code -Dmbedtlsjni.library}.
      */
     public static String platform() {

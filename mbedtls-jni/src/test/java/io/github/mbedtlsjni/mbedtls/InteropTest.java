@@ -56,7 +56,7 @@ import org.opentest4j.TestAbortedException;
  *
  * <p>The servers are installed by {@code .ci/run}; outside CI a missing server program skips its
  * cases (in CI, {@code CI=true}, it fails them). The results are written as a Markdown table to
- * {@code target/interop-matrix-<mbedtls version>.md}, from which README's table is copied.
+ * {@code target/interop-matrix-<mbedtls version>.md}, from which docs/testing.md's table is copied.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InteropTest {

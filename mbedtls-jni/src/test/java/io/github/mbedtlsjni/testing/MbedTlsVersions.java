@@ -14,7 +14,7 @@ import java.util.Properties;
 
 /**
  * Which Mbed TLS the tests run against, and the one place where tests tell the supported lines
- * apart (2.28 LTS and 3.6 LTS; see README "Mbed TLS versions").
+ * apart (2.28 LTS and 3.6 LTS; see docs/building.md "Mbed TLS versions").
  *
  * <p>Where the lines legitimately differ, a test records both expectations explicitly:
  * {@code assertEquals(MbedTlsVersions.byLine(on2, on3), actual)}. A test that needs what a line
