@@ -34,7 +34,6 @@ import java.util.Map;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIServerName;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509KeyManager;
@@ -66,6 +65,7 @@ final class ContextState {
     private final Map<String, Identity> identities = new HashMap<>(); // guarded by itself
     private final Map<ConfigKey, SslConfig> configs = new LinkedHashMap<>(16, 0.75f, true); // guarded by itself
     private final String[] defaultSuites;
+    private final Parameters defaultParameters;
     private volatile Object[] lastServerNames; // {host, its names}: a pair read and replaced whole
     private final String[] defaultProtocolArray;
     private final Pool<ByteBuffer> stagingBuffers =
@@ -149,6 +149,7 @@ final class ContextState {
         keyManager = chosenKm;
         defaultSuites = CipherSuites.supported().toArray(new String[0]);
         defaultProtocolArray = defaultProtocols().toArray(new String[0]);
+        defaultParameters = Parameters.defaults(defaultSuites, defaultProtocolArray);
     }
 
     private static <T> T first(Object[] managers, Class<T> type) {
@@ -260,9 +261,9 @@ final class ContextState {
      * its own had them (the JDK's checks of an SNI name are not cheap, and connections mostly go
      * to one host).
      */
-    List<SNIServerName> serverNames(SSLParameters params, String host) {
-        if (params.getServerNames() != null) {
-            return params.getServerNames();
+    List<SNIServerName> serverNames(Parameters params, String host) {
+        if (params.serverNamesSet() != null) {
+            return params.serverNamesSet();
         }
         Object[] last = lastServerNames;
         if (last != null && last[0].equals(host)) {
@@ -270,21 +271,16 @@ final class ContextState {
             List<SNIServerName> names = (List<SNIServerName>) last[1];
             return names;
         }
-        List<SNIServerName> names = Parameters.serverNames(params, host);
+        List<SNIServerName> names = params.serverNames(host);
         if (host != null) {
             lastServerNames = new Object[] {host, names};
         }
         return names;
     }
 
-    /** Every cipher suite this build has, in Mbed TLS's order: the default of every connection (do not change). */
-    String[] defaultSuites() {
-        return defaultSuites;
-    }
-
-    /** {@link #defaultProtocols()} as an array (do not change). */
-    String[] defaultProtocolNames() {
-        return defaultProtocolArray;
+    /** The parameters every engine of the context starts with (shared: the value is immutable). */
+    Parameters defaultParameters() {
+        return defaultParameters;
     }
 
     /** A staging buffer for an engine: room for two records. */
@@ -356,13 +352,13 @@ final class ContextState {
         final Identity identity;
         final int hash;
 
-        ConfigKey(List<String> protocols, String[] suites, String[] alpn, Identity identity) {
+        ConfigKey(List<String> protocols, Parameters params, Identity identity) {
             this.newest = protocols.get(0);
             this.oldest = protocols.get(protocols.size() - 1);
-            this.suites = suites;
-            this.alpn = alpn;
+            this.suites = params.suites();
+            this.alpn = params.applicationProtocols();
             this.identity = identity;
-            this.hash = ((newest.hashCode() * 31 + oldest.hashCode()) * 31 + Arrays.hashCode(suites)) * 31
+            this.hash = ((newest.hashCode() * 31 + oldest.hashCode()) * 31 + params.suitesHash()) * 31
                     + Arrays.hashCode(alpn) + System.identityHashCode(identity);
         }
 
@@ -373,7 +369,7 @@ final class ContextState {
             }
             ConfigKey k = (ConfigKey) o;
             return hash == k.hash && newest.equals(k.newest) && oldest.equals(k.oldest) && identity == k.identity
-                    && Arrays.equals(suites, k.suites) && Arrays.equals(alpn, k.alpn);
+                    && (suites == k.suites || Arrays.equals(suites, k.suites)) && Arrays.equals(alpn, k.alpn);
         }
 
         @Override
@@ -388,12 +384,12 @@ final class ContextState {
      * the least recently used beyond {@link #CONFIGS} is let go, the contexts still using it
      * keeping their reference).
      */
-    void setup(SslContext ssl, List<String> protocols, String[] suites, String[] alpn, Identity identity) {
-        ConfigKey key = new ConfigKey(protocols, suites, alpn, identity);
+    void setup(SslContext ssl, List<String> protocols, Parameters params, Identity identity) {
+        ConfigKey key = new ConfigKey(protocols, params, identity);
         synchronized (configs) {
             SslConfig config = configs.get(key);
             if (config == null) {
-                config = newConfig(protocols, suites, alpn, identity);
+                config = newConfig(protocols, params.suites(), params.applicationProtocols(), identity);
                 configs.put(key, config);
                 if (configs.size() > CONFIGS) {
                     Iterator<SslConfig> eldest = configs.values().iterator();

@@ -84,7 +84,7 @@ final class MbedTlsContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLParameters engineGetDefaultSSLParameters() {
-        return Parameters.defaults(state());
+        return state().defaultParameters().toSslParameters();
     }
 
     @Override

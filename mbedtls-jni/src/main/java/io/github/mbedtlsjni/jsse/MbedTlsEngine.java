@@ -49,7 +49,7 @@ final class MbedTlsEngine extends SSLEngine {
     private final Object wrapLock = new Object();
     private final Object unwrapLock = new Object();
     private volatile EngineState state = EngineState.NEW; // written only by transitionTo, with this held
-    private SSLParameters params; // guarded by this
+    private Parameters params; // guarded by this: an immutable value, replaced by the setters
     private BiFunction<SSLEngine, List<String>, String> selector; // guarded by this
     private volatile TlsLink link; // set once by start, with this held, before the state leaves NEW
     private ByteBuffer staging; // guarded by this; write mode: records made, not yet handed out
@@ -67,14 +67,14 @@ final class MbedTlsEngine extends SSLEngine {
         super(peerHost, peerPort);
         this.context = context;
         this.socket = null;
-        this.params = Parameters.defaults(context);
+        this.params = context.defaultParameters();
     }
 
     /** The engine of {@code socket}, created with it: its peer is the socket's, read when the handshake starts. */
     MbedTlsEngine(ContextState context, MbedTlsSocket socket) {
         this.context = context;
         this.socket = Objects.requireNonNull(socket, "socket");
-        this.params = Parameters.defaults(context);
+        this.params = context.defaultParameters();
     }
 
     @Override
@@ -167,12 +167,12 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized String[] getEnabledCipherSuites() {
-        return params.getCipherSuites();
+        return params.suites().clone();
     }
 
     @Override
     public synchronized void setEnabledCipherSuites(String[] suites) {
-        params.setCipherSuites(CipherSuites.check(suites));
+        params = params.withSuites(suites);
     }
 
     @Override
@@ -182,22 +182,22 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized String[] getEnabledProtocols() {
-        return params.getProtocols();
+        return params.protocols().clone();
     }
 
     @Override
     public synchronized void setEnabledProtocols(String[] protocols) {
-        params.setProtocols(Protocols.check(protocols));
+        params = params.withProtocols(protocols);
     }
 
     @Override
     public synchronized SSLParameters getSSLParameters() {
-        return Parameters.copy(params);
+        return params.toSslParameters();
     }
 
     @Override
     public synchronized void setSSLParameters(SSLParameters p) {
-        params = Parameters.merged(params, p);
+        params = params.with(p);
     }
 
     @Override

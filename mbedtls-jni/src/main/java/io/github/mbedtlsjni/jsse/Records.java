@@ -109,7 +109,8 @@ final class Records {
      * BUFFER_UNDERFLOW until a whole record is there, then OK. Guarded by its direction's lock.
      */
     static final class Results {
-        private final SSLEngineResult[] last = new SSLEngineResult[Status.values().length];
+        private static final int STATUSES = Status.values().length;
+        private final SSLEngineResult[] last = new SSLEngineResult[STATUSES];
 
         SSLEngineResult result(Status status, HandshakeStatus hs, int consumed, int produced) {
             SSLEngineResult r = last[status.ordinal()];

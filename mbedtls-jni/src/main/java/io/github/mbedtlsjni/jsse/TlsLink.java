@@ -16,7 +16,6 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
@@ -44,7 +43,7 @@ final class TlsLink {
     private volatile MbedTlsSession handshakeSession; // made when asked for; then kept current by the handshake
     private volatile String handshakeAlpn; // null until Mbed TLS has read the server's choice; "" if none offered
 
-    private TlsLink(ContextState context, SslContext ssl, MemoryBio bio, String host, int port, SSLParameters params,
+    private TlsLink(ContextState context, SslContext ssl, MemoryBio bio, String host, int port, Parameters params,
             List<SNIServerName> serverNames, ContextState.Identity identity, MbedTlsSession offered, SSLEngine engine,
             Socket socket) {
         this.context = context;
@@ -52,11 +51,11 @@ final class TlsLink {
         this.bio = bio;
         this.host = host;
         this.port = port;
-        this.identification = Parameters.identification(params);
+        this.identification = params.identification();
         this.serverNames = serverNames;
         this.localChain = identity == null ? List.of() : identity.certificates;
         this.offered = offered;
-        this.alpnOffered = params.getApplicationProtocols().length > 0;
+        this.alpnOffered = params.applicationProtocols().length > 0;
         this.handshakeAlpn = alpnOffered ? null : "";
         X509TrustManager tm = context.applicationTrustManager();
         this.trust = tm == null ? null : new PeerTrust(tm, engine, socket, ssl, this::refresh);
@@ -70,25 +69,24 @@ final class TlsLink {
      * @throws SSLHandshakeException if the settings cannot make a handshake (no usable protocol or
      *     cipher suite, an unknown endpoint identification algorithm, a key Mbed TLS cannot use)
      */
-    static TlsLink open(ContextState context, SSLParameters params, String host, int port, SSLEngine engine,
+    static TlsLink open(ContextState context, Parameters params, String host, int port, SSLEngine engine,
             Socket socket) throws SSLHandshakeException {
-        List<String> protocols = Protocols.usable(params.getProtocols());
+        List<String> protocols = Protocols.usable(params.protocols());
         if (protocols.isEmpty()) {
             throw SslExceptions.handshake("no enabled protocol is one this Mbed TLS speaks (enabled: "
-                    + String.join(", ", params.getProtocols()) + "; supported: " + Protocols.supported() + ")", null);
+                    + String.join(", ", params.protocols()) + "; supported: " + Protocols.supported() + ")", null);
         }
         SslContext s = new SslContext();
         try {
             ContextState.Identity identity = chooseIdentity(context, engine, socket);
             // mbedtls_ssl_setup, with the config shared by connections of these settings
-            String[] suites = params.getCipherSuites();
-            context.setup(s, protocols, suites, params.getApplicationProtocols(), identity);
+            context.setup(s, protocols, params, identity);
             List<SNIServerName> names = context.serverNames(params, host);
             names(s, params, names, host);
             // mbedtls_ssl_set_session: a kept session this connection's settings could have made
-            String identification = Parameters.identification(params);
+            String identification = params.identification();
             MbedTlsSession offered = context.sessions().offerTo(host, port,
-                    kept -> resumable(kept, protocols, suites, identification, names), s);
+                    kept -> resumable(kept, protocols, params.suites(), identification, names), s);
             // mbedtls_ssl_set_bio with memory callbacks
             MemoryBio bio = s.setMemoryBio();
             TlsLink link = new TlsLink(context, s, bio, host, port, params, names, identity, offered, engine, socket);
@@ -122,7 +120,7 @@ final class TlsLink {
      * identification ("HTTPS", "LDAPS") makes Mbed TLS check the peer host during the handshake;
      * without it Mbed TLS verifies the chain only and the application checks the name.
      */
-    private static void names(SslContext s, SSLParameters params, List<SNIServerName> names, String host)
+    private static void names(SslContext s, Parameters params, List<SNIServerName> names, String host)
             throws SSLHandshakeException {
         String sni = null;
         for (SNIServerName n : names) {
@@ -130,7 +128,7 @@ final class TlsLink {
                 sni = ((SNIHostName) n).getAsciiName();
             }
         }
-        String algorithm = params.getEndpointIdentificationAlgorithm();
+        String algorithm = params.endpointIdentification();
         boolean identify = algorithm != null && !algorithm.isEmpty();
         if (identify && !"HTTPS".equalsIgnoreCase(algorithm) && !"LDAPS".equalsIgnoreCase(algorithm)) {
             throw SslExceptions.handshake("unknown endpoint identification algorithm " + algorithm
