@@ -11,7 +11,12 @@ import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 
-/** {@code SSLContext.getInstance(protocol, "MbedTLS")}: holds the {@link ContextState} made by init. */
+/**
+ * {@code SSLContext.getInstance(protocol, "MbedTLS")}: holds the {@link ContextState} made by init.
+ *
+ * <p>Locking: its monitor only while the {@code Default} context makes its state, once; no other
+ * lock is taken meanwhile but the ones {@link ContextState}'s constructor takes.
+ */
 final class MbedTlsContextSpi extends SSLContextSpi {
     private final String protocol;
     private volatile ContextState state;

@@ -27,6 +27,9 @@ import javax.net.ssl.X509TrustManager;
  * {@code mbedtls_ssl_set_session} for resumption), and what the handshake produces: the
  * handshake session, the negotiated session and its place in the session cache. The engine's
  * state machine decides when each is called; this class holds no state of the engine's.
+ *
+ * <p>Locking: its monitor only to make the handshake session once, calling nothing else; the
+ * engine's lock is held around everything else here (and around {@link #keep} the unwrap lock).
  */
 final class TlsLink {
     final SslContext ssl;
