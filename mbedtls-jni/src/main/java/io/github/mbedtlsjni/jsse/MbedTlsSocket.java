@@ -112,7 +112,7 @@ final class MbedTlsSocket extends TransportSocket {
             return; // done (or failed: the engine says how), or this thread is inside it (a trust manager asking)
         }
         if (!transport.isConnected()) {
-            throw new SocketException("the socket is not connected: call connect(address, timeout) first");
+            throw SslExceptions.notConnected();
         }
         boolean completed = false;
         handshakeLock.lock();
@@ -191,15 +191,15 @@ final class MbedTlsSocket extends TransportSocket {
             }
             if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                 if (src.hasRemaining()) {
-                    throw new SocketException("the connection is closed for writing");
+                    throw SslExceptions.closedForWriting();
                 }
                 return;
             }
             if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                throw new SSLException("internal: a record does not fit the packet buffer");
+                throw SslExceptions.internal("a record does not fit the packet buffer");
             }
             if (r.bytesConsumed() == 0 && r.bytesProduced() == 0 && src.hasRemaining()) {
-                throw new SSLException("internal: wrap made no progress (the engine is " + engine.state() + ")");
+                throw SslExceptions.internal("wrap made no progress (the engine is " + engine.state() + ")");
             }
         } while (src.hasRemaining());
     }
@@ -277,7 +277,7 @@ final class MbedTlsSocket extends TransportSocket {
     public InputStream getInputStream() throws IOException {
         checkOpen();
         if (!transport.isConnected()) {
-            throw new SocketException("the socket is not connected");
+            throw SslExceptions.notConnected();
         }
         return in;
     }
@@ -286,7 +286,7 @@ final class MbedTlsSocket extends TransportSocket {
     public OutputStream getOutputStream() throws IOException {
         checkOpen();
         if (!transport.isConnected()) {
-            throw new SocketException("the socket is not connected");
+            throw SslExceptions.notConnected();
         }
         return out;
     }
@@ -672,7 +672,7 @@ final class MbedTlsSocket extends TransportSocket {
     @Override
     public void connect(SocketAddress endpoint, int timeout) throws IOException {
         if (layered) {
-            throw new SocketException("a layered socket is connected already");
+            throw SslExceptions.alreadyConnected();
         }
         checkOpen();
         transport.connect(endpoint, timeout);

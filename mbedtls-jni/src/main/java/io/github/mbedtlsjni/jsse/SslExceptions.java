@@ -97,6 +97,26 @@ final class SslExceptions {
         return new SSLException("a record longer than the packet buffer: the peer is not speaking TLS");
     }
 
+    /** A socket used before {@code connect}. */
+    static SocketException notConnected() {
+        return new SocketException("the socket is not connected: call connect(address, timeout) first");
+    }
+
+    /** {@code connect} on a socket layered over a connected one. */
+    static SocketException alreadyConnected() {
+        return new SocketException("a layered socket is connected already");
+    }
+
+    /** A write after this side's close_notify, or the peer's. */
+    static SocketException closedForWriting() {
+        return new SocketException("the connection is closed for writing");
+    }
+
+    /** Something the provider's own logic should never reach: a bug, said as one. */
+    static SSLException internal(String what) {
+        return new SSLException("internal: " + what);
+    }
+
     /** The socket is closed; {@code cause} is what a blocked call saw, or null. */
     static SocketException socketClosed(Throwable cause) {
         SocketException e = new SocketException("Socket is closed");
