@@ -23,8 +23,10 @@ import java.lang.management.ThreadMXBean;
  * SSLSocket, the same code as {@link JsseBench#handshake} and {@link JsseBench#resume};
  * {@code provider_engine}: its SSLEngine over a SocketChannel, as {@link EngineBench#handshake}
  * (full handshakes only). Prints {@code RESULT} lines as the C harness:
- * the rate, {@code cpu_us_per_connection}, and {@code thread_cpu_us_per_connection} (the
- * connecting thread alone: the rest is the JVM's own threads).
+ * the rate, {@code cpu_us_per_connection}, {@code thread_cpu_us_per_connection} (the
+ * connecting thread alone: the rest is the JVM's own threads) and {@code heap_bytes_per_connection}
+ * (what the connecting thread allocates on the Java heap: a measure of Java work that a loaded
+ * machine does not change).
  */
 public final class CpuPerConnection {
     private CpuPerConnection() {}
@@ -105,6 +107,8 @@ public final class CpuPerConnection {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean allocation = (com.sun.management.ThreadMXBean) threads;
+        long alloc0 = allocation.getCurrentThreadAllocatedBytes();
         long cpu0 = os.getProcessCpuTime();
         long thread0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
@@ -114,9 +118,11 @@ public final class CpuPerConnection {
         long wall = System.nanoTime() - t0;
         long thread = threads.getCurrentThreadCpuTime() - thread0;
         long cpu = os.getProcessCpuTime() - cpu0;
+        long alloc = allocation.getCurrentThreadAllocatedBytes() - alloc0;
         cleanup.close();
         System.out.printf("RESULT %s %.3f 1/s%n", resume ? "resumed_handshakes_per_s" : "handshakes_per_s", count / (wall / 1e9));
         System.out.printf("RESULT cpu_us_per_connection %.3f us%n", cpu / 1e3 / count);
         System.out.printf("RESULT thread_cpu_us_per_connection %.3f us%n", thread / 1e3 / count);
+        System.out.printf("RESULT heap_bytes_per_connection %.0f B%n", (double) alloc / count);
     }
 }

@@ -35,12 +35,33 @@ final class ClientSessions implements SSLSessionContext {
         }
     }
 
-    private final Map<String, Entry> byPeer = new LinkedHashMap<>(16, 0.75f, true); // guarded by this
+    private final Map<Peer, Entry> byPeer = new LinkedHashMap<>(16, 0.75f, true); // guarded by this
     private int size = 20480; // guarded by this
     private int timeoutSeconds = 86400; // guarded by this
 
-    private static String key(String host, int port) {
-        return host + ":" + port;
+    /** A server: host and port. */
+    private static final class Peer {
+        final String host;
+        final int port;
+
+        Peer(String host, int port) {
+            this.host = host;
+            this.port = port;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Peer && ((Peer) o).port == port && ((Peer) o).host.equals(host);
+        }
+
+        @Override
+        public int hashCode() {
+            return host.hashCode() * 31 + port;
+        }
+    }
+
+    private static Peer key(String host, int port) {
+        return new Peer(host, port);
     }
 
     /**
@@ -96,7 +117,7 @@ final class ClientSessions implements SSLSessionContext {
     }
 
     synchronized void remove(MbedTlsSession session) {
-        for (Iterator<Map.Entry<String, Entry>> it = byPeer.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<Peer, Entry>> it = byPeer.entrySet().iterator(); it.hasNext(); ) {
             Entry e = it.next().getValue();
             if (e.session == session) {
                 e.resumable.close();
@@ -105,7 +126,7 @@ final class ClientSessions implements SSLSessionContext {
         }
     }
 
-    private void remove(String key) {
+    private void remove(Peer key) {
         Entry e = byPeer.remove(key);
         if (e != null) {
             e.resumable.close();

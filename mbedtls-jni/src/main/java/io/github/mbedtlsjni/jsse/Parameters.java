@@ -28,6 +28,7 @@ final class Parameters {
     private final AlgorithmConstraints constraints;
     private final String[] applicationProtocols;
     private final boolean suitesOrder;
+    private final List<String> usableProtocols;
 
     private Parameters(String[] suites, int suitesHash, String[] protocols, List<SNIServerName> serverNames,
             String identification, AlgorithmConstraints constraints, String[] applicationProtocols, boolean suitesOrder) {
@@ -39,6 +40,7 @@ final class Parameters {
         this.constraints = constraints;
         this.applicationProtocols = applicationProtocols;
         this.suitesOrder = suitesOrder;
+        this.usableProtocols = Protocols.usable(protocols);
     }
 
     /** The parameters of a new engine: every suite this build has, the context's protocols. */
@@ -113,6 +115,11 @@ final class Parameters {
     /** The enabled protocols; not to be changed. */
     String[] protocols() {
         return protocols;
+    }
+
+    /** The enabled protocols this build speaks, newest first ({@link Protocols#usable}). */
+    List<String> usableProtocols() {
+        return usableProtocols;
     }
 
     /** The ALPN protocols to offer (empty: none); not to be changed. */

@@ -74,7 +74,7 @@ final class TlsLink {
      */
     static TlsLink open(ContextState context, Parameters params, String host, int port, SSLEngine engine,
             Socket socket) throws SSLHandshakeException {
-        List<String> protocols = Protocols.usable(params.protocols());
+        List<String> protocols = params.usableProtocols();
         if (protocols.isEmpty()) {
             throw SslExceptions.handshake("no enabled protocol is one this Mbed TLS speaks (enabled: "
                     + String.join(", ", params.protocols()) + "; supported: " + Protocols.supported() + ")", null);
