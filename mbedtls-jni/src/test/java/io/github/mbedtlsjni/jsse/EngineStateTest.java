@@ -11,13 +11,9 @@ import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,7 +25,6 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLEngineResult.Status;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,44 +155,13 @@ class EngineStateTest {
     }
 
     /** A key manager that fails every time it is asked, counting. */
-    static final class FailingKeyManager extends X509ExtendedKeyManager {
+    static final class FailingKeyManager extends AliasKeyManager {
         final AtomicInteger asked = new AtomicInteger();
 
         @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+        String chooseAlias() {
             asked.incrementAndGet();
             throw new IllegalStateException("the key store is not there");
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            asked.incrementAndGet();
-            throw new IllegalStateException("the key store is not there");
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return null;
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return null;
         }
     }
 

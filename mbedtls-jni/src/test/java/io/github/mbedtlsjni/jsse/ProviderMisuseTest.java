@@ -14,16 +14,11 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +34,6 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,48 +97,14 @@ class ProviderMisuseTest {
     }
 
     /** Answers "no client certificate", after a short sleep that widens the handshake's windows. */
-    static final class SlowKeyManager extends X509ExtendedKeyManager {
-        private static String slowly() {
+    static final class SlowKeyManager extends AliasKeyManager {
+        @Override
+        String chooseAlias() {
             try {
                 Thread.sleep(1 + (System.nanoTime() & 3)); // a delay, not a synchronisation
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return null;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return slowly();
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return slowly();
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return null;
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
             return null;
         }
     }
@@ -603,9 +563,8 @@ class ProviderMisuseTest {
                 t.join(5);
                 alive |= t.isAlive();
             }
-            long[] deadlocked = mx.findDeadlockedThreads();
-            if (deadlocked != null) {
-                failures.add(what + ": DEADLOCK " + describe(mx, deadlocked));
+            if (mx.findDeadlockedThreads() != null) {
+                failures.add(what + ": " + SocketLockOrderTest.deadlocked());
                 watchdogClose.run();
                 return;
             }
@@ -628,18 +587,6 @@ class ProviderMisuseTest {
                 }
             }
         }
-    }
-
-    private static String describe(ThreadMXBean mx, long[] ids) {
-        StringBuilder s = new StringBuilder();
-        for (ThreadInfo info : mx.getThreadInfo(ids, true, true)) {
-            s.append("\n").append(info.getThreadName()).append(" waits for ").append(info.getLockName())
-                    .append(" held by ").append(info.getLockOwnerName());
-            for (StackTraceElement e : info.getStackTrace()) {
-                s.append("\n\tat ").append(e);
-            }
-        }
-        return s.toString();
     }
 
     private static String stack(Thread t) {

@@ -10,19 +10,13 @@ import io.github.mbedtlsjni.testing.TestPki;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.net.Socket;
 import java.nio.file.Path;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,52 +54,18 @@ class SocketLockOrderTest {
     }
 
     /** A key manager that offers no certificate, after waiting for {@code release} (bounded). */
-    static final class HeldKeyManager extends X509ExtendedKeyManager {
+    static final class HeldKeyManager extends AliasKeyManager {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
 
-        private String held() {
+        @Override
+        String chooseAlias() {
             entered.countDown();
             try {
                 release.await(WATCHDOG_SECONDS, TimeUnit.SECONDS); // a watchdog, not a wait for time to pass
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return null;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return held();
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return held();
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return null;
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
             return null;
         }
     }
