@@ -24,6 +24,7 @@ import java.util.Map;
  *   METRIC &lt;name&gt;_fast ...                                   (the fast profile, full runs)
  *   METRIC provider_&lt;name&gt; socket= engine= jni= c= jsse= jsse_engine=
  *   METRIC cpu_us_&lt;kind&gt;_tls&lt;v&gt; jni= c= jni-c= tlsclient= tlsclient-c= thread= jni/c=
+ *          provider= provider-c= provider_thread= provider_engine= heap_bytes: jni= tlsclient= provider=
  *   METRIC cold_start_&lt;program&gt;_ms jni= hello= over_hello=   (and rss_peak_&lt;program&gt;_mib)
  * </pre>
  * A value is the mean of the metric's runs for that client, printed as awk prints a number
@@ -205,16 +206,22 @@ public final class BenchReport {
                     + number(r.get("conn_native_kib", "c_" + platform)) + " jsse=- jni/c=-");
         }
         // CPU per connection: the binding's minus the C harness's, in µs (jni = thin classes,
-        // tlsclient = TlsClient.connect; thread = the connecting thread alone, without the JVM's own threads).
+        // tlsclient = TlsClient.connect; thread = the connecting thread alone, without the JVM's own threads;
+        // provider = the JSSE provider's SSLSocket, provider_engine = its SSLEngine, full handshakes).
         for (String kind : List.of("handshake", "resume")) {
             for (String t : List.of("13", "12")) {
                 String m = "cpu_us_" + kind + "_tls" + t;
                 double c = r.get(m, "c");
                 double j = r.get(m, "jni");
                 double tc = r.get(m, "jni_tlsclient");
+                double p = r.get(m, "provider");
                 lines.add("METRIC " + m + " jni=" + number(j) + " c=" + number(c) + " jni-c=" + diff(j, c) + " tlsclient="
                         + number(tc) + " tlsclient-c=" + diff(tc, c) + " thread=" + number(r.get(m + "_thread", "jni"))
-                        + " jni/c=" + ratio(j, c));
+                        + " jni/c=" + ratio(j, c) + " provider=" + number(p) + " provider-c=" + diff(p, c)
+                        + " provider_thread=" + number(r.get(m + "_thread", "provider"))
+                        + " provider_engine=" + number(r.get(m, "provider_engine"))
+                        + " heap_bytes: jni=" + number(r.get(m + "_heap", "jni")) + " tlsclient="
+                        + number(r.get(m + "_heap", "jni_tlsclient")) + " provider=" + number(r.get(m + "_heap", "provider")));
             }
         }
         // Cold start against the hello world of the same run (alternating): wall ms and peak RSS MiB.

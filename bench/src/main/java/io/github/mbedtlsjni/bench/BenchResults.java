@@ -67,6 +67,7 @@ public final class BenchResults {
             Map<String, Double> res = results(f);
             r.add(name[1], name[2], res.get("cpu_us_per_connection"));
             r.add(name[1] + "_thread", name[2], res.get("thread_cpu_us_per_connection"));
+            r.add(name[1] + "_heap", name[2], res.get("heap_bytes_per_connection"));
         }
         // The C harness has one buffer kind: its value stands for both of the binding's rows; it
         // allocates nothing on a Java heap.

@@ -15,13 +15,18 @@ import java.lang.management.ThreadMXBean;
  * divided by N.
  *
  * <pre>java -Dbench.ca=... -Dbench.port.all=... -cp ... io.github.mbedtlsjni.bench.CpuPerConnection \
- *     thin|tlsclient handshake|resume 1.3|1.2 W N</pre>
+ *     thin|tlsclient|provider|provider_engine handshake|resume 1.3|1.2 W N</pre>
  *
  * {@code thin}: the thin classes, the same code as {@link JniBench#handshake} and
  * {@link JniBench#resume}; {@code tlsclient}: {@link TlsClient#connect} and close, as
- * {@link TlsClientBench} (full handshakes only). Prints {@code RESULT} lines as the C harness:
- * the rate, {@code cpu_us_per_connection}, and {@code thread_cpu_us_per_connection} (the
- * connecting thread alone: the rest is the JVM's own threads).
+ * {@link TlsClientBench} (full handshakes only); {@code provider}: the MbedTLS JSSE provider's
+ * SSLSocket, the same code as {@link JsseBench#handshake} and {@link JsseBench#resume};
+ * {@code provider_engine}: its SSLEngine over a SocketChannel, as {@link EngineBench#handshake}
+ * (full handshakes only). Prints {@code RESULT} lines as the C harness:
+ * the rate, {@code cpu_us_per_connection}, {@code thread_cpu_us_per_connection} (the
+ * connecting thread alone: the rest is the JVM's own threads) and {@code heap_bytes_per_connection}
+ * (what the connecting thread allocates on the Java heap: a measure of Java work that a loaded
+ * machine does not change).
  */
 public final class CpuPerConnection {
     private CpuPerConnection() {}
@@ -69,8 +74,31 @@ public final class CpuPerConnection {
                 }
             };
             cleanup = client;
+        } else if (api.equals("provider")) {
+            System.setProperty("bench.provider", "MbedTLS");
+            JsseBench.Client client = new JsseBench.Client();
+            client.tls = tls;
+            client.setUp();
+            JsseBench bench = new JsseBench();
+            if (resume) {
+                JsseBench.Resumption r = new JsseBench.Resumption();
+                r.setUp(client);
+                step = () -> bench.resume(client, r);
+            } else {
+                step = () -> bench.handshake(client);
+            }
+            cleanup = () -> { };
+        } else if (api.equals("provider_engine") && !resume) {
+            System.setProperty("bench.provider", "MbedTLS");
+            EngineBench.Client client = new EngineBench.Client();
+            client.tls = tls;
+            client.setUp();
+            EngineBench bench = new EngineBench();
+            step = () -> bench.handshake(client);
+            cleanup = () -> { };
         } else {
-            throw new IllegalArgumentException("thin handshake|resume, or tlsclient handshake");
+            throw new IllegalArgumentException("thin handshake|resume, tlsclient handshake, provider handshake|resume, "
+                    + "or provider_engine handshake");
         }
 
         for (int i = 0; i < warmup; i++) {
@@ -79,6 +107,8 @@ public final class CpuPerConnection {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean allocation = (com.sun.management.ThreadMXBean) threads;
+        long alloc0 = allocation.getCurrentThreadAllocatedBytes();
         long cpu0 = os.getProcessCpuTime();
         long thread0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
@@ -88,9 +118,11 @@ public final class CpuPerConnection {
         long wall = System.nanoTime() - t0;
         long thread = threads.getCurrentThreadCpuTime() - thread0;
         long cpu = os.getProcessCpuTime() - cpu0;
+        long alloc = allocation.getCurrentThreadAllocatedBytes() - alloc0;
         cleanup.close();
         System.out.printf("RESULT %s %.3f 1/s%n", resume ? "resumed_handshakes_per_s" : "handshakes_per_s", count / (wall / 1e9));
         System.out.printf("RESULT cpu_us_per_connection %.3f us%n", cpu / 1e3 / count);
         System.out.printf("RESULT thread_cpu_us_per_connection %.3f us%n", thread / 1e3 / count);
+        System.out.printf("RESULT heap_bytes_per_connection %.0f B%n", (double) alloc / count);
     }
 }

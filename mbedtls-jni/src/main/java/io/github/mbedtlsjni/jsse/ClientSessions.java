@@ -1,5 +1,7 @@
 package io.github.mbedtlsjni.jsse;
 
+import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.SslContext;
 import io.github.mbedtlsjni.mbedtls.SslSession;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +20,9 @@ import javax.net.ssl.SSLSessionContext;
  * ({@link SslSession}, from {@code mbedtls_ssl_get_session}: TLS 1.2 after the handshake, TLS 1.3
  * with each ticket) per server host and port, offered to the next connection to the same peer.
  * Least recently used first out when full; entries older than the timeout are not offered.
+ *
+ * <p>Locking: every method holds this object's monitor; it is taken after an engine's
+ * ({@code offerTo} runs inside an engine's start) and never before one.
  */
 final class ClientSessions implements SSLSessionContext {
     private static final class Entry {
@@ -30,27 +35,43 @@ final class ClientSessions implements SSLSessionContext {
         }
     }
 
-    private final Map<String, Entry> byPeer = new LinkedHashMap<>(16, 0.75f, true); // guarded by this
+    private final Map<Peer, Entry> byPeer = new LinkedHashMap<>(16, 0.75f, true); // guarded by this
     private int size = 20480; // guarded by this
     private int timeoutSeconds = 86400; // guarded by this
 
-    private static String key(String host, int port) {
-        return host + ":" + port;
-    }
+    /** A server: host and port. */
+    private static final class Peer {
+        final String host;
+        final int port;
 
-    /** A session to offer for resumption: Mbed TLS's copy (the taker closes it) and the JSSE session it continues. */
-    static final class Offer {
-        final MbedTlsSession session;
-        final SslSession resumable;
+        Peer(String host, int port) {
+            this.host = host;
+            this.port = port;
+        }
 
-        Offer(MbedTlsSession session, SslSession resumable) {
-            this.session = session;
-            this.resumable = resumable;
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Peer && ((Peer) o).port == port && ((Peer) o).host.equals(host);
+        }
+
+        @Override
+        public int hashCode() {
+            return host.hashCode() * 31 + port;
         }
     }
 
-    /** The session kept for host:port, if {@code usable} accepts it; null if none. */
-    synchronized Offer offer(String host, int port, Predicate<MbedTlsSession> usable) {
+    private static Peer key(String host, int port) {
+        return new Peer(host, port);
+    }
+
+    /**
+     * Offers the session kept for host:port to {@code target}'s coming handshake
+     * ({@code mbedtls_ssl_set_session}, which copies it), if {@code usable} accepts it.
+     *
+     * @return the JSSE session the offered one continues, or null if none was offered (nothing
+     *     kept, not usable, or refused by Mbed TLS: a full handshake then)
+     */
+    synchronized MbedTlsSession offerTo(String host, int port, Predicate<MbedTlsSession> usable, SslContext target) {
         if (host == null || port <= 0) {
             return null;
         }
@@ -62,7 +83,15 @@ final class ClientSessions implements SSLSessionContext {
             remove(key(host, port));
             return null;
         }
-        return usable.test(e.session) ? new Offer(e.session, e.resumable.copy()) : null;
+        if (!usable.test(e.session)) {
+            return null;
+        }
+        try {
+            target.setSession(e.resumable);
+            return e.session;
+        } catch (MbedTlsException refused) {
+            return null;
+        }
     }
 
     /** Keeps {@code resumable} (now owned here) for host:port, replacing what was there. */
@@ -88,7 +117,7 @@ final class ClientSessions implements SSLSessionContext {
     }
 
     synchronized void remove(MbedTlsSession session) {
-        for (Iterator<Map.Entry<String, Entry>> it = byPeer.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<Peer, Entry>> it = byPeer.entrySet().iterator(); it.hasNext(); ) {
             Entry e = it.next().getValue();
             if (e.session == session) {
                 e.resumable.close();
@@ -97,7 +126,7 @@ final class ClientSessions implements SSLSessionContext {
         }
     }
 
-    private void remove(String key) {
+    private void remove(Peer key) {
         Entry e = byPeer.remove(key);
         if (e != null) {
             e.resumable.close();

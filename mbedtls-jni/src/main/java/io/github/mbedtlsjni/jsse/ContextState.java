@@ -4,29 +4,36 @@ import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.mbedtls.CtrDrbg;
 import io.github.mbedtlsjni.mbedtls.Entropy;
 import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import io.github.mbedtlsjni.mbedtls.PkContext;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslContext;
 import io.github.mbedtlsjni.mbedtls.X509Crl;
 import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.KeyManagementException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.security.cert.CRLException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509KeyManager;
@@ -56,6 +63,41 @@ final class ContextState {
     private final X509KeyManager keyManager;
     private final ClientSessions sessions = new ClientSessions();
     private final Map<String, Identity> identities = new HashMap<>(); // guarded by itself
+    private final Map<ConfigKey, SslConfig> configs = new LinkedHashMap<>(16, 0.75f, true); // guarded by itself
+    private final String[] defaultSuites;
+    private final Parameters defaultParameters;
+    private volatile Object[] lastServerNames; // {host, its names}: a pair read and replaced whole
+    private final String[] defaultProtocolArray;
+    private final Pool<ByteBuffer> stagingBuffers =
+            new Pool<>(() -> ByteBuffer.allocateDirect(MemoryBio.maxRecordOut() * 2), POOLED);
+    private final Pool<SocketBuffers> socketBuffers = new Pool<>(SocketBuffers::new, POOLED);
+
+    /** Configs kept for reuse: more distinct settings than this in turn make new ones. */
+    private static final int CONFIGS = 16;
+    /** Buffers kept per pool once their connections are closed. */
+    private static final int POOLED = 4;
+    /** The DRBG's personalization when the application gives no SecureRandom. */
+    private static final byte[] PERSONALIZATION = "mbedtls-jni JSSE provider".getBytes(StandardCharsets.US_ASCII);
+
+    /** The three buffers of a socket: records read, plaintext unwrapped, records to send. */
+    static final class SocketBuffers {
+        final ByteBuffer netIn = ByteBuffer.allocate(packetSize());
+        final ByteBuffer appIn = ByteBuffer.allocate(MemoryBio.maxPlaintext());
+        final ByteBuffer netOut = ByteBuffer.allocate(packetSize());
+
+        /** Empty, for a new connection: netIn and appIn in read mode, netOut in write mode. */
+        SocketBuffers reset() {
+            netIn.clear().flip();
+            appIn.clear().flip();
+            netOut.clear();
+            return this;
+        }
+    }
+
+    /** The largest record either way. */
+    static int packetSize() {
+        return Math.max(MemoryBio.maxRecordIn(), MemoryBio.maxRecordOut());
+    }
 
     /** A client certificate chain and key, parsed once per alias. */
     static final class Identity {
@@ -75,8 +117,11 @@ final class ContextState {
         this.contextProtocol = contextProtocol;
         try (Entropy entropy = new Entropy()) {
             drbg = new CtrDrbg();
-            byte[] personalization = new byte[32];
-            (random != null ? random : new SecureRandom()).nextBytes(personalization);
+            byte[] personalization = PERSONALIZATION;
+            if (random != null) {
+                personalization = new byte[32];
+                random.nextBytes(personalization);
+            }
             drbg.seed(entropy, personalization);
         }
         X509TrustManager chosen = first(tm, X509TrustManager.class);
@@ -102,6 +147,9 @@ final class ContextState {
             chosenKm = defaultKeyManager();
         }
         keyManager = chosenKm;
+        defaultSuites = CipherSuites.supported().toArray(new String[0]);
+        defaultProtocolArray = defaultProtocols().toArray(new String[0]);
+        defaultParameters = Parameters.defaults(defaultSuites, defaultProtocolArray);
     }
 
     private static <T> T first(Object[] managers, Class<T> type) {
@@ -208,7 +256,58 @@ final class ContextState {
         return Protocols.supported();
     }
 
-    /** The client certificate for an alias, parsed by Mbed TLS once (the key as PKCS#8). */
+    /**
+     * {@link Parameters#serverNames} for a peer host, as the last connection without names of
+     * its own had them (the JDK's checks of an SNI name are not cheap, and connections mostly go
+     * to one host).
+     */
+    List<SNIServerName> serverNames(Parameters params, String host) {
+        if (params.serverNamesSet() != null) {
+            return params.serverNamesSet();
+        }
+        Object[] last = lastServerNames;
+        if (last != null && last[0].equals(host)) {
+            @SuppressWarnings("unchecked")
+            List<SNIServerName> names = (List<SNIServerName>) last[1];
+            return names;
+        }
+        List<SNIServerName> names = params.serverNames(host);
+        if (host != null) {
+            lastServerNames = new Object[] {host, names};
+        }
+        return names;
+    }
+
+    /** The parameters every engine of the context starts with (shared: the value is immutable). */
+    Parameters defaultParameters() {
+        return defaultParameters;
+    }
+
+    /** A staging buffer for an engine: room for two records. */
+    ByteBuffer takeStaging() {
+        return stagingBuffers.take().clear();
+    }
+
+    /** Gives back a staging buffer no engine uses any more. */
+    void giveStaging(ByteBuffer staging) {
+        stagingBuffers.give(staging);
+    }
+
+    /** The buffers of a socket, empty. */
+    SocketBuffers takeSocketBuffers() {
+        return socketBuffers.take().reset();
+    }
+
+    /** Gives back the buffers of a socket no thread uses any more. */
+    void giveSocketBuffers(SocketBuffers buffers) {
+        socketBuffers.give(buffers);
+    }
+
+    /**
+     * The client certificate for an alias, parsed by Mbed TLS once (the key as PKCS#8); null if
+     * the key manager has no chain or no key for it (no certificate is sent then, as with
+     * SunJSSE: a key manager may name an alias whose files do not exist).
+     */
     Identity identity(String alias) throws GeneralSecurityException {
         synchronized (identities) {
             Identity id = identities.get(alias);
@@ -218,7 +317,7 @@ final class ContextState {
             X509Certificate[] chain = keyManager.getCertificateChain(alias);
             PrivateKey key = keyManager.getPrivateKey(alias);
             if (chain == null || chain.length == 0 || key == null) {
-                throw new GeneralSecurityException("the key manager has no certificate chain and key for alias " + alias);
+                return null;
             }
             byte[] pkcs8 = key.getEncoded();
             if (pkcs8 == null || !"PKCS#8".equals(key.getFormat())) {
@@ -244,12 +343,70 @@ final class ContextState {
         }
     }
 
+    /** The settings a config is made for: equal settings share one config. */
+    private static final class ConfigKey {
+        final String newest;
+        final String oldest;
+        final String[] suites;
+        final String[] alpn;
+        final Identity identity;
+        final int hash;
+
+        ConfigKey(List<String> protocols, Parameters params, Identity identity) {
+            this.newest = protocols.get(0);
+            this.oldest = protocols.get(protocols.size() - 1);
+            this.suites = params.suites();
+            this.alpn = params.applicationProtocols();
+            this.identity = identity;
+            this.hash = ((newest.hashCode() * 31 + oldest.hashCode()) * 31 + params.suitesHash()) * 31
+                    + Arrays.hashCode(alpn) + System.identityHashCode(identity);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof ConfigKey)) {
+                return false;
+            }
+            ConfigKey k = (ConfigKey) o;
+            return hash == k.hash && newest.equals(k.newest) && oldest.equals(k.oldest) && identity == k.identity
+                    && (suites == k.suites || Arrays.equals(suites, k.suites)) && Arrays.equals(alpn, k.alpn);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
     /**
-     * A config for one connection: the guide's steps ({@code mbedtls_ssl_config_defaults},
+     * {@code mbedtls_ssl_setup} of {@code ssl} with the config for these settings: the one
+     * earlier connections with the same settings used, or a new one (kept for the next ones;
+     * the least recently used beyond {@link #CONFIGS} is let go, the contexts still using it
+     * keeping their reference).
+     */
+    void setup(SslContext ssl, List<String> protocols, Parameters params, Identity identity) {
+        ConfigKey key = new ConfigKey(protocols, params, identity);
+        synchronized (configs) {
+            SslConfig config = configs.get(key);
+            if (config == null) {
+                config = newConfig(protocols, params.suites(), params.applicationProtocols(), identity);
+                configs.put(key, config);
+                if (configs.size() > CONFIGS) {
+                    Iterator<SslConfig> eldest = configs.values().iterator();
+                    eldest.next().close();
+                    eldest.remove();
+                }
+            }
+            ssl.setup(config); // under the lock: the config cannot be let go meanwhile
+        }
+    }
+
+    /**
+     * A config for these settings: the guide's steps ({@code mbedtls_ssl_config_defaults},
      * {@code _conf_rng}, {@code _conf_authmode} REQUIRED, versions, {@code _conf_ca_chain},
      * {@code _conf_own_cert}, {@code _conf_ciphersuites}, {@code _conf_alpn_protocols}).
      */
-    SslConfig newConfig(SSLParameters params, List<String> protocols, Identity identity) {
+    private SslConfig newConfig(List<String> protocols, String[] suites, String[] alpn, Identity identity) {
         SslConfig config = new SslConfig();
         try {
             config.defaults();
@@ -263,16 +420,12 @@ final class ContextState {
             if (identity != null) {
                 config.setOwnCert(identity.chain, identity.key);
             }
-            String[] suites = params.getCipherSuites();
-            if (suites != null) {
-                String[] mbed = CipherSuites.toMbed(suites);
-                if (mbed.length == 0) {
-                    throw new IllegalArgumentException("none of the enabled cipher suites is one this Mbed TLS has");
-                }
-                config.setCiphersuites(mbed);
+            String[] mbed = CipherSuites.toMbed(suites);
+            if (mbed.length == 0) {
+                throw new IllegalArgumentException("none of the enabled cipher suites is one this Mbed TLS has");
             }
-            String[] alpn = params.getApplicationProtocols();
-            if (alpn != null && alpn.length > 0) {
+            config.setCiphersuites(mbed);
+            if (alpn.length > 0) {
                 config.setAlpnProtocols(alpn);
             }
             config.setTls13SessionTickets(true);

@@ -11,7 +11,12 @@ import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 
-/** {@code SSLContext.getInstance(protocol, "MbedTLS")}: holds the {@link ContextState} made by init. */
+/**
+ * {@code SSLContext.getInstance(protocol, "MbedTLS")}: holds the {@link ContextState} made by init.
+ *
+ * <p>Locking: its monitor only while the {@code Default} context makes its state, once; no other
+ * lock is taken meanwhile but the ones {@link ContextState}'s constructor takes.
+ */
 final class MbedTlsContextSpi extends SSLContextSpi {
     private final String protocol;
     private volatile ContextState state;
@@ -60,17 +65,21 @@ final class MbedTlsContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLEngine engineCreateSSLEngine() {
-        return new MbedTlsEngine(state(), null, -1, null);
+        return new MbedTlsEngine(state(), null, -1);
     }
 
     @Override
     protected SSLEngine engineCreateSSLEngine(String host, int port) {
-        return new MbedTlsEngine(state(), host, port, null);
+        return new MbedTlsEngine(state(), host, port);
     }
 
+    /**
+     * None: a client has no server sessions. JSSE's contract for a context that does not have
+     * them is null (clients such as Jetty's ask even when they only connect).
+     */
     @Override
     protected SSLSessionContext engineGetServerSessionContext() {
-        throw MbedTlsEngine.serverMode();
+        return null;
     }
 
     @Override
@@ -80,7 +89,7 @@ final class MbedTlsContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLParameters engineGetDefaultSSLParameters() {
-        return MbedTlsEngine.defaultParameters(state());
+        return state().defaultParameters().toSslParameters();
     }
 
     @Override

@@ -14,15 +14,19 @@ import java.util.function.Supplier;
  * side only: server mode throws {@link UnsupportedOperationException}.
  *
  * <pre>{@code
+ * TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX", new MbedTlsProvider());
+ * trust.init(new PemTrustParameters(Path.of("ca.pem")));
  * SSLContext tls = SSLContext.getInstance("TLS", new MbedTlsProvider());
- * tls.init(null, null, null);   // no trust managers given: the JDK's default trust store (cacerts)
+ * tls.init(null, trust.getTrustManagers(), null);   // null trust managers: the JDK's cacerts
  * HttpClient client = HttpClient.newBuilder().sslContext(tls).build();
  * }</pre>
  *
  * <p>Registered for {@link java.util.ServiceLoader} ({@code META-INF/services/java.security.Provider}),
- * so {@code security.provider.N=MbedTLS} in {@code java.security} also finds it; or
- * {@code Security.insertProviderAt(new MbedTlsProvider(), 1)}. See docs/provider.md,
- * for what it does differently from SunJSSE and what it does not support yet.
+ * so {@code security.provider.N=MbedTLS} in {@code java.security} also finds it (as the first
+ * one, with the JDK's providers kept after it: docs/provider.md gives the lines); or
+ * {@code Security.insertProviderAt(new MbedTlsProvider(), 1)}. It needs no other provider's
+ * random generator. See docs/provider.md for what it does differently from SunJSSE and what it
+ * does not support yet.
  *
  * <p><b>Native memory.</b> The provider object itself holds none. {@code SSLContext.init} makes
  * the context's Mbed TLS structures (a {@code mbedtls_ctr_drbg_context}, the trust anchors as an

@@ -1,15 +1,11 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.mbedtls.MbedTlsException;
+import io.github.mbedtlsjni.internal.ThinAccess;
 import io.github.mbedtlsjni.mbedtls.MemoryBio;
-import io.github.mbedtlsjni.mbedtls.X509Crt;
-import java.io.ByteArrayInputStream;
 import java.security.Principal;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -176,7 +172,7 @@ final class MbedTlsSession extends ExtendedSSLSession {
                 throw new SSLPeerUnverifiedException("peer not authenticated (no certificate in this session)");
             }
             try {
-                chain = toX509(peerDers);
+                chain = ThinAccess.get().jdkCertificates(peerDers).toArray(new X509Certificate[0]);
             } catch (CertificateException e) {
                 SSLPeerUnverifiedException ex = new SSLPeerUnverifiedException("the peer's chain, which Mbed TLS "
                         + "verified, cannot be given as JDK certificates: " + e.getMessage());
@@ -186,34 +182,6 @@ final class MbedTlsSession extends ExtendedSSLSession {
             peerCertificates = chain;
         }
         return chain;
-    }
-
-    /**
-     * JDK certificates from DER (the JDK's parser, for applications that want JDK objects).
-     *
-     * @throws CertificateException if the JDK refuses one, naming it as {@link X509Crt#toX509Certificates()}
-     *     does (its index and subject as Mbed TLS reads it), the JDK's reason as cause
-     */
-    static X509Certificate[] toX509(List<byte[]> ders) throws CertificateException {
-        CertificateFactory factory = CertificateFactory.getInstance("X.509");
-        List<X509Certificate> out = new ArrayList<>();
-        try {
-            for (byte[] der : ders) {
-                out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
-            }
-        } catch (CertificateException | RuntimeException refused) {
-            try (X509Crt chain = new X509Crt()) { // Mbed TLS parsed these in the handshake: to name the one refused
-                for (byte[] der : ders) {
-                    chain.parseDer(der);
-                }
-                chain.toX509Certificates();
-            } catch (MbedTlsException e) {
-                refused.addSuppressed(e);
-            }
-            throw refused instanceof CertificateException ? (CertificateException) refused
-                    : new CertificateException("the JDK cannot parse the chain: " + refused, refused);
-        }
-        return out.toArray(new X509Certificate[0]);
     }
 
     @Override

@@ -1,16 +1,13 @@
 package io.github.mbedtlsjni.jsse;
 
-import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,40 +17,52 @@ import javax.net.ssl.HandshakeCompletedEvent;
 import javax.net.ssl.HandshakeCompletedListener;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /**
- * The provider's {@link SSLSocket}: an {@link MbedTlsEngine} over a plain socket's streams, the
- * socket being its own (connected, or unconnected until {@link #connect}) or one given to
- * {@code createSocket(socket, host, port, autoClose)} (proxies, STARTTLS). Full duplex: reads and
- * writes have separate locks and the engine's wrap and unwrap run concurrently, so a thread
- * blocked reading never holds up one writing. {@link #setSoTimeout} is the plain socket's
- * (a read that waits longer throws {@link java.net.SocketTimeoutException} and may be retried).
- * {@link #close()}, from any thread, sends close_notify unless a write is blocked, then closes the
- * plain socket (a layered one only with autoClose), which wakes a blocked read.
+ * The provider's {@link SSLSocket}: its {@link MbedTlsEngine}, made with the socket, over a plain
+ * socket's streams; the plain socket is its own (connected, or unconnected until {@link #connect})
+ * or one given to {@code createSocket(socket, host, port, autoClose)} (proxies, STARTTLS). The
+ * engine holds the parameters and asks the socket for its peer ({@link #peerHost()}) when the
+ * handshake starts, so an unconnected socket needs no copy of anything. Whether the handshake is
+ * still to run, and whether it completed, is the engine's state.
+ *
+ * <p>Full duplex: reads and writes have separate locks and the engine's wrap and unwrap run
+ * concurrently, so a thread blocked reading never holds up one writing. {@link #close()}, from
+ * any thread, sends close_notify (or the fatal alert a failure left) unless a write is blocked,
+ * then closes the plain socket (a layered one only with autoClose), which wakes a blocked read.
+ *
+ * <p><b>Locks</b>, in this order: {@code handshakeLock}, {@code readLock}, {@code writeLock}, then
+ * the engine's ({@link MbedTlsEngine}). The handshake takes all three. Reads and writes, the
+ * single-byte ones too, run the handshake (if it is still to run) before they take their own
+ * lock, so no thread holding {@code readLock} or {@code writeLock} ever waits for
+ * {@code handshakeLock}. A reader that must answer the peer (close_notify, an alert) only tries
+ * {@code writeLock}; {@link #close()} takes no lock and only tries {@code writeLock} (and both, to
+ * give its buffers back).
  */
-final class MbedTlsSocket extends SSLSocket {
+final class MbedTlsSocket extends TransportSocket {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
     private final ContextState context;
-    private final Socket transport;
     private final boolean layered;
     private final boolean autoClose;
-    private String host;
-    private int port;
-    private SSLParameters params; // guarded by this, until the engine exists
-    private volatile MbedTlsEngine engine;
-    private final Object handshakeLock = new Object();
+    private final MbedTlsEngine engine;
+    private volatile String host; // the peer's name, as given; null: the plain socket's address
+    private volatile int port;
+    private final ReentrantLock handshakeLock = new ReentrantLock();
     private final ReentrantLock readLock = new ReentrantLock();
     private final ReentrantLock writeLock = new ReentrantLock();
+    private ContextState.SocketBuffers buffers; // from the first handshake until close; taken with all three locks
     private ByteBuffer netIn; // guarded by readLock: records read, not yet unwrapped (read mode)
     private ByteBuffer appIn; // guarded by readLock: plaintext unwrapped, not yet read (read mode)
     private ByteBuffer netOut; // guarded by writeLock
     private byte[] lastArray; // guarded by writeLock: the array appOut wraps
     private ByteBuffer appOut; // guarded by writeLock
     private final List<HandshakeCompletedListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile boolean handshakeDone;
     private volatile boolean closed;
     private volatile boolean inputEnded;
     private final InputStream in = new In();
@@ -71,99 +80,104 @@ final class MbedTlsSocket extends SSLSocket {
 
     private MbedTlsSocket(ContextState context, Socket transport, String host, int port, boolean layered,
             boolean autoClose) {
+        super(transport);
         this.context = context;
-        this.transport = transport;
         this.host = host;
         this.port = port;
         this.layered = layered;
         this.autoClose = autoClose;
-        this.params = MbedTlsEngine.defaultParameters(context);
+        this.engine = new MbedTlsEngine(context, this);
+    }
+
+    /** The peer's host for the engine: as given, else the plain socket's address once connected. */
+    String peerHost() {
+        String h = host;
+        if (h == null && transport.isConnected()) {
+            h = transport.getInetAddress().getHostAddress();
+        }
+        return h;
+    }
+
+    /** The peer's port for the engine, -1 until known. */
+    int peerPort() {
+        return host == null && transport.isConnected() ? transport.getPort() : port;
     }
 
     // --- Handshake -----------------------------------------------------------------------------
 
-    private MbedTlsEngine engine() throws IOException {
-        MbedTlsEngine e = engine;
-        if (e != null) {
-            return e;
-        }
-        synchronized (this) {
-            if (engine == null) {
-                if (!transport.isConnected()) {
-                    throw new SocketException("the socket is not connected: call connect(address, timeout) first");
-                }
-                if (host == null) {
-                    host = transport.getInetAddress().getHostAddress();
-                    port = transport.getPort();
-                }
-                MbedTlsEngine made = new MbedTlsEngine(context, host, port, this);
-                made.setSSLParameters(params); // server names the application set replace the host's
-                engine = made;
-            }
-            return engine;
-        }
-    }
-
     @Override
     public void startHandshake() throws IOException {
         checkOpen();
-        MbedTlsEngine e = engine();
-        synchronized (handshakeLock) {
-            if (handshakeDone) {
-                return;
+        if (!engine.state().handshaking() || handshakeLock.isHeldByCurrentThread()) {
+            return; // done (or failed: the engine says how), or this thread is inside it (a trust manager asking)
+        }
+        if (!transport.isConnected()) {
+            throw SslExceptions.notConnected();
+        }
+        boolean completed = false;
+        handshakeLock.lock();
+        try {
+            if (!engine.state().handshaking()) {
+                return; // another thread ran it meanwhile
             }
-            e.beginHandshake();
             readLock.lock();
             writeLock.lock();
             try {
-                allocate();
-                for (;;) {
-                    SSLEngineResult.HandshakeStatus hs = e.getHandshakeStatus();
-                    if (hs == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
+                checkOpen();
+                takeBuffers();
+                engine.beginHandshake();
+                while (engine.state().handshaking()) {
+                    HandshakeStatus hs = engine.getHandshakeStatus();
+                    if (hs == HandshakeStatus.NEED_WRAP) {
                         wrapAndSend(EMPTY);
-                    } else if (hs == SSLEngineResult.HandshakeStatus.NEED_UNWRAP) {
+                    } else if (hs == HandshakeStatus.NEED_UNWRAP) {
                         if (unwrapOnce() < 0) {
-                            throw new SSLException("the server closed the connection during the handshake");
+                            throw SslExceptions.peerLeftHandshake();
                         }
                     } else {
                         break;
                     }
                 }
-                if (!(e.getSession().isValid() || e.getSession().getCipherSuite().startsWith("TLS_"))) {
-                    throw new SSLException("the handshake did not complete");
+                EngineState s = engine.state();
+                if (!s.established()) {
+                    throw SslExceptions.handshakeIncomplete(s);
                 }
-            } catch (IOException ex) {
-                closeQuietly();
-                throw ex;
+                completed = true;
+            } catch (IOException e) {
+                closeQuietly(); // sends the fatal alert Mbed TLS made, if any, best effort
+                throw e;
             } finally {
                 writeLock.unlock();
                 readLock.unlock();
             }
-            handshakeDone = true;
+        } finally {
+            handshakeLock.unlock();
         }
-        if (!listeners.isEmpty()) {
-            HandshakeCompletedEvent event = new HandshakeCompletedEvent(this, e.getSession());
-            Thread notifier = new Thread(() -> {
-                for (HandshakeCompletedListener l : listeners) {
-                    l.handshakeCompleted(event);
-                }
-            }, "MbedTLS handshake completed");
-            notifier.setDaemon(true);
-            notifier.start();
+        if (completed && !listeners.isEmpty()) {
+            notifyListeners();
         }
     }
 
-    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
-
-    private void allocate() {
-        if (netIn == null) {
-            int packet = Math.max(MemoryBio.maxRecordIn(), MemoryBio.maxRecordOut());
-            netIn = ByteBuffer.allocate(packet);
-            netIn.flip();
-            appIn = ByteBuffer.allocate(MemoryBio.maxPlaintext());
-            appIn.flip();
-            netOut = ByteBuffer.allocate(packet);
+    /** The socket's buffers, from the context's pool (all three locks held). */
+    private void takeBuffers() {
+        if (buffers == null) {
+            buffers = context.takeSocketBuffers();
+            netIn = buffers.netIn;
+            appIn = buffers.appIn;
+            netOut = buffers.netOut;
         }
+    }
+
+    /** JSSE calls the listeners on a thread of their own, after the handshake. */
+    private void notifyListeners() {
+        HandshakeCompletedEvent event = new HandshakeCompletedEvent(this, engine.getSession());
+        Thread notifier = new Thread(() -> {
+            for (HandshakeCompletedListener l : listeners) {
+                l.handshakeCompleted(event);
+            }
+        }, "MbedTLS handshake completed");
+        notifier.setDaemon(true);
+        notifier.start();
     }
 
     /** Wraps src (all of it) and sends the records; with writeLock held. */
@@ -173,23 +187,21 @@ final class MbedTlsSocket extends SSLSocket {
             netOut.clear();
             SSLEngineResult r = engine.wrap(src, netOut);
             if (netOut.position() > 0) {
-                raw.write(netOut.array(), 0, netOut.position());
-                raw.flush();
+                raw.write(netOut.array(), netOut.arrayOffset(), netOut.position());
             }
             if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                 if (src.hasRemaining()) {
-                    throw new SocketException("the connection is closed for writing");
+                    throw SslExceptions.closedForWriting();
                 }
                 return;
             }
             if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                throw new SSLException("internal: a record does not fit the packet buffer");
+                throw SslExceptions.internal("a record does not fit the packet buffer");
             }
-            if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_UNWRAP && src.hasRemaining()) {
-                return; // the handshake goes on: the caller unwraps
+            if (r.bytesConsumed() == 0 && r.bytesProduced() == 0 && src.hasRemaining()) {
+                throw SslExceptions.internal("wrap made no progress (the engine is " + engine.state() + ")");
             }
-        } while (src.hasRemaining() || engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP
-                && !handshakeDone);
+        } while (src.hasRemaining());
     }
 
     /**
@@ -207,7 +219,7 @@ final class MbedTlsSocket extends SSLSocket {
             }
             switch (r.getStatus()) {
                 case CLOSED:
-                    inputEnded = true;
+                    inputEnded = true; // our close_notify answers the peer's when the socket is closed
                     return -1;
                 case BUFFER_UNDERFLOW:
                     if (fill() < 0) {
@@ -224,10 +236,13 @@ final class MbedTlsSocket extends SSLSocket {
         }
     }
 
-    /** After an unwrap that left something to send (an alert, a reply to close_notify): if no write blocks. */
+    /**
+     * After a read that left the engine something to send (an answer to close_notify, an alert),
+     * sends it if no write is in progress and the handshake is over (the handshake sends its own).
+     */
     private void sendPendingIfFree() throws IOException {
-        if (handshakeDone && engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP
-                && writeLock.tryLock()) {
+        EngineState s = engine.state();
+        if (!s.handshaking() && s.handshakeStatus == HandshakeStatus.NEED_WRAP && !closed && writeLock.tryLock()) {
             try {
                 if (netOut != null) {
                     wrapAndSend(EMPTY);
@@ -243,7 +258,7 @@ final class MbedTlsSocket extends SSLSocket {
         netIn.compact();
         try {
             if (!netIn.hasRemaining()) {
-                throw new SSLException("a record longer than the packet buffer");
+                throw SslExceptions.recordTooLong();
             }
             int n = transport.getInputStream().read(netIn.array(), netIn.arrayOffset() + netIn.position(),
                     netIn.remaining());
@@ -262,7 +277,7 @@ final class MbedTlsSocket extends SSLSocket {
     public InputStream getInputStream() throws IOException {
         checkOpen();
         if (!transport.isConnected()) {
-            throw new SocketException("the socket is not connected");
+            throw SslExceptions.notConnected();
         }
         return in;
     }
@@ -271,9 +286,62 @@ final class MbedTlsSocket extends SSLSocket {
     public OutputStream getOutputStream() throws IOException {
         checkOpen();
         if (!transport.isConnected()) {
-            throw new SocketException("the socket is not connected");
+            throw SslExceptions.notConnected();
         }
         return out;
+    }
+
+    /** Reads into b (readLock held): what is unwrapped, else one more record; -1 at the end. */
+    private int readLocked(byte[] b, int off, int len) throws IOException {
+        try {
+            checkOpen();
+            while (!appIn.hasRemaining()) {
+                if (inputEnded || unwrapOnce() < 0) {
+                    // closed by this side meanwhile: the server's answer to our close_notify
+                    // is not the end of the stream the reader waited for
+                    checkOpen();
+                    return -1;
+                }
+                checkOpen();
+            }
+            int n = Math.min(len, appIn.remaining());
+            appIn.get(b, off, n);
+            return n;
+        } catch (IOException e) {
+            if (closed) {
+                throw SslExceptions.socketClosed(e);
+            }
+            if (e instanceof SSLException) {
+                sendAlertQuietly(); // the fatal alert the failed record left, before the application closes
+            }
+            throw e;
+        }
+    }
+
+    private void sendAlertQuietly() {
+        try {
+            sendPendingIfFree();
+        } catch (IOException ignored) {
+            // best effort: the failure being reported matters more
+        }
+    }
+
+    /** Writes b (writeLock held). */
+    private void writeLocked(byte[] b, int off, int len) throws IOException {
+        try {
+            checkOpen();
+            if (b != lastArray) {
+                appOut = ByteBuffer.wrap(b);
+                lastArray = b;
+            }
+            appOut.limit(off + len).position(off);
+            wrapAndSend(appOut);
+        } catch (IOException e) {
+            if (closed) {
+                throw SslExceptions.socketClosed(e);
+            }
+            throw e;
+        }
     }
 
     private final class In extends InputStream {
@@ -281,9 +349,10 @@ final class MbedTlsSocket extends SSLSocket {
 
         @Override
         public int read() throws IOException {
+            startHandshake(); // before readLock: see the lock order
             readLock.lock();
             try {
-                int n = read(one, 0, 1);
+                int n = readLocked(one, 0, 1);
                 return n < 0 ? -1 : one[0] & 0xFF;
             } finally {
                 readLock.unlock();
@@ -292,30 +361,14 @@ final class MbedTlsSocket extends SSLSocket {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
+            Objects.checkFromIndexSize(off, len, Objects.requireNonNull(b, "b").length);
             if (len == 0) {
                 return 0;
             }
             startHandshake();
             readLock.lock();
             try {
-                while (!appIn.hasRemaining()) {
-                    checkOpen();
-                    if (inputEnded || unwrapOnce() < 0) {
-                        // closed by this side meanwhile: the server's answer to our close_notify
-                        // is not the end of the stream the reader waited for
-                        checkOpen();
-                        return -1;
-                    }
-                }
-                int n = Math.min(len, appIn.remaining());
-                appIn.get(b, off, n);
-                return n;
-            } catch (IOException e) {
-                if (closed) {
-                    throw socketClosed(e);
-                }
-                throw e;
+                return readLocked(b, off, len);
             } finally {
                 readLock.unlock();
             }
@@ -328,7 +381,7 @@ final class MbedTlsSocket extends SSLSocket {
                 return 0;
             }
             try {
-                return appIn == null ? 0 : appIn.remaining();
+                return appIn == null || closed ? 0 : appIn.remaining();
             } finally {
                 readLock.unlock();
             }
@@ -345,10 +398,11 @@ final class MbedTlsSocket extends SSLSocket {
 
         @Override
         public void write(int b) throws IOException {
+            startHandshake(); // before writeLock: see the lock order
             writeLock.lock();
             try {
                 one[0] = (byte) b;
-                write(one, 0, 1);
+                writeLocked(one, 0, 1);
             } finally {
                 writeLock.unlock();
             }
@@ -356,25 +410,14 @@ final class MbedTlsSocket extends SSLSocket {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
+            Objects.checkFromIndexSize(off, len, Objects.requireNonNull(b, "b").length);
             if (len == 0) {
                 return;
             }
             startHandshake();
             writeLock.lock();
             try {
-                checkOpen();
-                if (b != lastArray) {
-                    appOut = ByteBuffer.wrap(b);
-                    lastArray = b;
-                }
-                appOut.limit(off + len).position(off);
-                wrapAndSend(appOut);
-            } catch (IOException e) {
-                if (closed) {
-                    throw socketClosed(e);
-                }
-                throw e;
+                writeLocked(b, off, len);
             } finally {
                 writeLock.unlock();
             }
@@ -388,17 +431,22 @@ final class MbedTlsSocket extends SSLSocket {
 
     // --- Closing -------------------------------------------------------------------------------
 
+    /**
+     * Sends close_notify (or the fatal alert a failure left) unless a write blocks or the
+     * handshake is still running, closes the plain socket (a layered one only with autoClose) and
+     * ends the engine.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
-        MbedTlsEngine e = engine;
         try {
-            if (e != null && handshakeDone && writeLock.tryLock()) {
+            EngineState s = engine.state();
+            if (!s.handshaking() && s != EngineState.CLOSED && writeLock.tryLock()) {
                 try {
-                    e.closeOutbound();
+                    engine.closeOutbound();
                     if (netOut != null) {
                         wrapAndSend(EMPTY);
                     }
@@ -407,19 +455,62 @@ final class MbedTlsSocket extends SSLSocket {
                 } finally {
                     writeLock.unlock();
                 }
-            } else if (e != null) {
-                e.closeOutbound();
+            } else {
+                engine.closeOutbound();
             }
         } finally {
             if (!layered || autoClose) {
+                discardUnread();
                 transport.close();
             }
-            if (e != null) {
-                try {
-                    e.closeInbound();
-                } catch (SSLException truncatedIsExpected) {
-                    // we are closing: what the peer has not sent is not wanted
+            engine.closeInboundQuietly(); // we are closing: what the peer has not sent is not wanted
+            engine.dispose();
+            giveBuffersBack();
+        }
+    }
+
+    /**
+     * Reads and drops what has arrived and was not read, without waiting: a TCP socket closed
+     * with unread data resets the connection, and the peer may then lose what was sent last (the
+     * alert that says why a handshake ended, the close_notify). Only when no read is in progress.
+     */
+    private void discardUnread() {
+        if (!transport.isConnected() || transport.isClosed() || !readLock.tryLock()) {
+            return;
+        }
+        try {
+            InputStream raw = transport.getInputStream();
+            for (int n = raw.available(); n > 0; n = raw.available()) {
+                if (raw.skip(n) <= 0) {
+                    return;
                 }
+            }
+        } catch (IOException ignored) {
+            // best effort: the socket is being closed anyway
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /** The buffers back to the pool, if no other thread is in a read or write (else they are left to GC). */
+    private void giveBuffersBack() {
+        if (readLock.tryLock()) {
+            try {
+                if (writeLock.tryLock()) {
+                    try {
+                        if (buffers != null) {
+                            context.giveSocketBuffers(buffers);
+                            buffers = null;
+                            netIn = null;
+                            appIn = null;
+                            netOut = null;
+                        }
+                    } finally {
+                        writeLock.unlock();
+                    }
+                }
+            } finally {
+                readLock.unlock();
             }
         }
     }
@@ -434,14 +525,13 @@ final class MbedTlsSocket extends SSLSocket {
 
     private void checkOpen() throws SocketException {
         if (closed) {
-            throw new SocketException("Socket is closed");
+            throw SslExceptions.socketClosed(null);
         }
     }
 
-    private static SocketException socketClosed(IOException cause) {
-        SocketException e = new SocketException("Socket is closed");
-        e.initCause(cause);
-        return e;
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     // --- SSLSocket -------------------------------------------------------------------------------
@@ -453,26 +543,22 @@ final class MbedTlsSocket extends SSLSocket {
         } catch (IOException e) {
             // JSSE: an invalid session (cipher suite SSL_NULL_WITH_NULL_NULL) after a failed handshake
         }
-        MbedTlsEngine e = engine;
-        return e != null ? e.getSession() : MbedTlsSession.none(context.sessions(), host, port);
+        return engine.getSession();
     }
 
     @Override
     public SSLSession getHandshakeSession() {
-        MbedTlsEngine e = engine;
-        return e == null ? null : e.getHandshakeSession();
+        return engine.getHandshakeSession();
     }
 
     @Override
     public String getApplicationProtocol() {
-        MbedTlsEngine e = engine;
-        return e == null ? null : e.getApplicationProtocol();
+        return engine.getApplicationProtocol();
     }
 
     @Override
     public String getHandshakeApplicationProtocol() {
-        MbedTlsEngine e = engine;
-        return e == null ? null : e.getHandshakeApplicationProtocol();
+        return engine.getHandshakeApplicationProtocol();
     }
 
     @Override
@@ -494,106 +580,89 @@ final class MbedTlsSocket extends SSLSocket {
 
     @Override
     public String[] getSupportedCipherSuites() {
-        return CipherSuites.supported().toArray(new String[0]);
+        return engine.getSupportedCipherSuites();
     }
 
     @Override
-    public synchronized String[] getEnabledCipherSuites() {
-        return engine != null ? engine.getEnabledCipherSuites() : params.getCipherSuites().clone();
+    public String[] getEnabledCipherSuites() {
+        return engine.getEnabledCipherSuites();
     }
 
     @Override
-    public synchronized void setEnabledCipherSuites(String[] suites) {
-        if (engine != null) {
-            engine.setEnabledCipherSuites(suites);
-        } else {
-            params.setCipherSuites(CipherSuites.check(suites));
-        }
+    public void setEnabledCipherSuites(String[] suites) {
+        engine.setEnabledCipherSuites(suites);
     }
 
     @Override
     public String[] getSupportedProtocols() {
-        return Protocols.supported().toArray(new String[0]);
+        return engine.getSupportedProtocols();
     }
 
     @Override
-    public synchronized String[] getEnabledProtocols() {
-        return engine != null ? engine.getEnabledProtocols() : params.getProtocols().clone();
+    public String[] getEnabledProtocols() {
+        return engine.getEnabledProtocols();
     }
 
     @Override
-    public synchronized void setEnabledProtocols(String[] protocols) {
-        if (engine != null) {
-            engine.setEnabledProtocols(protocols);
-        } else {
-            params.setProtocols(Protocols.check(protocols));
-        }
-    }
-
-    /** Before the engine exists (an unconnected socket), the parameters are kept here. */
-    @Override
-    public synchronized SSLParameters getSSLParameters() {
-        return engine != null ? engine.getSSLParameters() : MbedTlsEngine.merged(params, params);
+    public void setEnabledProtocols(String[] protocols) {
+        engine.setEnabledProtocols(protocols);
     }
 
     @Override
-    public synchronized void setSSLParameters(SSLParameters p) {
-        if (engine != null) {
-            engine.setSSLParameters(p);
-        } else {
-            params = MbedTlsEngine.merged(params, p);
-        }
+    public SSLParameters getSSLParameters() {
+        return engine.getSSLParameters();
+    }
+
+    @Override
+    public void setSSLParameters(SSLParameters p) {
+        engine.setSSLParameters(p);
     }
 
     @Override
     public void setUseClientMode(boolean mode) {
-        if (!mode) {
-            throw MbedTlsEngine.serverMode();
-        }
+        engine.setUseClientMode(mode);
     }
 
     @Override
     public boolean getUseClientMode() {
-        return true;
+        return engine.getUseClientMode();
     }
 
     @Override
     public void setNeedClientAuth(boolean need) {
-        // a server's setting
+        engine.setNeedClientAuth(need);
     }
 
     @Override
     public boolean getNeedClientAuth() {
-        return false;
+        return engine.getNeedClientAuth();
     }
 
     @Override
     public void setWantClientAuth(boolean want) {
-        // a server's setting
+        engine.setWantClientAuth(want);
     }
 
     @Override
     public boolean getWantClientAuth() {
-        return false;
+        return engine.getWantClientAuth();
     }
 
     @Override
     public void setEnableSessionCreation(boolean flag) {
-        if (!flag) {
-            throw new UnsupportedOperationException("setEnableSessionCreation(false) is not supported");
-        }
+        engine.setEnableSessionCreation(flag);
     }
 
     @Override
     public boolean getEnableSessionCreation() {
-        return true;
+        return engine.getEnableSessionCreation();
     }
 
     SSLEngine engineForTests() {
         return engine;
     }
 
-    // --- Socket, delegated to the plain socket -------------------------------------------------
+    // --- Socket --------------------------------------------------------------------------------
 
     @Override
     public void connect(SocketAddress endpoint) throws IOException {
@@ -603,189 +672,20 @@ final class MbedTlsSocket extends SSLSocket {
     @Override
     public void connect(SocketAddress endpoint, int timeout) throws IOException {
         if (layered) {
-            throw new SocketException("a layered socket is connected already");
+            throw SslExceptions.alreadyConnected();
         }
         checkOpen();
         transport.connect(endpoint, timeout);
         if (host == null && endpoint instanceof InetSocketAddress) {
             InetSocketAddress a = (InetSocketAddress) endpoint;
-            host = a.getHostString();
             port = a.getPort();
+            host = a.getHostString();
         }
     }
 
     @Override
-    public void bind(SocketAddress bindpoint) throws IOException {
-        transport.bind(bindpoint);
-    }
-
-    @Override
-    public InetAddress getInetAddress() {
-        return transport.getInetAddress();
-    }
-
-    @Override
-    public InetAddress getLocalAddress() {
-        return transport.getLocalAddress();
-    }
-
-    @Override
-    public int getPort() {
-        return transport.getPort();
-    }
-
-    @Override
-    public int getLocalPort() {
-        return transport.getLocalPort();
-    }
-
-    @Override
-    public SocketAddress getRemoteSocketAddress() {
-        return transport.getRemoteSocketAddress();
-    }
-
-    @Override
-    public SocketAddress getLocalSocketAddress() {
-        return transport.getLocalSocketAddress();
-    }
-
-    @Override
-    public SocketChannel getChannel() {
-        return null;
-    }
-
-    @Override
-    public void setTcpNoDelay(boolean on) throws SocketException {
-        transport.setTcpNoDelay(on);
-    }
-
-    @Override
-    public boolean getTcpNoDelay() throws SocketException {
-        return transport.getTcpNoDelay();
-    }
-
-    @Override
-    public void setSoLinger(boolean on, int linger) throws SocketException {
-        transport.setSoLinger(on, linger);
-    }
-
-    @Override
-    public int getSoLinger() throws SocketException {
-        return transport.getSoLinger();
-    }
-
-    @Override
-    public void sendUrgentData(int data) throws IOException {
-        throw new SocketException("urgent data is not supported on a TLS socket");
-    }
-
-    @Override
-    public void setOOBInline(boolean on) throws SocketException {
-        throw new SocketException("OOB data is not supported on a TLS socket");
-    }
-
-    @Override
-    public boolean getOOBInline() throws SocketException {
-        return false;
-    }
-
-    @Override
-    public void setSoTimeout(int timeout) throws SocketException {
-        transport.setSoTimeout(timeout);
-    }
-
-    @Override
-    public int getSoTimeout() throws SocketException {
-        return transport.getSoTimeout();
-    }
-
-    @Override
-    public void setSendBufferSize(int size) throws SocketException {
-        transport.setSendBufferSize(size);
-    }
-
-    @Override
-    public int getSendBufferSize() throws SocketException {
-        return transport.getSendBufferSize();
-    }
-
-    @Override
-    public void setReceiveBufferSize(int size) throws SocketException {
-        transport.setReceiveBufferSize(size);
-    }
-
-    @Override
-    public int getReceiveBufferSize() throws SocketException {
-        return transport.getReceiveBufferSize();
-    }
-
-    @Override
-    public void setKeepAlive(boolean on) throws SocketException {
-        transport.setKeepAlive(on);
-    }
-
-    @Override
-    public boolean getKeepAlive() throws SocketException {
-        return transport.getKeepAlive();
-    }
-
-    @Override
-    public void setTrafficClass(int tc) throws SocketException {
-        transport.setTrafficClass(tc);
-    }
-
-    @Override
-    public int getTrafficClass() throws SocketException {
-        return transport.getTrafficClass();
-    }
-
-    @Override
-    public void setReuseAddress(boolean on) throws SocketException {
-        transport.setReuseAddress(on);
-    }
-
-    @Override
-    public boolean getReuseAddress() throws SocketException {
-        return transport.getReuseAddress();
-    }
-
-    @Override
-    public void shutdownInput() throws IOException {
-        throw new UnsupportedOperationException("shutdownInput() is not supported on a TLS socket");
-    }
-
-    @Override
-    public void shutdownOutput() throws IOException {
-        throw new UnsupportedOperationException("shutdownOutput() is not supported on a TLS socket");
-    }
-
-    @Override
-    public boolean isConnected() {
-        return transport.isConnected();
-    }
-
-    @Override
-    public boolean isBound() {
-        return transport.isBound();
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    @Override
-    public boolean isInputShutdown() {
-        return transport.isInputShutdown();
-    }
-
-    @Override
-    public boolean isOutputShutdown() {
-        return transport.isOutputShutdown();
-    }
-
-    @Override
     public String toString() {
-        return "MbedTlsSocket[" + transport + (handshakeDone ? ", " + engine.getSession() : "") + "]";
+        EngineState s = engine.state();
+        return "MbedTlsSocket[" + transport + (s.established() ? ", " + engine.getSession() : ", " + s) + "]";
     }
 }

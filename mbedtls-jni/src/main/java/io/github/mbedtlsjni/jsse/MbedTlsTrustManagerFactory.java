@@ -27,7 +27,8 @@ import javax.net.ssl.X509TrustManager;
  * CRLs the provider's SSLContext gives to Mbed TLS ({@code mbedtls_ssl_conf_ca_chain}). This is
  * the standard route for CRLs: {@code init(new CertPathTrustManagerParameters(pkixBuilderParameters))}
  * with the CRLs in a {@link CertStore} of the parameters. {@code init(KeyStore)} takes the key
- * store's trusted certificates ({@code null}: the JDK's default trust store).
+ * store's trusted certificates ({@code null}: the JDK's default trust store);
+ * {@code init(new PemTrustParameters(path...))} takes PEM files and directories, CRLs included.
  */
 final class MbedTlsTrustManagerFactory extends TrustManagerFactorySpi {
     private volatile MbedTlsTrustManager manager;
@@ -66,9 +67,14 @@ final class MbedTlsTrustManagerFactory extends TrustManagerFactorySpi {
 
     @Override
     protected void engineInit(ManagerFactoryParameters spec) throws InvalidAlgorithmParameterException {
+        if (spec instanceof PemTrustParameters) {
+            PemTrust pem = PemTrust.load(((PemTrustParameters) spec).paths());
+            manager = new MbedTlsTrustManager(pem.anchorList(), pem.crlList());
+            return;
+        }
         if (!(spec instanceof CertPathTrustManagerParameters)) {
-            throw new InvalidAlgorithmParameterException("the MbedTLS TrustManagerFactory takes a KeyStore or "
-                    + "CertPathTrustManagerParameters, not " + spec);
+            throw new InvalidAlgorithmParameterException("the MbedTLS TrustManagerFactory takes a KeyStore, "
+                    + "PemTrustParameters or CertPathTrustManagerParameters, not " + spec);
         }
         if (!(((CertPathTrustManagerParameters) spec).getParameters() instanceof PKIXParameters)) {
             throw new InvalidAlgorithmParameterException("CertPathTrustManagerParameters must hold PKIXParameters "

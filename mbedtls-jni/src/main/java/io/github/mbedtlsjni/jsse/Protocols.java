@@ -37,7 +37,7 @@ final class Protocols {
         return protocols.clone();
     }
 
-    /** The enabled names this build supports, newest first. */
+    /** The enabled names this build supports, newest first (unmodifiable). */
     static List<String> usable(String[] enabled) {
         List<String> out = new ArrayList<>();
         for (String p : SUPPORTED) {
@@ -47,7 +47,7 @@ final class Protocols {
                 }
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     static TlsVersion version(String name) {

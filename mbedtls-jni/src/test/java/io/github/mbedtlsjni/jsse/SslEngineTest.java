@@ -82,166 +82,6 @@ class SslEngineTest {
         return tmf.getTrustManagers();
     }
 
-    /** A client engine of the provider and a SunJSSE server engine, with buffers and a pump. */
-    final class Pair {
-        final SSLEngine client;
-        final SSLEngine server;
-        final boolean direct;
-        ByteBuffer toServer;
-        ByteBuffer toClient;
-        int clientFinished;
-        int serverFinished;
-
-        Pair(TlsProtocol protocol, boolean direct) {
-            this(protocol, direct, jdkServer);
-        }
-
-        Pair(TlsProtocol protocol, boolean direct, SSLContext serverContext) {
-            this(https(mbed.createSSLEngine(TestPki.SERVER_NAME, 443)), protocol, direct, serverContext);
-        }
-
-        Pair(SSLEngine client, TlsProtocol protocol, boolean direct, SSLContext serverContext) {
-            this.direct = direct;
-            this.client = client;
-            if (protocol != null) {
-                client.setEnabledProtocols(new String[] {protocol.protocolName()});
-            }
-            server = serverContext.createSSLEngine();
-            server.setUseClientMode(false);
-            if (protocol != null) {
-                server.setEnabledProtocols(new String[] {protocol.protocolName()});
-            }
-            toServer = buffer(client.getSession().getPacketBufferSize() * 4);
-            toClient = buffer(server.getSession().getPacketBufferSize() * 4);
-        }
-
-        ByteBuffer buffer(int size) {
-            return direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
-        }
-
-        /** Runs both engines until neither needs to; fails if it does not converge. */
-        void handshake() throws SSLException {
-            client.beginHandshake();
-            server.beginHandshake();
-            for (int i = 0; i < 200; i++) {
-                boolean progress = stepClient() | stepServer();
-                if (client.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING
-                        && server.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING && !progress) {
-                    return;
-                }
-            }
-            throw new AssertionError("no convergence: client " + client.getHandshakeStatus() + ", server "
-                    + server.getHandshakeStatus());
-        }
-
-        boolean stepClient() throws SSLException {
-            boolean progress = false;
-            HandshakeStatus hs = client.getHandshakeStatus();
-            if (hs == HandshakeStatus.NEED_WRAP) {
-                SSLEngineResult r = client.wrap(buffer(0), toServer);
-                count(r, true);
-                progress = r.bytesProduced() > 0 || r.getHandshakeStatus() != HandshakeStatus.NEED_WRAP;
-            }
-            toClient.flip();
-            if (toClient.hasRemaining()) {
-                ByteBuffer app = buffer(client.getSession().getApplicationBufferSize());
-                SSLEngineResult r = client.unwrap(toClient, app);
-                count(r, true);
-                progress |= r.bytesConsumed() > 0;
-            }
-            toClient.compact();
-            return progress;
-        }
-
-        boolean stepServer() throws SSLException {
-            boolean progress = false;
-            HandshakeStatus hs = server.getHandshakeStatus();
-            while (hs == HandshakeStatus.NEED_TASK) {
-                server.getDelegatedTask().run();
-                hs = server.getHandshakeStatus();
-            }
-            if (hs == HandshakeStatus.NEED_WRAP) {
-                SSLEngineResult r = server.wrap(buffer(0), toClient);
-                count(r, false);
-                progress = r.bytesProduced() > 0;
-            }
-            toServer.flip();
-            if (toServer.hasRemaining()) {
-                ByteBuffer app = buffer(server.getSession().getApplicationBufferSize());
-                SSLEngineResult r = server.unwrap(toServer, app);
-                count(r, false);
-                progress |= r.bytesConsumed() > 0;
-                while (server.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
-                    server.getDelegatedTask().run();
-                }
-            }
-            toServer.compact();
-            return progress;
-        }
-
-        void count(SSLEngineResult r, boolean isClient) {
-            if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
-                if (isClient) {
-                    clientFinished++;
-                } else {
-                    serverFinished++;
-                }
-            }
-        }
-
-        /** Sends data client to server (all of it) and returns what the server unwrapped. */
-        byte[] clientToServer(ByteBuffer... data) throws SSLException {
-            long total = 0;
-            for (ByteBuffer d : data) {
-                total += d.remaining();
-            }
-            ByteBuffer got = buffer((int) total + server.getSession().getApplicationBufferSize());
-            while (remaining(data) > 0) {
-                SSLEngineResult r = client.wrap(data, toServer);
-                assertEquals(Status.OK, r.getStatus(), r::toString);
-                toServer.flip();
-                while (toServer.hasRemaining()) {
-                    SSLEngineResult u = server.unwrap(toServer, got);
-                    if (u.getStatus() == Status.BUFFER_UNDERFLOW) {
-                        break;
-                    }
-                    assertEquals(Status.OK, u.getStatus(), u::toString);
-                }
-                toServer.compact();
-            }
-            got.flip();
-            byte[] out = new byte[got.remaining()];
-            got.get(out);
-            return out;
-        }
-
-        /** Sends data server to client and returns what the client unwrapped (into dsts, in order). */
-        byte[] serverToClient(byte[] data, ByteBuffer... dsts) throws SSLException {
-            ByteBuffer src = ByteBuffer.wrap(data);
-            while (src.hasRemaining()) {
-                SSLEngineResult r = server.wrap(src, toClient);
-                assertEquals(Status.OK, r.getStatus(), r::toString);
-            }
-            toClient.flip();
-            while (toClient.hasRemaining()) {
-                SSLEngineResult u = client.unwrap(toClient, dsts);
-                if (u.getStatus() == Status.BUFFER_UNDERFLOW) {
-                    break;
-                }
-                assertEquals(Status.OK, u.getStatus(), u::toString);
-            }
-            toClient.compact();
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            for (ByteBuffer d : dsts) {
-                d.flip();
-                byte[] part = new byte[d.remaining()];
-                d.get(part);
-                out.write(part, 0, part.length);
-            }
-            return out.toByteArray();
-        }
-    }
-
     static SSLEngine https(SSLEngine e) {
         SSLParameters p = e.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
@@ -290,7 +130,7 @@ class SslEngineTest {
     @EnumSource(Kind.class)
     void handshakesWithASunJsseServerEngineAndMovesDataBothWays(Kind kind) throws Exception {
         assumeSupported(protocol(kind));
-        Pair p = new Pair(protocol(kind), direct(kind));
+        EnginePair p = new EnginePair(mbed, protocol(kind), direct(kind), jdkServer);
         assertEquals(HandshakeStatus.NOT_HANDSHAKING, p.client.getHandshakeStatus());
         p.handshake();
         assertEquals(1, p.clientFinished, "FINISHED exactly once");
@@ -321,7 +161,7 @@ class SslEngineTest {
 
     @Test
     void tooSmallBuffersGiveOverflowAndUnderflowAndConsumeNothing() throws Exception {
-        Pair p = new Pair(null, false);
+        EnginePair p = new EnginePair(mbed, null, false, jdkServer);
         // wrap of the ClientHello into 10 bytes: BUFFER_OVERFLOW, nothing produced
         SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(10));
         assertEquals(Status.BUFFER_OVERFLOW, r.getStatus());
@@ -365,7 +205,7 @@ class SslEngineTest {
     @EnumSource(TlsProtocol.class)
     void recordsSplitAtEveryByteStillMakeAHandshakeAndData(TlsProtocol protocol) throws Exception {
         assumeSupported(protocol);
-        Pair p = new Pair(protocol, false);
+        EnginePair p = new EnginePair(mbed, protocol, false, jdkServer);
         p.client.beginHandshake();
         p.server.beginHandshake();
         // The server's bytes reach the client one at a time.
@@ -397,7 +237,7 @@ class SslEngineTest {
 
     @Test
     void severalRecordsInOneBufferAreUnwrappedOneAtATimeAndAnOversizedBufferIsFine() throws Exception {
-        Pair p = new Pair(null, true);
+        EnginePair p = new EnginePair(mbed, null, true, jdkServer);
         p.handshake();
         ByteBuffer big = ByteBuffer.allocateDirect(p.server.getSession().getPacketBufferSize() * 8);
         for (int i = 0; i < 3; i++) {
@@ -421,114 +261,6 @@ class SslEngineTest {
         assertEquals("record-0record-1record-2", new String(got, StandardCharsets.US_ASCII));
     }
 
-    @Test
-    void closeStartedByTheClient() throws Exception {
-        Pair p = new Pair(TlsProtocol.TLS_1_2, false);
-        p.handshake();
-        p.client.closeOutbound();
-        assertFalse(p.client.isOutboundDone());
-        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus());
-        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertTrue(r.bytesProduced() > 0);
-        assertTrue(p.client.isOutboundDone());
-        assertFalse(p.client.isInboundDone());
-
-        p.toServer.flip();
-        r = p.server.unwrap(p.toServer, ByteBuffer.allocate(20000));
-        assertEquals(Status.CLOSED, r.getStatus());
-        r = p.server.wrap(ByteBuffer.allocate(0), p.toClient);
-        assertEquals(Status.CLOSED, r.getStatus());
-        p.toClient.flip();
-        r = p.client.unwrap(p.toClient, ByteBuffer.allocate(20000));
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
-        assertTrue(p.client.isInboundDone());
-        assertRemainsClosed(p.client);
-    }
-
-    @Test
-    void closeStartedByTheServerIsAnsweredWithCloseNotify() throws Exception {
-        Pair p = new Pair(TlsProtocol.TLS_1_2, true);
-        p.handshake();
-        p.server.closeOutbound();
-        p.server.wrap(ByteBuffer.allocate(0), p.toClient);
-        p.toClient.flip();
-        SSLEngineResult r = p.client.unwrap(p.toClient, ByteBuffer.allocateDirect(20000));
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertEquals(HandshakeStatus.NEED_WRAP, r.getHandshakeStatus());
-        assertTrue(p.client.isInboundDone());
-        assertFalse(p.client.isOutboundDone());
-        r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertTrue(r.bytesProduced() > 0, "close_notify answered");
-        assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
-        p.toServer.flip();
-        r = p.server.unwrap(p.toServer, ByteBuffer.allocate(20000));
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertTrue(p.server.isInboundDone());
-        assertRemainsClosed(p.client);
-    }
-
-    private static void assertRemainsClosed(SSLEngine e) throws SSLException {
-        for (SSLEngineResult r : new SSLEngineResult[] {e.wrap(ByteBuffer.allocate(10), ByteBuffer.allocate(20000)),
-                e.unwrap(ByteBuffer.allocate(10), ByteBuffer.allocate(20000))}) {
-            assertEquals(Status.CLOSED, r.getStatus());
-            assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
-            assertEquals(0, r.bytesConsumed());
-            assertEquals(0, r.bytesProduced());
-        }
-    }
-
-    @Test
-    void closeBeforeOrDuringTheHandshake() throws Exception {
-        SSLEngine e = mbed.createSSLEngine();
-        e.closeInbound(); // nothing started: no truncation
-        e.closeOutbound();
-        assertThrows(SSLException.class, e::beginHandshake);
-
-        SSLEngine started = mbed.createSSLEngine(TestPki.SERVER_NAME, 443);
-        started.beginHandshake();
-        assertThrows(SSLException.class, started::closeInbound, "closeInbound before the peer's close_notify");
-
-        SSLEngine closing = mbed.createSSLEngine(TestPki.SERVER_NAME, 443);
-        closing.beginHandshake();
-        closing.closeOutbound();
-        SSLEngineResult r = closing.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(20000));
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertEquals(HandshakeStatus.NOT_HANDSHAKING, r.getHandshakeStatus());
-    }
-
-    @Test
-    void aRehandshakeIsRefusedOnBothSides() throws Exception {
-        Pair p = new Pair(TlsProtocol.TLS_1_2, false);
-        p.handshake();
-        SSLException ours = assertThrows(SSLException.class, p.client::beginHandshake);
-        assertTrue(ours.getMessage().contains("renegotiation"), ours.getMessage());
-
-        // The server asks (TLS 1.2 HelloRequest): the client answers no_renegotiation, never a ClientHello.
-        p.server.beginHandshake();
-        p.stepServer();
-        p.toClient.flip();
-        SSLEngineResult r = p.client.unwrap(p.toClient, ByteBuffer.allocate(20000));
-        p.toClient.compact();
-        assertEquals(Status.OK, r.getStatus());
-        assertEquals(0, r.bytesProduced());
-        assertEquals(HandshakeStatus.NEED_WRAP, r.getHandshakeStatus(), "the refusal is to be sent");
-        r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
-        assertTrue(r.bytesProduced() > 0 && r.bytesProduced() < 100, "one alert record: " + r);
-        p.toServer.flip();
-        Exception serverSide = null;
-        try {
-            p.server.unwrap(p.toServer, ByteBuffer.allocate(20000));
-        } catch (SSLException e) {
-            serverSide = e;
-        }
-        // SunJSSE ends the connection on the refusal, or goes on without renegotiating: never a second handshake
-        assertTrue(serverSide != null || p.server.getHandshakeStatus() != HandshakeStatus.NEED_TASK, String.valueOf(serverSide));
-        assertEquals(1, p.clientFinished);
-    }
-
     @ParameterizedTest
     @EnumSource(TlsProtocol.class)
     void theSecondEngineToTheSameServerResumesTheSessionTls13TicketsIncluded(TlsProtocol protocol) throws Exception {
@@ -538,7 +270,7 @@ class SslEngineTest {
         SSLContext server = SslContexts.server(pki);
         List<javax.net.ssl.SSLSession> sessions = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
-            Pair run = new Pair(https(context.createSSLEngine(TestPki.SERVER_NAME, 8443)), protocol, false, server);
+            EnginePair run = new EnginePair(https(context.createSSLEngine(TestPki.SERVER_NAME, 8443)), protocol, false, server);
             run.handshake();
             // TLS 1.3: the server's ticket comes with its first data and produces nothing itself
             byte[] data = run.serverToClient("x".getBytes(StandardCharsets.US_ASCII),
@@ -555,26 +287,9 @@ class SslEngineTest {
         context.getClientSessionContext().setSessionCacheSize(0); // 0: no limit
         sessions.get(0).invalidate();
         assertFalse(sessions.get(0).isValid());
-        Pair third = new Pair(https(context.createSSLEngine(TestPki.SERVER_NAME, 8443)), protocol, false, server);
+        EnginePair third = new EnginePair(https(context.createSSLEngine(TestPki.SERVER_NAME, 8443)), protocol, false, server);
         third.handshake();
         assertTrue(third.client.getSession() != sessions.get(0), "an invalidated session is not resumed");
-    }
-
-    @Test
-    void aRefusedCertificateIsAnSslHandshakeExceptionNamingMbedTlsFlags() throws Exception {
-        SSLContext expired = SslContexts.server(pki.expiredLeaf().privateKey(),
-                List.of(pki.expiredLeaf().certificate(), pki.intermediate().certificate()));
-        Pair p = new Pair(null, false, expired);
-        SSLHandshakeException e = assertThrows(SSLHandshakeException.class, p::handshake);
-        assertTrue(e.getMessage().contains("MBEDTLS_X509_BADCERT_EXPIRED"), e.getMessage());
-        CertificateVerificationException cause = assertInstanceOf(CertificateVerificationException.class, e.getCause());
-        assertTrue(cause.verifyResult().flagNames().contains("MBEDTLS_X509_BADCERT_EXPIRED"));
-        // the alert is handed out, then the engine is closed
-        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus());
-        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), p.toServer);
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertTrue(r.bytesProduced() > 0, "the fatal alert");
-        assertTrue(p.client.isOutboundDone() && p.client.isInboundDone());
     }
 
     @ParameterizedTest
@@ -588,7 +303,7 @@ class SslEngineTest {
         SSLParameters offer = client.getSSLParameters();
         offer.setApplicationProtocols(new String[] {"h2", "http/1.1"});
         client.setSSLParameters(offer);
-        Pair p = new Pair(client, protocol, true, jdkServer);
+        EnginePair p = new EnginePair(client, protocol, true, jdkServer);
         SSLParameters choose = p.server.getSSLParameters();
         choose.setApplicationProtocols(new String[] {"h2"});
         p.server.setSSLParameters(choose);
@@ -609,12 +324,12 @@ class SslEngineTest {
 
     @Test
     void wrongHostWithEndpointIdentificationIsRefusedWithoutItOnlyTheChainCounts() throws Exception {
-        Pair p = new Pair(https(mbed.createSSLEngine("wrong.example", 443)), null, false, jdkServer);
+        EnginePair p = new EnginePair(https(mbed.createSSLEngine("wrong.example", 443)), null, false, jdkServer);
         SSLHandshakeException e = assertThrows(SSLHandshakeException.class, p::handshake);
         assertTrue(e.getMessage().contains("MBEDTLS_X509_BADCERT_CN_MISMATCH"), e.getMessage());
 
         SSLEngine lax = mbed.createSSLEngine("wrong.example", 443); // no endpoint identification: JSSE's default
-        Pair q = new Pair(lax, null, false, jdkServer);
+        EnginePair q = new EnginePair(lax, null, false, jdkServer);
         q.handshake();
         assertEquals(List.of(new javax.net.ssl.SNIHostName("wrong.example")),
                 ((javax.net.ssl.ExtendedSSLSession) lax.getSession()).getRequestedServerNames());
@@ -715,39 +430,6 @@ class SslEngineTest {
     }
 
     /**
-     * A record changed on the way after the handshake: unwrap throws an SSLException (not a
-     * handshake one) whose cause is the MbedTlsException with Mbed TLS's code; the fatal alert
-     * Mbed TLS made is handed out by the next wrap, then the engine is closed both ways.
-     */
-    @ParameterizedTest
-    @EnumSource(TlsProtocol.class)
-    void aTamperedRecordIsAnSslExceptionWithMbedTlsCodeThenTheAlertThenClosed(TlsProtocol protocol) throws Exception {
-        assumeSupported(protocol);
-        Pair p = new Pair(protocol, false);
-        p.handshake();
-        ByteBuffer record = ByteBuffer.allocate(p.server.getSession().getPacketBufferSize());
-        p.server.wrap(ByteBuffer.wrap("secret".getBytes(StandardCharsets.US_ASCII)), record);
-        record.flip();
-        record.put(record.limit() - 1, (byte) (record.get(record.limit() - 1) ^ 1)); // in the tag
-        SSLException e = assertThrows(SSLException.class,
-                () -> p.client.unwrap(record, ByteBuffer.allocate(p.client.getSession().getApplicationBufferSize())));
-        assertFalse(e instanceof SSLHandshakeException, e::toString);
-        io.github.mbedtlsjni.mbedtls.MbedTlsException cause = assertInstanceOf(io.github.mbedtlsjni.mbedtls.MbedTlsException.class,
-                e.getCause());
-        assertTrue(e.getMessage().contains("mbedtls_ssl_read") && e.getMessage().contains(cause.errorName()),
-                e.getMessage());
-        assertEquals(HandshakeStatus.NEED_WRAP, p.client.getHandshakeStatus(), "the alert is to be sent");
-        ByteBuffer alert = ByteBuffer.allocate(p.client.getSession().getPacketBufferSize());
-        SSLEngineResult r = p.client.wrap(ByteBuffer.allocate(0), alert);
-        assertEquals(Status.CLOSED, r.getStatus());
-        assertTrue(r.bytesProduced() > 0, "the fatal alert: " + r);
-        assertTrue(p.client.isInboundDone() && p.client.isOutboundDone());
-        alert.flip();
-        assertThrows(SSLException.class, () -> p.server.unwrap(alert, ByteBuffer.allocate(20000)),
-                "SunJSSE reads a fatal alert");
-    }
-
-    /**
      * Every cipher suite the provider and SunJSSE both have (ECDSA and RSA keys) is negotiated
      * when it alone is enabled, under the same IANA name on both sides: the mapping from Mbed
      * TLS's names holds in practice, both ways.
@@ -769,7 +451,7 @@ class SslEngineTest {
             boolean ecdsa = tls13 || suite.contains("_ECDSA_");
             SSLEngine e = https((ecdsa ? mbed : rsaClient).createSSLEngine(TestPki.SERVER_NAME, 443));
             e.setEnabledCipherSuites(new String[] {suite});
-            Pair p = new Pair(e, tls13 ? TlsProtocol.TLS_1_3 : TlsProtocol.TLS_1_2, false, ecdsa ? jdkServer : rsaServer);
+            EnginePair p = new EnginePair(e, tls13 ? TlsProtocol.TLS_1_3 : TlsProtocol.TLS_1_2, false, ecdsa ? jdkServer : rsaServer);
             p.server.setEnabledCipherSuites(new String[] {suite});
             p.handshake();
             assertEquals(suite, p.client.getSession().getCipherSuite());
@@ -795,7 +477,7 @@ class SslEngineTest {
     @EnumSource(Buffers.class)
     void steadyStateWrapAndUnwrapAllocateNothing(Buffers kind) throws Exception {
         boolean direct = kind != Buffers.HEAP_SINGLE;
-        Pair p = new Pair(null, direct);
+        EnginePair p = new EnginePair(mbed, null, direct, jdkServer);
         p.handshake();
         int rounds = 4000;
         ByteBuffer src = p.buffer(64);
