@@ -87,6 +87,14 @@ typedef struct {
     void *mem_in;
     void *mem_out;
     int failure; /* the error of the last failed MemoryBio handshake call, thrown after its counts are in */
+    /* DTLS (datagram_bio.c). The retransmission timer (mbedtls_ssl_set_timer_cb): its
+     * intermediate and final deadlines in ms of CLOCK_MONOTONIC, timer_fin_ms 0 when cancelled;
+     * and the datagram windows of the call in progress (struct mj_dgram *; NULL: none). All
+     * under lock. */
+    long long timer_int_ms;
+    long long timer_fin_ms;
+    void *dgram_in;
+    void *dgram_out;
 } mj_ssl;
 
 /* The context's lock (ssl_context.c). */
@@ -118,6 +126,7 @@ enum mj_kind {
     MJ_KIND_SSL_CONTEXT,
     MJ_KIND_PK,
     MJ_KIND_SSL_SESSION,
+    MJ_KIND_SSL_COOKIE,
     MJ_KIND_COUNT
 };
 extern const char *const mj_kind_names[MJ_KIND_COUNT];

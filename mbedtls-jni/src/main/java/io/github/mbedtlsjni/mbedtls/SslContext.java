@@ -42,6 +42,7 @@ public final class SslContext extends NativeResource {
     private static final int NO_BIO = 0;
     private static final int SOCKET_BIO = 1;
     private static final int MEMORY_BIO = 2;
+    private static final int DATAGRAM_BIO = 3;
     private static final Type TYPE = new Type("SslContext") {
         @Override
         long allocate() {
@@ -99,7 +100,7 @@ public final class SslContext extends NativeResource {
                 long conf = config.handle.acquire();
                 handle.setDependency(CONFIG, config.handle); // owns the reference just taken
                 nSetup(self, conf);
-                this.verifiesPeer = config.authMode() != AuthMode.NONE;
+                this.verifiesPeer = config.authMode() != AuthMode.NONE && config.endpoint() != SslConfig.Endpoint.SERVER;
                 this.config = config;
             } finally {
                 handle.release();
@@ -187,6 +188,33 @@ public final class SslContext extends NativeResource {
             }
         }
         return memory;
+    }
+
+    /**
+     * DTLS: {@code mbedtls_ssl_set_bio} with datagrams in memory, and
+     * {@code mbedtls_ssl_set_timer_cb} with a timer kept in the context itself. The returned
+     * {@link DatagramBio} performs the handshake, reads and writes one datagram at a time, and
+     * holds DTLS's per-connection steps (MTU, CID, saving). The socket and {@link MemoryBio}
+     * calls of this class are then refused.
+     *
+     * @throws IllegalStateException unless the config is for {@link SslConfig.Transport#DATAGRAM}
+     */
+    public DatagramBio setDatagramBio() {
+        DatagramBio datagrams = new DatagramBio(this);
+        synchronized (steps) {
+            long self = beginStep("setDatagramBio");
+            try {
+                if (config.transport() != SslConfig.Transport.DATAGRAM) {
+                    throw new IllegalStateException("SslContext.setDatagramBio() needs a DTLS config: "
+                            + "config.defaults(endpoint, SslConfig.Transport.DATAGRAM)");
+                }
+                DatagramBio.nAttach(self);
+                bio = DATAGRAM_BIO;
+            } finally {
+                handle.release();
+            }
+        }
+        return datagrams;
     }
 
     /**
@@ -780,6 +808,85 @@ public final class SslContext extends NativeResource {
             } finally {
                 handle.release();
             }
+        }
+    }
+
+    /**
+     * One {@link DatagramBio} handshake step (the hostname rule applies), under {@link #steps}:
+     * the native result; the handshake is marked done when Mbed TLS says so.
+     */
+    long datagramHandshake(DatagramBio datagrams, ByteBuffer in, ByteBuffer out) {
+        synchronized (steps) {
+            long self = handle.acquire();
+            try {
+                requireDatagramBio("handshake");
+                if (handshakeDone) {
+                    return 0;
+                }
+                requireHostnameRule();
+                handshakeStarted = true;
+                long r = datagrams.handshakeNative(self, in, out);
+                if (DatagramBio.code(r) == DatagramBio.OK) {
+                    handshakeDone = true;
+                }
+                return r;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
+     * The lock a {@link DatagramBio} call that changes where the connection stands (the server's
+     * hello check, a reset, a save, a load) holds while it calls Mbed TLS and then
+     * {@link #handshakeState}: the configuration steps' and the handshake's.
+     */
+    Object stepsLock() {
+        return steps;
+    }
+
+    /** Records where the connection stands after such a call; with {@link #stepsLock()} held. */
+    void handshakeState(boolean started, boolean done) {
+        handshakeStarted = started;
+        handshakeDone = done;
+    }
+
+    /** A reference for a {@link DatagramBio} call. Release with {@link #releaseHandle()}. */
+    long acquireForDatagrams(String step, boolean afterHandshake) {
+        long self = handle.acquire();
+        try {
+            requireDatagramBio(step);
+            if (afterHandshake && !handshakeDone) {
+                throw new IllegalStateException("DatagramBio." + step + "() before the handshake is done: call "
+                        + "handshake(in, out) until it returns DatagramBio.OK");
+            }
+            return self;
+        } catch (RuntimeException e) {
+            handle.release();
+            throw e;
+        }
+    }
+
+    /** A reference for a {@link DatagramBio} step that belongs before the handshake. Release with {@link #releaseHandle()}. */
+    long acquireForDatagramSetup(String step) {
+        long self = acquireForDatagrams(step, false);
+        if (handshakeStarted) {
+            handle.release();
+            throw new IllegalStateException("DatagramBio." + step + "() after the handshake started: call it before");
+        }
+        return self;
+    }
+
+    /** The config this context was set up with. */
+    SslConfig config() {
+        return config;
+    }
+
+    private void requireDatagramBio(String step) {
+        requireSetup(step);
+        if (bio != DATAGRAM_BIO) {
+            throw new IllegalStateException("DatagramBio." + step + "() on an SslContext without a datagram bio: "
+                    + "call sslContext.setDatagramBio() first");
         }
     }
 

@@ -69,6 +69,23 @@ public abstract class ProcessServer implements TestServer {
         return workDir;
     }
 
+    /**
+     * Waits for the process to exit (a client run to completion): its exit code, or -1 if it
+     * still runs after {@code timeout}.
+     */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return -1;
+            }
+            joinReader();
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** Whether the process is still running. */
     public boolean isAlive() {
         return process.isAlive();
