@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +45,7 @@ class DtlsServerTest {
 
     @Test
     void ownClientWithPskAndCid() {
-        Assumptions.assumeTrue(MbedTlsVersions.is3(), "RFC 9146 CID needs Mbed TLS 3.x");
+        MbedTlsVersions.assumeCid();
         assertTimeoutPreemptively(HANG, () -> {
             try (DtlsServer server = echoServer().psk(MbedTlsPeersTest.PSK_IDENTITY, MbedTlsPeersTest.PSK).cid(6).start();
                     DtlsClient client = DtlsClient.builder().psk(MbedTlsPeersTest.PSK_IDENTITY, MbedTlsPeersTest.PSK)
@@ -73,7 +72,7 @@ class DtlsServerTest {
 
     @Test
     void sslClient2WithPskAndCid() {
-        Assumptions.assumeTrue(MbedTlsVersions.is3(), "RFC 9146 CID needs Mbed TLS 3.x");
+        MbedTlsVersions.assumeCid();
         assertTimeoutPreemptively(HANG, () -> {
             try (DtlsServer server = echoServer().psk(MbedTlsPeersTest.PSK_IDENTITY, MbedTlsPeersTest.PSK).cid(5).start()) {
                 UdpProcess client = sslClient2(server.port(), "psk=" + MbedTlsPeersTest.hex(MbedTlsPeersTest.PSK),
@@ -94,7 +93,7 @@ class DtlsServerTest {
 
     @Test
     void sslClient2WithCertificatesAndCid() {
-        Assumptions.assumeTrue(MbedTlsVersions.is3(), "RFC 9146 CID needs Mbed TLS 3.x");
+        MbedTlsVersions.assumeCid();
         assertTimeoutPreemptively(HANG, () -> {
             TestPki pki = TestPki.create(dir.resolve("pki"), KeyType.EC_P256);
             try (DtlsServer server = echoServer().identity(pki.serverChainPem(), pki.serverKeyPem(), null)

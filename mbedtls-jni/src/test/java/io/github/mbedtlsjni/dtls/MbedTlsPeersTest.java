@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +37,7 @@ class MbedTlsPeersTest {
 
     @Test
     void pskWithCidAgainstSslServer2() {
-        Assumptions.assumeTrue(MbedTlsVersions.is3(), "RFC 9146 CID needs Mbed TLS 3.x");
+        MbedTlsVersions.assumeCid();
         assertTimeoutPreemptively(HANG, () -> {
             String serverCid = "c0ffee0123";
             try (UdpProcess server = sslServer2("psk=" + hex(PSK), "psk_identity=" + PSK_IDENTITY,
@@ -61,7 +60,7 @@ class MbedTlsPeersTest {
 
     @Test
     void certificatesWithCidAgainstSslServer2() {
-        Assumptions.assumeTrue(MbedTlsVersions.is3(), "RFC 9146 CID needs Mbed TLS 3.x");
+        MbedTlsVersions.assumeCid();
         assertTimeoutPreemptively(HANG, () -> {
             TestPki pki = TestPki.create(dir.resolve("pki"), KeyType.EC_P256);
             try (UdpProcess server = sslServer2("crt_file=" + pki.serverChainPem(), "key_file=" + pki.serverKeyPem(),
