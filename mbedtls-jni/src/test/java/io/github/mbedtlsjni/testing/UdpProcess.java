@@ -62,6 +62,16 @@ public final class UdpProcess extends ProcessServer {
         }
     }
 
+    /** Writes {@code text} to the process's standard input (a client's data to send). */
+    public void input(String text) {
+        writeInput(text);
+    }
+
+    /** Closes the process's standard input (a client then ends). */
+    public void endInput() {
+        closeInput();
+    }
+
     @Override
     public int port() {
         return port;
