@@ -103,15 +103,18 @@ public final class DtlsConnection implements AutoCloseable {
     private void handshake() throws IOException {
         synchronized (receiving) {
             synchronized (engineLock) {
+                requireOpen();
                 engine.beginHandshake();
             }
             while (!engine.isEstablished()) {
                 long wait;
                 synchronized (engineLock) {
+                    requireOpen();
                     wait = engine.timeoutMillis();
                 }
                 if (wait == 0) {
                     synchronized (engineLock) {
+                        requireOpen();
                         try {
                             engine.handleTimeout();
                         } catch (TlsException e) {
@@ -129,7 +132,8 @@ public final class DtlsConnection implements AutoCloseable {
                 }
                 in.flip();
                 synchronized (engineLock) {
-                    engine.receive(in, in); // nothing is read before the handshake is done
+                    requireOpen();
+                    engine.handshake(in);
                 }
             }
         }
@@ -153,12 +157,12 @@ public final class DtlsConnection implements AutoCloseable {
      */
     public void send(ByteBuffer data) throws IOException {
         Objects.requireNonNull(data, "data");
-        requireOpen();
         try {
             synchronized (engineLock) {
+                requireOpen(); // inside the lock: close() marks the connection before freeing it under the lock
                 engine.send(data);
             }
-        } catch (ClosedChannelException | IllegalStateException e) {
+        } catch (ClosedChannelException e) {
             throw closed(e);
         }
     }
@@ -185,6 +189,7 @@ public final class DtlsConnection implements AutoCloseable {
                 requireOpen();
                 int n;
                 synchronized (engineLock) {
+                    requireOpen();
                     n = engine.hasPendingPlaintext() ? engine.receive(null, dst) : DtlsEngine.NO_DATA;
                 }
                 if (n == DtlsEngine.NO_DATA) {
@@ -229,6 +234,7 @@ public final class DtlsConnection implements AutoCloseable {
                 }
                 long timer;
                 synchronized (engineLock) {
+                    requireOpen();
                     timer = engine.timeoutMillis();
                     if (timer == 0) {
                         engine.handleTimeout();
@@ -246,6 +252,7 @@ public final class DtlsConnection implements AutoCloseable {
         }
         in.flip();
         synchronized (engineLock) {
+            requireOpen();
             return engine.receive(in, dst);
         }
     }
@@ -271,31 +278,44 @@ public final class DtlsConnection implements AutoCloseable {
         return timeout.isZero() ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos()) | 1;
     }
 
-    /** The most application data one datagram carries. */
+    /**
+     * The most application data one datagram carries.
+     *
+     * @throws IllegalStateException once closed
+     */
     public int maxPayload() {
         synchronized (engineLock) {
+            if (closed) {
+                throw new IllegalStateException(this + " is closed");
+            }
             return engine.maxPayload();
         }
     }
 
-    /** The CID this client puts into the records it sends (chosen by the server), or null if none was agreed. */
+    /**
+     * The CID this client puts into the records it sends (chosen by the server), or null if none
+     * was agreed (or the connection is closed).
+     */
     public byte[] peerCid() {
         synchronized (engineLock) {
-            return engine.peerCid();
+            return closed ? null : engine.peerCid();
         }
     }
 
-    /** The CID the server puts into the records it sends here (chosen by this client), or null if none was agreed. */
+    /**
+     * The CID the server puts into the records it sends here (chosen by this client), or null if
+     * none was agreed (or the connection is closed).
+     */
     public byte[] ownCid() {
         synchronized (engineLock) {
-            return engine.ownCid();
+            return closed ? null : engine.ownCid();
         }
     }
 
-    /** The negotiated cipher suite, by its Mbed TLS name. */
+    /** The negotiated cipher suite, by its Mbed TLS name (null once closed). */
     public String ciphersuite() {
         synchronized (engineLock) {
-            return engine.ciphersuite();
+            return closed ? null : engine.ciphersuite();
         }
     }
 
@@ -310,7 +330,7 @@ public final class DtlsConnection implements AutoCloseable {
      */
     public SslSession session() {
         synchronized (engineLock) {
-            return engine.session();
+            return closed ? null : engine.session();
         }
     }
 

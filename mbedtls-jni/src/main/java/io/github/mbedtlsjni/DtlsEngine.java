@@ -263,7 +263,7 @@ public final class DtlsEngine implements AutoCloseable {
         }
     }
 
-    /** Marks a connection established that a server's hello check accepted, then continued. */
+    /** The handshake as far as {@code datagram} (null: none, the timer) takes it; its datagrams to the sender. */
     void handshake(ByteBuffer datagram) throws IOException {
         for (;;) {
             int code;

@@ -156,9 +156,18 @@ public final class DtlsServer implements AutoCloseable {
         return localAddress().getPort();
     }
 
-    /** The sessions in memory now (handshaking or established), one per peer. */
+    /**
+     * The established sessions in memory now, one per peer (a snapshot; sessions whose handshake
+     * is in progress, and sessions saved into the store, are not listed).
+     */
     public List<DtlsSession> sessions() {
-        return new ArrayList<>(all);
+        List<DtlsSession> list = new ArrayList<>(all.size());
+        for (DtlsSession s : all) {
+            if (s.isEstablished()) {
+                list.add(s);
+            }
+        }
+        return list;
     }
 
     /** A snapshot of the server's counters. */

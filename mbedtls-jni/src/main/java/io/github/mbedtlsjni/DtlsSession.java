@@ -94,13 +94,18 @@ public final class DtlsSession {
      * Sends the remaining bytes of {@code data} to the peer as one datagram (one record).
      *
      * @throws IllegalArgumentException if they exceed {@link #maxPayload()}
-     * @throws SocketException if the session is closed
+     * @throws SocketException if the session is closed, or has no established connection now
+     *     (the peer started a new handshake from the same address)
      */
     public void send(ByteBuffer data) throws IOException {
         Objects.requireNonNull(data, "data");
         synchronized (engineLock) {
             if (closed) {
                 throw new SocketException("DtlsSession with " + address + " is closed");
+            }
+            if (!engine.isEstablished()) {
+                throw new SocketException("DtlsSession with " + address + " has no established connection: "
+                        + "its handshake is in progress");
             }
             engine.send(data);
         }

@@ -125,7 +125,8 @@ class DtlsConcurrencyTest {
             ConcurrentLinkedQueue<String> problems, boolean cid) {
         for (int op = 0; op < OPS; op++) {
             int choice = r.nextInt(100);
-            DtlsConnection c = connections.isEmpty() ? null : connections.get(r.nextInt(connections.size()));
+            Object[] snapshot = connections.toArray(); // other threads add and remove meanwhile
+            DtlsConnection c = snapshot.length == 0 ? null : (DtlsConnection) snapshot[r.nextInt(snapshot.length)];
             try {
                 if (choice < 30 && c != null) {
                     c.send(("op " + op).getBytes());
@@ -156,7 +157,11 @@ class DtlsConcurrencyTest {
                     server.stats();
                     if (c != null) {
                         c.peerCid();
-                        c.maxPayload();
+                        try {
+                            c.maxPayload();
+                        } catch (IllegalStateException closedMeanwhile) {
+                            // documented: a closed connection has no payload size
+                        }
                     }
                 }
             } catch (SocketTimeoutException | SocketException | TlsException expected) {
