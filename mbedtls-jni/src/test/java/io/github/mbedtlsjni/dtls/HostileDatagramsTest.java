@@ -244,7 +244,7 @@ class HostileDatagramsTest {
     }
 
     /** The first datagram of a client's handshake (a ClientHello without cookie). */
-    private static byte[] clientHello(DtlsClient client) throws IOException {
+    static byte[] clientHello(DtlsClient client) throws IOException {
         List<byte[]> sent = new ArrayList<>();
         try (DtlsEngine engine = client.newEngine(null, datagram -> {
             byte[] copy = new byte[datagram.remaining()];
