@@ -412,6 +412,7 @@ public final class DtlsServer implements AutoCloseable {
         inMemory.incrementAndGet();
         all.add(session);
         byAddress.put(source, session);
+        session.confirmAddress();
         if (cid.length > 0) {
             byCid.put(new CidKey(cid), session);
         }
@@ -514,19 +515,24 @@ public final class DtlsServer implements AutoCloseable {
         }
     }
 
-    /** Idle sessions: saved into the store (with a CID) or closed. On the loop thread. */
+    /**
+     * Idle sessions: saved into the store (with a CID) or closed. One that Mbed TLS cannot save yet
+     * (the server sent the handshake's last flight and the client has sent nothing since) gets a
+     * second idle period before it is closed. On the loop thread.
+     */
     private void sweepIdle() {
         long now = System.nanoTime();
         for (DtlsSession s : all) {
-            if (now - s.lastActivityNanos < idleNanos) {
-                continue;
-            }
-            if (!s.wasEstablished()) {
+            long idle = now - s.lastActivityNanos;
+            if (idle < idleNanos || !s.wasEstablished()) {
                 continue; // Mbed TLS's handshake timeout ends a handshake that stalls
             }
             if (store != null && s.hasCid()) {
-                byte[] state = s.saveAndClose();
-                if (state != null) {
+                byte[] state = s.saveIfIdle(now - idleNanos);
+                if (state == null) {
+                    continue; // busy after all
+                }
+                if (state != DtlsSession.UNSAVABLE) {
                     try {
                         store.put(s.cidKey().clone(), state);
                         counters.saved.increment();
@@ -534,6 +540,9 @@ public final class DtlsServer implements AutoCloseable {
                         counters.storeFailures.increment();
                     }
                     forget(s);
+                    continue;
+                }
+                if (idle < 2 * idleNanos) {
                     continue;
                 }
             }
@@ -565,18 +574,20 @@ public final class DtlsServer implements AutoCloseable {
 
     /** An authenticated datagram came from a new address: the session answers there from now on. */
     void moved(DtlsSession session, InetSocketAddress to) {
+        boolean changed;
         synchronized (routeLock) {
             if (session.isClosed()) {
                 return;
             }
             InetSocketAddress old = session.peerAddress();
-            if (old != null) {
-                byAddress.remove(old, session);
-            }
+            changed = !to.equals(old);
+            byAddress.remove(old, session);
             byAddress.put(to, session);
             session.setAddress(to);
         }
-        counters.addressChanges.increment();
+        if (changed) {
+            counters.addressChanges.increment();
+        }
     }
 
     void established(DtlsSession session) {

