@@ -4,13 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.mbedtlsjni.DtlsClient;
 import io.github.mbedtlsjni.DtlsConnection;
 import io.github.mbedtlsjni.DtlsServer;
-import io.github.mbedtlsjni.mbedtls.AuthMode;
-import io.github.mbedtlsjni.mbedtls.CtrDrbg;
-import io.github.mbedtlsjni.mbedtls.DatagramBio;
-import io.github.mbedtlsjni.mbedtls.Entropy;
-import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
-import io.github.mbedtlsjni.mbedtls.SslContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,22 +16,13 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 
 /**
- * Fuzzes a DTLS server's datagram input, in two ways.
- *
- * <ul>
- *   <li>{@code serverDatagrams}: the fuzzer's bytes, cut into datagrams (each a length byte,
- *       then that many bytes), sent over UDP to a {@link DtlsServer} (PSK, CID where available)
- *       from a few source ports; each run waits until the server has read them all. Routing
- *       (the CID in the record header), the cookie check on the spare context and Mbed TLS's
- *       ClientHello parsing see them. The server must keep no session for them (a valid cookie
- *       cannot be guessed), its thread must never fail, and an established client's echo must
- *       keep working (checked every 64 runs).
- *   <li>{@code establishedRecords}: the same datagrams read by the server side of an established
- *       connection in memory ({@link DatagramBio#read}): Mbed TLS's record layer (headers, CIDs,
- *       epochs, replay window, decryption of forged records). Only a result code or an
- *       {@link MbedTlsException} may come out, and a genuine record from the client must still
- *       decrypt afterwards: nothing unauthenticated may change the connection.
- * </ul>
+ * Fuzzes a DTLS server's datagram input: the fuzzer's bytes, cut into datagrams (each a length
+ * byte, then that many bytes), sent over UDP to a {@link DtlsServer} (PSK, CID where available)
+ * from a few source ports; each run waits until the server has read them all. Routing (the CID in
+ * the record header), the cookie check on the spare context and Mbed TLS's ClientHello parsing see
+ * them. The server must keep no session for them (a valid cookie cannot be guessed), its thread
+ * must never fail, and an established client's echo must keep working (checked every 64 runs).
+ * {@link DtlsRecordFuzzTest} fuzzes the records of an established connection.
  *
  * <p>A crash, another exception, a hang or a broken connection is a finding. See {@link FuzzTests}.
  */
@@ -82,9 +67,6 @@ class DtlsServerFuzzTest {
                 s.close();
             }
         }
-        if (pair != null) {
-            pair.close();
-        }
     }
 
     @FuzzTest(maxDuration = FuzzTests.CI_DURATION)
@@ -118,125 +100,6 @@ class DtlsServerFuzzTest {
             if (!Arrays.equals(m, control.receive(Duration.ofSeconds(10)))) {
                 throw new AssertionError("the established session stopped answering");
             }
-        }
-    }
-
-    /** An established client/server pair in memory (PSK, CID where available). */
-    private static final class Pair implements AutoCloseable {
-        final Entropy entropy = new Entropy();
-        final CtrDrbg drbg = new CtrDrbg();
-        final SslConfig clientConfig = new SslConfig();
-        final SslConfig serverConfig = new SslConfig();
-        final SslContext clientSsl = new SslContext();
-        final SslContext serverSsl = new SslContext();
-        final DatagramBio c;
-        final DatagramBio s;
-        final ByteBuffer toServer = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
-        final ByteBuffer toClient = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
-
-        Pair() {
-            drbg.seed(entropy, "dtls fuzz");
-            for (SslConfig config : new SslConfig[] {clientConfig, serverConfig}) {
-                config.defaults(config == clientConfig ? SslConfig.Endpoint.CLIENT : SslConfig.Endpoint.SERVER,
-                        SslConfig.Transport.DATAGRAM);
-                config.setRng(drbg);
-                config.setPsk(KEY, ID.getBytes(StandardCharsets.US_ASCII));
-                config.setAuthMode(AuthMode.NONE);
-                if (CID) {
-                    config.setCid(4, true);
-                }
-            }
-            serverConfig.disableDtlsCookies();
-            clientSsl.setup(clientConfig);
-            clientSsl.skipHostnameVerification();
-            serverSsl.setup(serverConfig);
-            c = clientSsl.setDatagramBio();
-            s = serverSsl.setDatagramBio();
-            if (CID) {
-                c.setCid(new byte[] {1, 2, 3, 4});
-                s.setCid(new byte[] {5, 6, 7, 8});
-            }
-            c.handshake(null, toServer);
-            for (int i = 0; i < 20 && !(c.isEstablished() && s.isEstablished()); i++) {
-                deliver(toServer, s, toClient, true);
-                deliver(toClient, c, toServer, true);
-            }
-            if (!c.isEstablished() || !s.isEstablished()) {
-                throw new IllegalStateException("no handshake in memory");
-            }
-        }
-
-        /** Hands each framed datagram of {@code framed} to {@code to}; the handshake or a read. */
-        static void deliver(ByteBuffer framed, DatagramBio to, ByteBuffer reply, boolean handshake) {
-            int end = framed.position();
-            framed.flip();
-            int len;
-            ByteBuffer plain = ByteBuffer.allocate(DatagramBio.maxPlaintext());
-            while ((len = DatagramBio.nextFrame(framed)) >= 0) {
-                int start = framed.position() + 2;
-                ByteBuffer datagram = framed.duplicate();
-                datagram.limit(start + len).position(start);
-                if (handshake) {
-                    to.handshake(datagram, reply);
-                } else {
-                    to.read(datagram, plain, reply);
-                }
-                framed.limit(end).position(start + len);
-            }
-            framed.clear();
-        }
-
-        @Override
-        public void close() {
-            clientSsl.close();
-            serverSsl.close();
-            clientConfig.close();
-            serverConfig.close();
-            drbg.close();
-            entropy.close();
-        }
-    }
-
-    private static Pair pair;
-
-    @FuzzTest(maxDuration = FuzzTests.CI_DURATION)
-    void establishedRecords(byte[] data) {
-        if (pair == null) {
-            pair = new Pair();
-        }
-        ByteBuffer plain = ByteBuffer.allocate(DatagramBio.maxPlaintext());
-        ByteBuffer out = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
-        for (int at = 0; at < data.length; ) {
-            int len = Math.min(data[at] & 0xFF, data.length - at - 1);
-            plain.clear();
-            out.clear();
-            try {
-                pair.s.read(ByteBuffer.wrap(data, at + 1, len), plain, out);
-            } catch (MbedTlsException fatal) {
-                // DTLS drops what does not authenticate (RFC 6347 4.1.2.7): an unauthenticated
-                // datagram that ends the connection is a finding.
-                Pair broken = pair;
-                pair = null;
-                broken.close();
-                throw new AssertionError("an unauthenticated datagram failed the connection", fatal);
-            }
-            at += 1 + len;
-        }
-        // A genuine record still decrypts: the fuzzer's records changed nothing.
-        ByteBuffer genuine = ByteBuffer.wrap("genuine".getBytes(StandardCharsets.US_ASCII));
-        pair.toServer.clear();
-        if (pair.c.write(genuine, pair.toServer) != 7) {
-            throw new AssertionError("the client could not write");
-        }
-        pair.toServer.flip();
-        int len = DatagramBio.nextFrame(pair.toServer);
-        pair.toServer.limit(2 + len).position(2);
-        plain.clear();
-        out.clear();
-        int n = pair.s.read(pair.toServer, plain, out);
-        pair.toServer.clear();
-        if (n != 7) {
-            throw new AssertionError("a genuine record no longer decrypts after fuzzed ones: " + n);
         }
     }
 }
