@@ -60,19 +60,22 @@ class MbedTlsPeersTest {
 
     @Test
     void certificatesWithCidAgainstSslServer2() {
-        MbedTlsVersions.assumeCid();
         assertTimeoutPreemptively(HANG, () -> {
             TestPki pki = TestPki.create(dir.resolve("pki"), KeyType.EC_P256);
             try (UdpProcess server = sslServer2("crt_file=" + pki.serverChainPem(), "key_file=" + pki.serverKeyPem(),
                     "ca_file=none", "auth_mode=none", "force_ciphersuite=TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8",
-                    "cid=1", "cid_val=01020304");
-                    DtlsClient client = DtlsClient.builder().trustPemFile(pki.rootPem()).cid(8).build();
+                    // 2.28's ssl_server2 (default config) knows no cid option
+                    Cids.AVAILABLE ? "cid=1" : "exchanges=1", Cids.AVAILABLE ? "cid_val=01020304" : "exchanges=1");
+                    DtlsClient client = Cids.client(DtlsClient.builder().trustPemFile(pki.rootPem()), 8).build();
                     DtlsConnection c = client.connect(TestPki.SERVER_NAME, server.port())) {
                 assertEquals("TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8", c.ciphersuite());
-                assertArrayEquals(new byte[] {1, 2, 3, 4}, c.peerCid());
-                assertEquals(8, c.ownCid().length);
+                Cids.assertLength(4, c.peerCid());
+                Cids.assertLength(8, c.ownCid());
                 assertTrue(exchange(c).contains("Successful connection"));
-                assertTrue(server.awaitOutput("Peer CID (length 8 Bytes): " + spaced(c.ownCid()), HANG), server.output());
+                if (Cids.AVAILABLE) {
+                    assertArrayEquals(new byte[] {1, 2, 3, 4}, c.peerCid());
+                    assertTrue(server.awaitOutput("Peer CID (length 8 Bytes): " + spaced(c.ownCid()), HANG), server.output());
+                }
             }
         });
     }

@@ -42,7 +42,7 @@ class OtherPeersTest {
             try (UdpProcess server = UdpProcess.start("openssl s_server", dir.resolve("s_server"), port, HANG,
                     OpenSsl.executable().toString(), "s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
                     "-nocert", "-psk", MbedTlsPeersTest.hex(KEY), "-psk_identity", ID, "-cipher", "PSK-AES128-CCM8");
-                    DtlsClient client = DtlsClient.builder().psk(ID, KEY).cid(4).build();
+                    DtlsClient client = Cids.client(DtlsClient.builder().psk(ID, KEY), 4).build();
                     DtlsConnection c = client.connect("127.0.0.1", port)) {
                 assertEquals("TLS-PSK-WITH-AES-128-CCM-8", c.ciphersuite());
                 assertNull(c.peerCid(), "OpenSSL has no CID: the extension is ignored");
@@ -70,7 +70,7 @@ class OtherPeersTest {
     @Test
     void openSslClientToOwnServerWithPsk() {
         assertTimeoutPreemptively(HANG, () -> {
-            try (DtlsServer server = echoServer().psk(ID, KEY).cid(4).start()) {
+            try (DtlsServer server = Cids.server(echoServer().psk(ID, KEY), 4).start()) {
                 UdpProcess client = UdpProcess.start("openssl s_client", dir.resolve("s_client"), 0, HANG,
                         OpenSsl.executable().toString(), "s_client", "-dtls1_2", "-connect", "127.0.0.1:" + server.port(),
                         "-psk", MbedTlsPeersTest.hex(KEY), "-psk_identity", ID, "-cipher", "PSK-AES128-CCM8", "-quiet");
@@ -126,7 +126,7 @@ class OtherPeersTest {
                     java.util.Map.of("LD_PRELOAD", shim.toString()), gnutls.toString(), "--udp", "--echo",
                     "--port=" + port, "--x509certfile=" + pki.serverChainPem(), "--x509keyfile=" + key,
                     "--priority=NORMAL:-VERS-ALL:+VERS-DTLS1.2");
-                    DtlsClient client = DtlsClient.builder().trustPemFile(pki.rootPem()).cid(4).build();
+                    DtlsClient client = Cids.client(DtlsClient.builder().trustPemFile(pki.rootPem()), 4).build();
                     DtlsConnection c = client.connect(TestPki.SERVER_NAME, port)) {
                 assertNull(c.peerCid());
                 assertEcho(c, "hello gnutls");
