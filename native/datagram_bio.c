@@ -64,6 +64,31 @@ static jlong result(int code, int more, int took, size_t plaintext, size_t produ
                     ((uint64_t) plaintext << 28) | (uint64_t) produced);
 }
 
+/* The result code for what an Mbed TLS call returned (not a positive count). */
+static int code_of(int ret)
+{
+    switch (ret) {
+    case 0:
+        return MJ_DG_OK;
+    case MBEDTLS_ERR_SSL_WANT_READ:
+        return MJ_DG_WANT_READ;
+    case MBEDTLS_ERR_SSL_WANT_WRITE:
+        return MJ_DG_WANT_WRITE;
+    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        return MJ_DG_CLOSE_NOTIFY;
+#if defined(MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED)
+    case MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED:
+        return MJ_DG_HELLO_VERIFY;
+#endif
+#if defined(MBEDTLS_ERR_SSL_CLIENT_RECONNECT)
+    case MBEDTLS_ERR_SSL_CLIENT_RECONNECT:
+        return MJ_DG_RECONNECT;
+#endif
+    default:
+        return MJ_DG_FAILED;
+    }
+}
+
 /*
  * A window on buffer[offset .. offset+length): a direct ByteBuffer or a byte[] (NULL buffer: an
  * empty window), checked against the buffer's capacity. 0, or -1 with IllegalArgumentException
@@ -245,7 +270,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nHandshake
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     struct mj_dgram win, wout;
-    int ret;
+    int ret, code;
     (void) cls;
     if (window(env, in, in_off, in_len, &win) != 0 || window(env, out, out_off, out_len, &wout) != 0) {
         return 0;
@@ -256,22 +281,13 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nHandshake
     } while (mj_ssl_input_pending(s, ret));
     s->failure = ret;
     detach(s);
-    switch (ret) {
-    case 0:
-        return result(MJ_DG_OK, 0, win.used != 0, 0, wout.used);
-    case MBEDTLS_ERR_SSL_WANT_READ:
-        return result(MJ_DG_WANT_READ, 0, win.used != 0, 0, wout.used);
-    case MBEDTLS_ERR_SSL_WANT_WRITE:
-        return result(MJ_DG_WANT_WRITE, 0, win.used != 0, 0, wout.used);
-#if defined(MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED)
-    case MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED:
-        return result(MJ_DG_HELLO_VERIFY, 0, win.used != 0, 0, wout.used);
-#endif
-    default:
-        /* The counts still matter (out holds the fatal alert Mbed TLS sent): Java takes them,
-         * then nThrowFailure throws. */
-        return result(MJ_DG_FAILED, 0, win.used != 0, 0, wout.used);
+    code = code_of(ret);
+    if (code == MJ_DG_CLOSE_NOTIFY || code == MJ_DG_RECONNECT) {
+        code = MJ_DG_FAILED; /* the handshake did not complete */
     }
+    /* On failure the counts still matter (out holds the fatal alert Mbed TLS sent): Java takes
+     * them, then nThrowFailure throws. */
+    return result(code, 0, win.used != 0, 0, wout.used);
 }
 
 /* Throws what the last call that returned MJ_DG_FAILED failed with. */
@@ -336,22 +352,8 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nRead(JNIE
         }
         return result(MJ_DG_OK, more, win.used != 0, (size_t) ret, wout.used);
     }
-    switch (ret) {
-    case 0: /* an empty application data record */
-        return result(MJ_DG_OK, 0, win.used != 0, 0, wout.used);
-    case MBEDTLS_ERR_SSL_WANT_READ:
-        return result(MJ_DG_WANT_READ, 0, win.used != 0, 0, wout.used);
-    case MBEDTLS_ERR_SSL_WANT_WRITE:
-        return result(MJ_DG_WANT_WRITE, 0, win.used != 0, 0, wout.used);
-    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-        return result(MJ_DG_CLOSE_NOTIFY, 0, win.used != 0, 0, wout.used);
-#if defined(MBEDTLS_ERR_SSL_CLIENT_RECONNECT)
-    case MBEDTLS_ERR_SSL_CLIENT_RECONNECT:
-        return result(MJ_DG_RECONNECT, 0, win.used != 0, 0, wout.used);
-#endif
-    default:
-        return result(MJ_DG_FAILED, 0, win.used != 0, 0, wout.used);
-    }
+    /* 0: an empty application data record. */
+    return result(code_of(ret), 0, win.used != 0, 0, wout.used);
 }
 
 /*

@@ -11,6 +11,7 @@ import io.github.mbedtlsjni.mbedtls.DatagramBio;
 import io.github.mbedtlsjni.mbedtls.Entropy;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
 import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.testing.DatagramPair;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetAddress;
@@ -377,50 +378,16 @@ public final class DtlsBench {
     }
 
     private static SslConfig config(SslConfig.Endpoint endpoint, CtrDrbg drbg, boolean cid) {
-        SslConfig c = new SslConfig();
-        c.defaults(endpoint, SslConfig.Transport.DATAGRAM);
-        c.setRng(drbg);
-        c.setPsk(PSK, PSK_IDENTITY.getBytes(StandardCharsets.US_ASCII));
-        c.setCiphersuites(PSK_SUITE);
-        c.setAuthMode(AuthMode.NONE);
-        if (cid) {
-            c.setCid(4, true);
-        }
-        if (endpoint == SslConfig.Endpoint.SERVER) {
-            c.disableDtlsCookies();
-        }
-        return c;
+        return DatagramPair.config(endpoint, drbg, PSK, PSK_IDENTITY, PSK_SUITE, cid);
     }
 
     /** The handshake in memory, then one record from the client (the server frees its handshake state). */
     private static void establish(DatagramBio c, DatagramBio s) {
         ByteBuffer toServer = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
         ByteBuffer toClient = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
-        c.handshake(null, toServer);
-        for (int i = 0; i < 20 && !(c.isEstablished() && s.isEstablished()); i++) {
-            pass(toServer, s, toClient, true);
-            pass(toClient, c, toServer, true);
-        }
+        DatagramPair.handshake(c, s, toServer, toClient);
         c.write(ByteBuffer.wrap(new byte[] {1}), toServer);
-        pass(toServer, s, toClient, false);
-    }
-
-    private static void pass(ByteBuffer framed, DatagramBio to, ByteBuffer reply, boolean handshake) {
-        int end = framed.position();
-        framed.flip();
-        int len;
-        while ((len = DatagramBio.nextFrame(framed)) >= 0) {
-            int start = framed.position() + 2;
-            ByteBuffer d = framed.duplicate();
-            d.limit(start + len).position(start);
-            if (handshake) {
-                to.handshake(d, reply);
-            } else {
-                to.read(d, ByteBuffer.allocate(100), reply);
-            }
-            framed.limit(end).position(start + len);
-        }
-        framed.clear();
+        DatagramPair.deliver(toServer, d -> s.read(d, ByteBuffer.allocate(100), toClient));
     }
 
     // --- round trips, many clients ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ import io.github.mbedtlsjni.mbedtls.DatagramBio;
 import io.github.mbedtlsjni.mbedtls.Entropy;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
 import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.testing.DatagramPair;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -40,20 +41,7 @@ class DtlsAllocationTest {
     }
 
     private static SslConfig config(SslConfig.Endpoint endpoint, CtrDrbg drbg) {
-        SslConfig c = new SslConfig();
-        c.defaults(endpoint, SslConfig.Transport.DATAGRAM);
-        c.setRng(drbg);
-        c.setPsk(KEY, ID.getBytes());
-        c.setCiphersuites("TLS-PSK-WITH-AES-128-CCM-8");
-        if (MbedTlsVersions.hasCid()) {
-            c.setCid(4, true);
-        }
-        if (endpoint == SslConfig.Endpoint.SERVER) {
-            c.disableDtlsCookies(); // two contexts in memory: no address to check
-        } else {
-            c.setAuthMode(io.github.mbedtlsjni.mbedtls.AuthMode.NONE);
-        }
-        return c;
+        return DatagramPair.config(endpoint, drbg, KEY, ID, "TLS-PSK-WITH-AES-128-CCM-8", true);
     }
 
     @Test
@@ -73,7 +61,7 @@ class DtlsAllocationTest {
                 }
                 ByteBuffer toServer = ByteBuffer.allocateDirect(DatagramBio.minOutputBuffer());
                 ByteBuffer toClient = ByteBuffer.allocateDirect(DatagramBio.minOutputBuffer());
-                handshakeInMemory(c, s, toServer, toClient);
+                DatagramPair.handshake(c, s, toServer, toClient);
                 ByteBuffer data = ByteBuffer.allocateDirect(64);
                 ByteBuffer plain = ByteBuffer.allocateDirect(DatagramBio.maxPlaintext());
                 int rounds = 3000;
@@ -86,35 +74,6 @@ class DtlsAllocationTest {
                 assertTrue(bytes < calls, bytes + " bytes allocated over " + calls + " DatagramBio calls");
             }
         }
-    }
-
-    /** Both handshakes in memory, each side's framed datagrams handed to the other one by one. */
-    static void handshakeInMemory(DatagramBio c, DatagramBio s, ByteBuffer toServer, ByteBuffer toClient) {
-        assertEquals(DatagramBio.WANT_READ, c.handshake(null, toServer));
-        for (int i = 0; i < 20 && !(c.isEstablished() && s.isEstablished()); i++) {
-            deliver(toServer, datagram -> s.handshake(datagram, toClient));
-            deliver(toClient, datagram -> c.handshake(datagram, toServer));
-        }
-        assertTrue(c.isEstablished() && s.isEstablished(), "handshake in memory");
-    }
-
-    interface Receiver {
-        void take(ByteBuffer datagram);
-    }
-
-    /** Hands each framed datagram of {@code framed} to {@code to}, then empties it. */
-    static void deliver(ByteBuffer framed, Receiver to) {
-        int end = framed.position();
-        framed.flip();
-        int len;
-        while ((len = DatagramBio.nextFrame(framed)) >= 0) {
-            int start = framed.position() + 2;
-            ByteBuffer datagram = framed.duplicate();
-            datagram.limit(start + len).position(start);
-            to.take(datagram);
-            framed.limit(end).position(start + len);
-        }
-        framed.clear();
     }
 
     private static void exchange(DatagramBio c, DatagramBio s, ByteBuffer toServer, ByteBuffer toClient, ByteBuffer data,

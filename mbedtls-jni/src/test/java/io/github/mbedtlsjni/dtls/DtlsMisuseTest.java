@@ -18,6 +18,7 @@ import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
 import io.github.mbedtlsjni.mbedtls.SslContext;
 import io.github.mbedtlsjni.mbedtls.SslCookie;
+import io.github.mbedtlsjni.testing.DatagramPair;
 import io.github.mbedtlsjni.testing.LiveObjects;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import java.net.InetAddress;
@@ -111,16 +112,11 @@ class DtlsMisuseTest {
      */
     @Test
     void saveRefusedUntilTheLastFlightIsAcknowledgedThenLoadGoesOn() {
-        try (Entropy e = new Entropy(); CtrDrbg d = drbg(e); SslConfig cc = new SslConfig(); SslConfig sc = new SslConfig();
+        try (Entropy e = new Entropy(); CtrDrbg d = drbg(e);
+                SslConfig cc = DatagramPair.config(SslConfig.Endpoint.CLIENT, d, KEY, ID, "TLS-PSK-WITH-AES-128-CCM-8", false);
+                SslConfig sc = DatagramPair.config(SslConfig.Endpoint.SERVER, d, KEY, ID, "TLS-PSK-WITH-AES-128-CCM-8", false);
                 SslContext client = new SslContext(); SslContext server = new SslContext();
                 SslContext restored = new SslContext()) {
-            for (SslConfig c : new SslConfig[] {cc, sc}) {
-                c.defaults(c == cc ? SslConfig.Endpoint.CLIENT : SslConfig.Endpoint.SERVER, SslConfig.Transport.DATAGRAM);
-                c.setRng(d);
-                c.setPsk(KEY, ID.getBytes());
-                c.setCiphersuites("TLS-PSK-WITH-AES-128-CCM-8");
-            }
-            sc.disableDtlsCookies();
             client.setup(cc);
             client.skipHostnameVerification();
             server.setup(sc);
@@ -128,12 +124,12 @@ class DtlsMisuseTest {
             DatagramBio s = server.setDatagramBio();
             ByteBuffer toServer = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
             ByteBuffer toClient = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
-            DtlsAllocationTest.handshakeInMemory(c, s, toServer, toClient);
+            DatagramPair.handshake(c, s, toServer, toClient);
             MbedTlsException early = assertThrows(MbedTlsException.class, s::save);
             assertTrue(early.getMessage().contains("acknowledged"), early.getMessage());
             ByteBuffer plain = ByteBuffer.allocate(100);
             assertEquals(5, c.write(ByteBuffer.wrap("hello".getBytes()), toServer));
-            DtlsAllocationTest.deliver(toServer, datagram -> assertEquals(5, s.read(datagram, plain, toClient)));
+            DatagramPair.deliver(toServer, datagram -> assertEquals(5, s.read(datagram, plain, toClient)));
             byte[] state = s.save();
             assertTrue(state.length > 0);
             assertTrue(!s.isEstablished(), "the saved context was reset");
@@ -143,7 +139,7 @@ class DtlsMisuseTest {
             assertTrue(r.isEstablished());
             assertEquals(5, c.write(ByteBuffer.wrap("again".getBytes()), toServer));
             plain.clear();
-            DtlsAllocationTest.deliver(toServer, datagram -> assertEquals(5, r.read(datagram, plain, toClient)));
+            DatagramPair.deliver(toServer, datagram -> assertEquals(5, r.read(datagram, plain, toClient)));
             assertEquals("again", new String(plain.array(), 0, 5));
         }
     }

@@ -126,15 +126,7 @@ class DtlsServerTest {
     }
 
     private UdpProcess sslClient2(int port, String... options) {
-        Path program = MbedTlsPrograms.sslClient2();
-        String[] command = new String[options.length + 5];
-        command[0] = program.toString();
-        command[1] = "server_addr=127.0.0.1";
-        command[2] = "server_port=" + port;
-        command[3] = "dtls=1";
-        command[4] = "debug_level=1";
-        System.arraycopy(options, 0, command, 5, options.length);
-        return UdpProcess.start("ssl_client2", dir.resolve("ssl_client2-" + System.nanoTime()), 0, HANG, command);
+        return MbedTlsPrograms.dtlsClient2(dir, port, options);
     }
 
     static void assertEcho(DtlsConnection c, String text) throws Exception {

@@ -207,29 +207,15 @@ class LossyNetworkTest {
     }
 
     private UdpProcess udpProxy(int serverPort, String... options) {
-        int port = UdpProcess.freeUdpPort();
-        List<String> command = new ArrayList<>(List.of(MbedTlsPrograms.udpProxy().toString(), "server_addr=127.0.0.1",
-                "server_port=" + serverPort, "listen_addr=127.0.0.1", "listen_port=" + port, "seed=" + seed()));
-        command.addAll(List.of(options));
-        return UdpProcess.start("udp_proxy", dir.resolve("udp_proxy-" + port), port, Duration.ofSeconds(30),
-                command.toArray(new String[0]));
+        return MbedTlsPrograms.udpProxy(dir, serverPort, seed(), options);
     }
 
     private UdpProcess sslServer2(String... options) {
-        int port = UdpProcess.freeUdpPort();
-        List<String> command = new ArrayList<>(List.of(MbedTlsPrograms.sslServer2().toString(), "server_addr=127.0.0.1",
-                "server_port=" + port, "dtls=1"));
-        command.addAll(List.of(options));
-        return UdpProcess.start("ssl_server2", dir.resolve("ssl_server2-" + port), port, Duration.ofSeconds(30),
-                command.toArray(new String[0]));
+        return MbedTlsPrograms.dtlsServer2(dir, options);
     }
 
     private UdpProcess sslClient2(int port, String... options) {
-        List<String> command = new ArrayList<>(List.of(MbedTlsPrograms.sslClient2().toString(), "server_addr=127.0.0.1",
-                "server_port=" + port, "dtls=1"));
-        command.addAll(List.of(options));
-        return UdpProcess.start("ssl_client2", dir.resolve("ssl_client2-" + System.nanoTime()), 0, HANG,
-                command.toArray(new String[0]));
+        return MbedTlsPrograms.dtlsClient2(dir, port, options);
     }
 
     /** A UDP port that takes every datagram and answers none: every flight is lost. */

@@ -95,16 +95,7 @@ class MbedTlsPeersTest {
     }
 
     private UdpProcess sslServer2(String... options) {
-        Path program = MbedTlsPrograms.sslServer2();
-        int port = UdpProcess.freeUdpPort();
-        String[] command = new String[options.length + 5];
-        command[0] = program.toString();
-        command[1] = "server_addr=127.0.0.1";
-        command[2] = "server_port=" + port;
-        command[3] = "dtls=1";
-        command[4] = "debug_level=1";
-        System.arraycopy(options, 0, command, 5, options.length);
-        return UdpProcess.start("ssl_server2", dir.resolve("ssl_server2-" + port), port, Duration.ofSeconds(30), command);
+        return MbedTlsPrograms.dtlsServer2(dir, options);
     }
 
     private static String exchange(DtlsConnection c) throws Exception {

@@ -1,7 +1,6 @@
 package io.github.mbedtlsjni.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.mbedtls.CtrDrbg;
 import io.github.mbedtlsjni.mbedtls.DatagramBio;
 import io.github.mbedtlsjni.mbedtls.Entropy;
@@ -10,6 +9,7 @@ import io.github.mbedtlsjni.mbedtls.SslConfig;
 import io.github.mbedtlsjni.mbedtls.SslContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import io.github.mbedtlsjni.testing.DatagramPair;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -37,8 +37,8 @@ class DtlsRecordFuzzTest {
     private static final class Pair implements AutoCloseable {
         final Entropy entropy = new Entropy();
         final CtrDrbg drbg = new CtrDrbg();
-        final SslConfig clientConfig = new SslConfig();
-        final SslConfig serverConfig = new SslConfig();
+        final SslConfig clientConfig;
+        final SslConfig serverConfig;
         final SslContext clientSsl = new SslContext();
         final SslContext serverSsl = new SslContext();
         final DatagramBio c;
@@ -48,17 +48,8 @@ class DtlsRecordFuzzTest {
 
         Pair() {
             drbg.seed(entropy, "dtls fuzz");
-            for (SslConfig config : new SslConfig[] {clientConfig, serverConfig}) {
-                config.defaults(config == clientConfig ? SslConfig.Endpoint.CLIENT : SslConfig.Endpoint.SERVER,
-                        SslConfig.Transport.DATAGRAM);
-                config.setRng(drbg);
-                config.setPsk(KEY, ID.getBytes(StandardCharsets.US_ASCII));
-                config.setAuthMode(AuthMode.NONE);
-                if (CID) {
-                    config.setCid(4, true);
-                }
-            }
-            serverConfig.disableDtlsCookies();
+            clientConfig = DatagramPair.config(SslConfig.Endpoint.CLIENT, drbg, KEY, ID, null, true);
+            serverConfig = DatagramPair.config(SslConfig.Endpoint.SERVER, drbg, KEY, ID, null, true);
             clientSsl.setup(clientConfig);
             clientSsl.skipHostnameVerification();
             serverSsl.setup(serverConfig);
@@ -68,34 +59,7 @@ class DtlsRecordFuzzTest {
                 c.setCid(new byte[] {1, 2, 3, 4});
                 s.setCid(new byte[] {5, 6, 7, 8});
             }
-            c.handshake(null, toServer);
-            for (int i = 0; i < 20 && !(c.isEstablished() && s.isEstablished()); i++) {
-                deliver(toServer, s, toClient, true);
-                deliver(toClient, c, toServer, true);
-            }
-            if (!c.isEstablished() || !s.isEstablished()) {
-                throw new IllegalStateException("no handshake in memory");
-            }
-        }
-
-        /** Hands each framed datagram of {@code framed} to {@code to}; the handshake or a read. */
-        static void deliver(ByteBuffer framed, DatagramBio to, ByteBuffer reply, boolean handshake) {
-            int end = framed.position();
-            framed.flip();
-            int len;
-            ByteBuffer plain = ByteBuffer.allocate(DatagramBio.maxPlaintext());
-            while ((len = DatagramBio.nextFrame(framed)) >= 0) {
-                int start = framed.position() + 2;
-                ByteBuffer datagram = framed.duplicate();
-                datagram.limit(start + len).position(start);
-                if (handshake) {
-                    to.handshake(datagram, reply);
-                } else {
-                    to.read(datagram, plain, reply);
-                }
-                framed.limit(end).position(start + len);
-            }
-            framed.clear();
+            DatagramPair.handshake(c, s, toServer, toClient);
         }
 
         @Override

@@ -10,12 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * A DTLS peer run as a child process (Mbed TLS's {@code ssl_server2}/{@code ssl_client2} and
@@ -111,26 +109,5 @@ public final class UdpProcess extends ProcessServer {
             }
         }
         return found;
-    }
-
-    private Set<String> socketInodes() {
-        Set<String> inodes = new HashSet<>();
-        for (ProcessHandle p : processTree()) {
-            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
-                fds.forEach(fd -> {
-                    try {
-                        String target = Files.readSymbolicLink(fd).toString();
-                        if (target.startsWith("socket:[")) {
-                            inodes.add(target.substring("socket:[".length(), target.length() - 1));
-                        }
-                    } catch (IOException closedMeanwhile) {
-                        // not a socket of it any more
-                    }
-                });
-            } catch (IOException | UncheckedIOException exited) {
-                // no such process any more
-            }
-        }
-        return inodes;
     }
 }
