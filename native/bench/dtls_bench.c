@@ -211,8 +211,19 @@ static void run_server(void)
         do {
             ret = mbedtls_ssl_handshake(&ssl);
         } while (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+        if (ret == MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED) {
+            /* The client's next ClientHello, with the cookie, comes to this connected socket:
+             * closing it (as dtls_server.c does) would lose that datagram when it is already
+             * there, and cost the client a retransmission. Start over on the same socket. */
+            mbedtls_ssl_session_reset(&ssl);
+            set_cid(&ssl);
+            if ((ret = mbedtls_ssl_set_client_transport_id(&ssl, client_ip, ip_len)) != 0) {
+                fail("mbedtls_ssl_set_client_transport_id", ret);
+            }
+            goto handshake;
+        }
         if (ret != 0) {
-            continue; /* HELLO_VERIFY_REQUIRED (the next ClientHello has the cookie), or a failure */
+            continue; /* a failure (or silence: the read timeout): the next client */
         }
         for (;;) { /* echo until close_notify, an error or 2 s of silence */
             ret = mbedtls_ssl_read(&ssl, buf, sizeof buf);

@@ -354,18 +354,22 @@ public final class DtlsBench {
         }
     }
 
-    /** The heap one saved state takes in SessionStore.inMemory(), state included, measured over all of them. */
-    private static double storeEntryBytes(byte[][] states) throws InterruptedException {
-        SessionStore store = SessionStore.inMemory(states.length + 1);
+    /**
+     * The heap one saved state takes in SessionStore.inMemory(), state included: measured over
+     * 20,000 entries (copies of the states), enough for the heap's own noise not to matter.
+     */
+    private static double storeEntryBytes(byte[][] states) throws Exception {
+        int entries = Math.max(states.length, 20_000);
+        SessionStore store = SessionStore.inMemory(entries + 1);
         long before = usedHeap();
-        for (int i = 0; i < states.length; i++) {
-            store.put(new byte[] {(byte) i, (byte) (i >> 8), (byte) (i >> 16), 8}, states[i]);
+        for (int i = 0; i < entries; i++) {
+            store.put(new byte[] {(byte) i, (byte) (i >> 8), (byte) (i >> 16), 8}, states[i % states.length].clone());
         }
         long after = usedHeap();
-        if (store.size() != states.length) {
+        if (store.size() != entries) {
             throw new IllegalStateException("store size " + store.size());
         }
-        return (double) (after - before) / states.length;
+        return (double) (after - before) / entries;
     }
 
     private static long usedHeap() throws InterruptedException {
