@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mbedtlsjni.DtlsClient;
 import io.github.mbedtlsjni.DtlsConnection;
 import io.github.mbedtlsjni.DtlsServer;
+import io.github.mbedtlsjni.DtlsServerStats;
 import io.github.mbedtlsjni.SessionStore;
 import io.github.mbedtlsjni.mbedtls.MbedTls;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
@@ -61,7 +62,7 @@ class CidRoutingTest {
                 assertEcho(c, "after rebinding");
                 assertEquals(1, server.sessions().size(), "the same session");
                 assertEquals(after.port(), server.sessions().get(0).peerAddress().getPort(), "answers the new address");
-                DtlsServer.Stats stats = server.stats();
+                DtlsServerStats stats = server.stats();
                 assertEquals(1, stats.handshakes(), "no new handshake: " + stats);
                 assertEquals(1, stats.addressChanges(), stats.toString());
                 assertTrue(after.fromServer() > 0);
@@ -104,7 +105,7 @@ class CidRoutingTest {
                 assertEquals(1, server.stats().stored());
                 assertEquals(contexts - 1, liveContexts(), "its mbedtls_ssl_context was freed");
                 assertEcho(c, "back again");
-                DtlsServer.Stats stats = server.stats();
+                DtlsServerStats stats = server.stats();
                 assertEquals(1, stats.loaded(), stats.toString());
                 assertEquals(1, stats.handshakes(), "no new handshake: " + stats);
                 assertEquals(0, stats.stored(), "a saved session is loaded at most once");
@@ -154,7 +155,7 @@ class CidRoutingTest {
                     assertTrue(c.localAddress().getPort() != firstPort);
                     assertEcho(c, "after waking up");
                 }
-                DtlsServer.Stats stats = server.stats();
+                DtlsServerStats stats = server.stats();
                 assertEquals(1, stats.handshakes(), stats.toString());
                 assertEquals(1, stats.addressChanges(), stats.toString());
             }

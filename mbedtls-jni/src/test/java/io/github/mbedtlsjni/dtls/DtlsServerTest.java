@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mbedtlsjni.DtlsClient;
 import io.github.mbedtlsjni.DtlsConnection;
 import io.github.mbedtlsjni.DtlsServer;
+import io.github.mbedtlsjni.DtlsServerStats;
 import io.github.mbedtlsjni.DtlsSession;
 import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.testing.KeyType;
@@ -63,7 +64,7 @@ class DtlsServerTest {
                 assertArrayEquals(c.peerCid(), s.ownCid());
                 assertArrayEquals(c.ownCid(), s.peerCid());
                 assertEquals(c.localAddress().getPort(), s.peerAddress().getPort());
-                DtlsServer.Stats stats = server.stats();
+                DtlsServerStats stats = server.stats();
                 assertEquals(1, stats.helloVerifies(), "one cookie exchange: " + stats);
                 assertEquals(1, stats.handshakes(), stats.toString());
             }
@@ -85,7 +86,7 @@ class DtlsServerTest {
                     assertTrue(out.contains("Peer CID (length 5 Bytes)"), out);
                     assertTrue(out.contains("GET / HTTP/1.0"), "the echo of its request: " + out);
                 }
-                DtlsServer.Stats stats = server.stats();
+                DtlsServerStats stats = server.stats();
                 assertEquals(1, stats.handshakes(), stats.toString());
             }
         });

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.mbedtlsjni.DtlsClient;
 import io.github.mbedtlsjni.DtlsConnection;
 import io.github.mbedtlsjni.DtlsServer;
+import io.github.mbedtlsjni.DtlsServerStats;
 import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.mbedtls.MbedTls;
 import io.github.mbedtlsjni.testing.KeyType;
@@ -147,7 +148,7 @@ class DtlsSoakTest {
             }
             assertEquals(total, done.get());
             CidRoutingTest.await(() -> server.stats().sessions() == 0, "every closed connection's session is gone");
-            DtlsServer.Stats stats = server.stats();
+            DtlsServerStats stats = server.stats();
             line("server: " + stats);
             assertEquals(total, stats.handshakes(), stats.toString());
             assertTrue(stats.helloVerifies() > total, "the hostile ClientHellos got HelloVerifyRequests: " + stats);

@@ -11,6 +11,7 @@ import io.github.mbedtlsjni.DtlsClient;
 import io.github.mbedtlsjni.DtlsConnection;
 import io.github.mbedtlsjni.DtlsEngine;
 import io.github.mbedtlsjni.DtlsServer;
+import io.github.mbedtlsjni.DtlsServerStats;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -82,7 +83,7 @@ class HostileDatagramsTest {
                         read += 1;
                     }
                 }
-                DtlsServer.Stats stats = server.stats();
+                DtlsServerStats stats = server.stats();
                 assertEquals(1, stats.sessions(), stats.toString());
                 assertEquals(1, stats.handshakes(), stats.toString());
                 assertEquals(0, stats.accepted() - 1, "no session for garbage: " + stats);
@@ -179,7 +180,7 @@ class HostileDatagramsTest {
                         ch.close();
                     }
                 }
-                DtlsServer.Stats stats = server.stats();
+                DtlsServerStats stats = server.stats();
                 assertEquals(1, stats.sessions(), "no state for cookieless ClientHellos: " + stats);
                 assertEquals(1, stats.accepted(), stats.toString());
                 assertTrue(liveContexts() <= contexts + 1, "native memory bounded: " + liveContexts() + " vs " + contexts);

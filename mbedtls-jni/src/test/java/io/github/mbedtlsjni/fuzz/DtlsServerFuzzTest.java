@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.mbedtlsjni.DtlsClient;
 import io.github.mbedtlsjni.DtlsConnection;
 import io.github.mbedtlsjni.DtlsServer;
+import io.github.mbedtlsjni.DtlsServerStats;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -90,7 +91,7 @@ class DtlsServerFuzzTest {
             }
             Thread.onSpinWait();
         }
-        DtlsServer.Stats stats = server.stats();
+        DtlsServerStats stats = server.stats();
         if (stats.accepted() != accepted || stats.loopFailures() != 0) {
             throw new AssertionError("fuzzed datagrams made state or failed the server's thread: " + stats);
         }
