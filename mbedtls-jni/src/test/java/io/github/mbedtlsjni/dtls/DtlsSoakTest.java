@@ -74,8 +74,8 @@ class DtlsSoakTest {
         DtlsServer.Builder sb = DtlsServer.builder().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .identity(pki.serverChainPem(), pki.serverKeyPem(), null).clientAuth(AuthMode.NONE)
                 .executor(pool).maxHandshakes(64)
-                // With CID, idle sessions are saved and loaded under the load; without, they would be closed.
-                .idleTimeout(cid ? Duration.ofMillis(100) : Duration.ofMinutes(5))
+                // With CID, sessions idle for 2 s are saved and loaded under the load; without, they would be closed.
+                .idleTimeout(cid ? Duration.ofSeconds(2) : Duration.ofMinutes(5))
                 .handler((session, data) -> session.send(data));
         DtlsClient.Builder cb = DtlsClient.builder().trust(root)
                 .handshakeTimeout(Duration.ofMillis(200), Duration.ofSeconds(20));
