@@ -259,10 +259,4 @@ static inline int mj_ciphersuite_uses_psk(const mbedtls_ssl_ciphersuite_t *info)
 enum { MJ_ENDPOINT_CLIENT = 0, MJ_ENDPOINT_SERVER = 1 };
 enum { MJ_TRANSPORT_STREAM = 0, MJ_TRANSPORT_DATAGRAM = 1 };
 
-/* The handshake state, which the DTLS server's cookie check reads between two steps. */
-static inline int mj_ssl_state(const mbedtls_ssl_context *ssl)
-{
-    return (int) ssl->MBEDTLS_PRIVATE(state);
-}
-
 #endif /* MJ_COMPAT_H */

@@ -14,10 +14,12 @@
  *   nTimeout how long until the final deadline, and calls nHandshake (or nRead) once it has
  *   passed, which is when Mbed TLS resends its last flight (or gives up).
  *
- * Every window is checked against its buffer's real capacity here (GetArrayLength,
- * GetDirectBufferCapacity), whatever the Java side checked.
+ * The handshake, reads, writes and close_notify go through the I/O core (ssl_io.c) like the other
+ * bios', with a bio that never waits; every window is checked against its buffer's real capacity
+ * (buffer_window.c), whatever the Java side checked.
  */
-#include "jni_util.h"
+#include "buffer_window.h"
+#include "ssl_io.h"
 #include "io_github_mbedtlsjni_mbedtls_DatagramBio.h"
 
 #include <stdio.h>
@@ -27,14 +29,16 @@
 
 #include "mbedtls/platform_util.h"
 
-/* One caller buffer: a direct buffer's memory, or a range of a Java byte[]. */
-struct mj_dgram {
-    unsigned char *address; /* direct: the first byte of the range; NULL for a byte[] */
+/*
+ * One call's windows, which the I/O core keeps in s->call while it holds the lock: the datagram
+ * Mbed TLS reads, and where the datagrams it sends go (framed). need: for a write, the bytes its
+ * datagram takes in out (frame included); a write never goes out in pieces.
+ */
+struct dgram_call {
     JNIEnv *env;
-    jbyteArray array;
-    jint offset;
-    size_t length;
-    size_t used; /* bytes taken (input) or written (output) so far */
+    struct mj_window in;
+    struct mj_window out;
+    size_t need;
 };
 
 /* Largest datagram length the 2-byte frame header can carry. */
@@ -56,7 +60,7 @@ enum {
 /*
  * A result for Java: the code in bits 58-63, "more plaintext waiting" in bit 57, "the input
  * datagram was taken" in bit 56, the plaintext length (reads) in bits 28-55 and the bytes
- * written to the output in bits 0-27. Windows stay below 2^26 bytes (window() checks).
+ * written to the output in bits 0-27. Windows stay below 2^26 bytes (open_call checks).
  */
 static jlong result(int code, int more, int took, size_t plaintext, size_t produced)
 {
@@ -89,68 +93,39 @@ static int code_of(int ret)
     }
 }
 
-/*
- * A window on buffer[offset .. offset+length): a direct ByteBuffer or a byte[] (NULL buffer: an
- * empty window), checked against the buffer's capacity. 0, or -1 with IllegalArgumentException
- * pending.
- */
-static int window(JNIEnv *env, jobject buffer, jint offset, jint length, struct mj_dgram *w)
+/* Opens a call's windows (either buffer may be NULL). 0, or -1 with an exception pending. */
+static int open_call(JNIEnv *env, struct dgram_call *c, jobject in, jint in_off, jint in_len, jobject out,
+                     jint out_off, jint out_len)
 {
-    jlong capacity;
-    memset(w, 0, sizeof *w);
-    w->env = env;
-    if (buffer == NULL) {
-        return 0;
-    }
-    if ((*env)->IsInstanceOf(env, buffer, mj_jni.byte_array)) {
-        capacity = (*env)->GetArrayLength(env, (jarray) buffer);
-        w->array = (jbyteArray) buffer;
-    } else {
-        w->address = (*env)->GetDirectBufferAddress(env, buffer);
-        capacity = (*env)->GetDirectBufferCapacity(env, buffer);
-        if (w->address == NULL || capacity < 0) {
-            mj_throw_argument(env, "the ByteBuffer has no native address");
-            return -1;
-        }
-    }
-    if (offset < 0 || length < 0 || (jlong) offset + length > capacity || length >= (1 << 26)) {
-        mj_throw_argument(env, "buffer window outside the buffer (changed by another thread?)");
+    c->env = env;
+    c->need = 0;
+    if (mj_window_open(env, in, in_off, in_len, MJ_WINDOW_INPUT, &c->in) != 0 ||
+        mj_window_open(env, out, out_off, out_len, MJ_WINDOW_OUTPUT, &c->out) != 0) {
         return -1;
     }
-    w->length = (size_t) length;
-    if (w->address != NULL) {
-        w->address += offset;
-    } else {
-        w->offset = offset;
+    if (c->in.length >= (1u << 26) || c->out.length >= (1u << 26)) {
+        mj_throw_argument(env, "a DatagramBio window of 64 MiB or more");
+        return -1;
     }
     return 0;
-}
-
-static void copy_out(struct mj_dgram *w, const unsigned char *from, size_t len)
-{
-    if (w->address != NULL) {
-        memcpy(w->address + w->used, from, len);
-    } else {
-        (*w->env)->SetByteArrayRegion(w->env, w->array, w->offset + (jint) w->used, (jsize) len, (const jbyte *) from);
-    }
-    w->used += len;
 }
 
 /* Mbed TLS's f_send: one datagram, framed, or WANT_WRITE if the output has no room for it. */
 static int dgram_send(void *ctx, const unsigned char *buf, size_t len)
 {
-    struct mj_dgram *w = ((mj_ssl *) ctx)->dgram_out;
+    struct dgram_call *c = ((mj_ssl *) ctx)->call;
     unsigned char header[2];
     if (len > MJ_DGRAM_MAX) {
         return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
     }
-    if (w == NULL || w->length - w->used < len + 2) {
+    if (c == NULL || c->out.length - c->out.used < len + 2) {
         return MBEDTLS_ERR_SSL_WANT_WRITE;
     }
     header[0] = (unsigned char) (len >> 8);
     header[1] = (unsigned char) len;
-    copy_out(w, header, 2);
-    copy_out(w, buf, len);
+    mj_window_put(c->env, &c->out, c->out.used, header, 2);
+    mj_window_put(c->env, &c->out, c->out.used + 2, buf, len);
+    c->out.used += len + 2;
     return (int) len;
 }
 
@@ -160,19 +135,60 @@ static int dgram_send(void *ctx, const unsigned char *buf, size_t len)
  */
 static int dgram_recv(void *ctx, unsigned char *buf, size_t len)
 {
-    struct mj_dgram *w = ((mj_ssl *) ctx)->dgram_in;
+    struct dgram_call *c = ((mj_ssl *) ctx)->call;
     size_t n;
-    if (w == NULL || w->used == w->length) {
+    if (c == NULL || c->in.used == c->in.length) {
         return MBEDTLS_ERR_SSL_WANT_READ;
     }
-    n = w->length - w->used < len ? w->length - w->used : len;
-    if (w->address != NULL) {
-        memcpy(buf, w->address + w->used, n);
-    } else {
-        (*w->env)->GetByteArrayRegion(w->env, w->array, w->offset + (jint) w->used, (jsize) n, (jbyte *) buf);
-    }
-    w->used = w->length;
+    n = c->in.length - c->in.used < len ? c->in.length - c->in.used : len;
+    mj_window_get(c->env, &c->in, c->in.used, buf, n);
+    c->in.used = c->in.length;
     return (int) n;
+}
+
+/* The datagram bio never waits: what Mbed TLS wants is the caller's to provide (or the timer's). */
+static int dgram_wait(mj_ssl *s, void *call, int want)
+{
+    (void) s;
+    (void) call;
+    return want;
+}
+
+/* The room for the next record: all of out (less the frame) if the whole datagram fits, else none. */
+static size_t dgram_room(mj_ssl *s, void *call)
+{
+    const struct dgram_call *c = call;
+    size_t left = c->out.length - c->out.used;
+    (void) s;
+    return left >= c->need && left >= 2 ? left - 2 : 0;
+}
+
+static const struct mj_bio datagram_bio = { dgram_wait, dgram_room, 0 };
+
+/* With the lock held: the call's state where dgram_send and dgram_recv find it, for Mbed TLS
+ * calls made here rather than through the I/O core. */
+static void enter(mj_ssl *s, struct dgram_call *c)
+{
+    mj_ssl_lock(s);
+    s->call = c;
+}
+
+static void leave(mj_ssl *s)
+{
+    s->call = NULL;
+    mj_ssl_unlock(s);
+}
+
+/* A flush's or close_notify's result: WANT_WRITE, done, or failed (s->failure for nThrowFailure). */
+static jlong finish(mj_ssl *s, int ret, const struct dgram_call *c)
+{
+    mj_ssl_lock(s);
+    s->failure = ret;
+    mj_ssl_unlock(s);
+    if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return result(MJ_DG_FAILED, 0, 0, 0, c->out.used);
+    }
+    return result(ret < 0 ? MJ_DG_WANT_WRITE : MJ_DG_OK, 0, 0, 0, c->out.used);
 }
 
 /* --- The timer ----------------------------------------------------------------------------------- */
@@ -245,21 +261,6 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nAttach(JNI
 
 /* --- Handshake, read, write ------------------------------------------------------------------ */
 
-/* The windows of one call, attached to s under its lock, detached at the end. */
-static void attach(mj_ssl *s, struct mj_dgram *in, struct mj_dgram *out)
-{
-    mj_ssl_lock(s);
-    s->dgram_in = in;
-    s->dgram_out = out;
-}
-
-static void detach(mj_ssl *s)
-{
-    s->dgram_in = NULL;
-    s->dgram_out = NULL;
-    mj_ssl_unlock(s);
-}
-
 /*
  * mbedtls_ssl_handshake as far as the datagram in (may be empty: a timer that has passed makes
  * Mbed TLS resend its last flight) and the room in out allow.
@@ -269,25 +270,23 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nHandshake
                                                                          jobject out, jint out_off, jint out_len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    struct mj_dgram win, wout;
+    struct dgram_call c;
     int ret, code;
     (void) cls;
-    if (window(env, in, in_off, in_len, &win) != 0 || window(env, out, out_off, out_len, &wout) != 0) {
+    if (open_call(env, &c, in, in_off, in_len, out, out_off, out_len) != 0) {
         return 0;
     }
-    attach(s, &win, &wout);
-    do {
-        ret = mbedtls_ssl_handshake(&s->ssl);
-    } while (mj_ssl_input_pending(s, ret));
+    ret = mj_io_handshake(s, &datagram_bio, &c);
+    mj_ssl_lock(s);
     s->failure = ret;
-    detach(s);
+    mj_ssl_unlock(s);
     code = code_of(ret);
     if (code == MJ_DG_CLOSE_NOTIFY || code == MJ_DG_RECONNECT) {
         code = MJ_DG_FAILED; /* the handshake did not complete */
     }
     /* On failure the counts still matter (out holds the fatal alert Mbed TLS sent): Java takes
      * them, then nThrowFailure throws. */
-    return result(code, 0, win.used != 0, 0, wout.used);
+    return result(code, 0, c.in.used != 0, 0, c.out.used);
 }
 
 /* Throws what the last call that returned MJ_DG_FAILED failed with. */
@@ -325,35 +324,39 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nRead(JNIE
                                                                     jint out_off, jint out_len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    struct mj_dgram win, wdst, wout;
+    struct dgram_call c;
+    struct mj_window wdst;
     unsigned char chunk[MBEDTLS_SSL_IN_CONTENT_LEN];
     unsigned char *to;
     size_t len;
-    int ret, more;
+    int ret, more = 0;
     (void) cls;
-    if (window(env, in, in_off, in_len, &win) != 0 || window(env, dst, dst_off, dst_len, &wdst) != 0 ||
-        window(env, out, out_off, out_len, &wout) != 0) {
+    if (open_call(env, &c, in, in_off, in_len, out, out_off, out_len) != 0 ||
+        mj_window_open(env, dst, dst_off, dst_len, MJ_WINDOW_OUTPUT, &wdst) != 0) {
         return 0;
     }
     /* A direct buffer takes the plaintext in place; a byte[] through one copy from chunk. */
     to = wdst.address != NULL ? wdst.address : chunk;
     len = wdst.address != NULL || wdst.length < sizeof chunk ? wdst.length : sizeof chunk;
-    attach(s, &win, &wout);
-    do {
-        ret = mbedtls_ssl_read(&s->ssl, to, len);
-    } while (mj_ssl_input_pending(s, ret));
-    more = ret > 0 && mbedtls_ssl_check_pending(&s->ssl);
+    if (len == 0) {
+        mj_throw_argument(env, "no room for plaintext in dst");
+        return 0;
+    }
+    ret = mj_io_read(s, &datagram_bio, &c, to, len, &more);
+    if (ret == MJ_IO_END) {
+        ret = MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY; /* the peer ended: DTLS has no other end than close_notify */
+    }
+    mj_ssl_lock(s);
     s->failure = ret;
-    detach(s);
+    mj_ssl_unlock(s);
     if (ret > 0) {
         if (wdst.address == NULL) {
-            (*env)->SetByteArrayRegion(env, wdst.array, wdst.offset, ret, (const jbyte *) chunk);
+            mj_window_put(env, &wdst, 0, chunk, (size_t) ret);
             mbedtls_platform_zeroize(chunk, (size_t) ret);
         }
-        return result(MJ_DG_OK, more, win.used != 0, (size_t) ret, wout.used);
+        return result(MJ_DG_OK, more, c.in.used != 0, (size_t) ret, c.out.used);
     }
-    /* 0: an empty application data record. */
-    return result(code_of(ret), 0, win.used != 0, 0, wout.used);
+    return result(code_of(ret), 0, c.in.used != 0, 0, c.out.used);
 }
 
 /*
@@ -367,27 +370,26 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nWrite(JNI
                                                                      jobject out, jint out_off, jint out_len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    struct mj_dgram wsrc, wout;
+    struct dgram_call c;
+    struct mj_window wsrc;
     unsigned char chunk[MBEDTLS_SSL_OUT_CONTENT_LEN];
     const unsigned char *from;
-    int ret, max;
+    int ret, max, expansion;
     (void) cls;
-    if (window(env, src, src_off, src_len, &wsrc) != 0 || window(env, out, out_off, out_len, &wout) != 0) {
+    if (open_call(env, &c, NULL, 0, 0, out, out_off, out_len) != 0 ||
+        mj_window_open(env, src, src_off, src_len, MJ_WINDOW_INPUT, &wsrc) != 0) {
         return 0;
     }
-    attach(s, NULL, &wout);
-    ret = mj_ssl_flush_pending(s);
-    if (ret != 0) {
-        goto done;
-    }
+    mj_ssl_lock(s);
     max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
-    if (max < 0) {
-        ret = max;
-        goto done;
+    expansion = mbedtls_ssl_get_record_expansion(&s->ssl);
+    mj_ssl_unlock(s);
+    if (max < 0 || expansion < 0) {
+        mj_throw_mbedtls(env, max < 0 ? max : expansion, "mbedtls_ssl_get_max_out_record_payload", NULL);
+        return 0;
     }
     if (wsrc.length > (size_t) max) {
         char message[200];
-        detach(s);
         snprintf(message, sizeof message,
                  "%zu bytes do not fit into one DTLS record of this connection (at most %d bytes of application "
                  "data: MTU and record expansion); DTLS sends each datagram whole, so send less",
@@ -398,26 +400,21 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nWrite(JNI
     if (wsrc.address != NULL) {
         from = wsrc.address;
     } else {
-        (*env)->GetByteArrayRegion(env, wsrc.array, wsrc.offset, (jsize) wsrc.length, (jbyte *) chunk);
+        mj_window_get(env, &wsrc, 0, chunk, wsrc.length);
         from = chunk;
     }
-    ret = mbedtls_ssl_write(&s->ssl, from, wsrc.length);
+    c.need = wsrc.length + (size_t) expansion + 2; /* the whole datagram, framed, or nothing */
+    ret = wsrc.length == 0 ? 0 : mj_io_write(s, &datagram_bio, &c, from, wsrc.length);
     if (from == chunk) {
         mbedtls_platform_zeroize(chunk, wsrc.length);
     }
-    if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
-        ret = (int) wsrc.length; /* the datagram is made; Mbed TLS sends it with the next flush */
-    }
-    if (ret >= 0) {
-        wsrc.used = (size_t) ret;
-    }
-done:
+    mj_ssl_lock(s);
     s->failure = ret;
-    detach(s);
+    mj_ssl_unlock(s);
     if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
-        return result(MJ_DG_FAILED, 0, 0, 0, wout.used);
+        return result(MJ_DG_FAILED, 0, 0, 0, c.out.used);
     }
-    return result(ret < 0 ? MJ_DG_WANT_WRITE : MJ_DG_OK, 0, wsrc.used != 0, 0, wout.used);
+    return result(ret < 0 ? MJ_DG_WANT_WRITE : MJ_DG_OK, 0, ret > 0, 0, c.out.used);
 }
 
 /* Sends the datagram Mbed TLS holds back (out had no room for it before) into out. */
@@ -425,20 +422,14 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nFlush(JNI
                                                                      jobject out, jint out_off, jint out_len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    struct mj_dgram wout;
+    struct dgram_call c;
     int ret;
     (void) cls;
-    if (window(env, out, out_off, out_len, &wout) != 0) {
+    if (open_call(env, &c, NULL, 0, 0, out, out_off, out_len) != 0) {
         return 0;
     }
-    attach(s, NULL, &wout);
-    ret = mj_ssl_flush_pending(s);
-    s->failure = ret;
-    detach(s);
-    if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
-        return result(MJ_DG_FAILED, 0, 0, 0, wout.used);
-    }
-    return result(ret < 0 ? MJ_DG_WANT_WRITE : MJ_DG_OK, 0, 0, 0, wout.used);
+    ret = mj_io_flush(s, &datagram_bio, &c);
+    return finish(s, ret, &c);
 }
 
 /* mbedtls_ssl_close_notify into out. */
@@ -446,23 +437,17 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nCloseNoti
                                                                            jobject out, jint out_off, jint out_len)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    struct mj_dgram wout;
+    struct dgram_call c;
     int ret;
     (void) cls;
-    if (window(env, out, out_off, out_len, &wout) != 0) {
+    if (open_call(env, &c, NULL, 0, 0, out, out_off, out_len) != 0) {
         return 0;
     }
-    attach(s, NULL, &wout);
-    ret = mj_ssl_flush_pending(s);
-    if (ret == 0) {
-        ret = mbedtls_ssl_close_notify(&s->ssl);
+    ret = mj_io_close_notify(s, &datagram_bio, &c);
+    if (ret == MJ_IO_ALERT_NOT_MADE) {
+        ret = MBEDTLS_ERR_SSL_WANT_WRITE; /* what was pending did not go: flush, then close_notify again */
     }
-    s->failure = ret;
-    detach(s);
-    if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
-        return result(MJ_DG_FAILED, 0, 0, 0, wout.used);
-    }
-    return result(ret < 0 ? MJ_DG_WANT_WRITE : MJ_DG_OK, 0, 0, 0, wout.used);
+    return finish(s, ret, &c);
 }
 
 /* --- Server: the cookie exchange before any state ------------------------------------------- */
@@ -486,7 +471,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nCheckHell
 {
 #if defined(MBEDTLS_SSL_SRV_C) && MJ_HAS_DTLS && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    struct mj_dgram win, wout;
+    struct dgram_call c;
     unsigned char id[64];
     jsize id_len = (*env)->GetArrayLength(env, transport_id);
     int ret, code = MJ_DG_DROPPED;
@@ -496,16 +481,17 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nCheckHell
         return 0;
     }
     (*env)->GetByteArrayRegion(env, transport_id, 0, id_len, (jbyte *) id);
-    if (window(env, in, in_off, in_len, &win) != 0 || window(env, out, out_off, out_len, &wout) != 0) {
+    if (open_call(env, &c, in, in_off, in_len, out, out_off, out_len) != 0) {
         return 0;
     }
-    attach(s, &win, &wout);
+    enter(s, &c);
     ret = mbedtls_ssl_session_reset(&s->ssl);
+    s->inbound = MJ_INBOUND_OPEN;
     if (ret == 0) {
         ret = mbedtls_ssl_set_client_transport_id(&s->ssl, id, (size_t) id_len);
     }
     while (ret == 0) {
-        int state = mj_ssl_state(&s->ssl);
+        int state = mj_io_handshake_state(s);
         if (state == MBEDTLS_SSL_SERVER_HELLO_VERIFY_REQUEST_SENT) {
             code = MJ_DG_HELLO_VERIFY;
             break;
@@ -517,8 +503,8 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nCheckHell
         ret = mbedtls_ssl_handshake_step(&s->ssl);
     }
     s->failure = ret;
-    detach(s);
-    return result(code, 0, win.used != 0, 0, code == MJ_DG_DROPPED ? 0 : wout.used);
+    leave(s);
+    return result(code, 0, c.in.used != 0, 0, code == MJ_DG_DROPPED ? 0 : c.out.used);
 #else
     (void) cls;
     (void) handle;
@@ -543,6 +529,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nSessionRes
     (void) cls;
     mj_ssl_lock(s);
     ret = mbedtls_ssl_session_reset(&s->ssl);
+    s->inbound = MJ_INBOUND_OPEN;
     mj_ssl_unlock(s);
     if (ret != 0) {
         mj_throw_mbedtls(env, ret, "mbedtls_ssl_session_reset", NULL);
@@ -710,6 +697,7 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nSave
         return NULL;
     }
     ret = mbedtls_ssl_context_save(&s->ssl, buf, len, &len);
+    s->inbound = MJ_INBOUND_OPEN; /* saved or not, nothing has ended */
     mj_ssl_unlock(s);
     if (ret != 0) {
         mj_throw_mbedtls(env, ret, "mbedtls_ssl_context_save", NULL);
@@ -744,6 +732,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nLoad(JNIEn
     (*env)->GetByteArrayRegion(env, data, 0, len, (jbyte *) buf);
     mj_ssl_lock(s);
     ret = mbedtls_ssl_context_load(&s->ssl, buf, (size_t) len);
+    s->inbound = MJ_INBOUND_OPEN;
     mj_ssl_unlock(s);
     mbedtls_platform_zeroize(buf, (size_t) len);
     free(buf);
@@ -768,7 +757,7 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nEstabl
     (void) env;
     (void) cls;
     mj_ssl_lock(s);
-    over = mj_ssl_state(&s->ssl) == MBEDTLS_SSL_HANDSHAKE_OVER;
+    over = mj_io_handshake_state(s) == MBEDTLS_SSL_HANDSHAKE_OVER;
     mj_ssl_unlock(s);
     return over ? JNI_TRUE : JNI_FALSE;
 }

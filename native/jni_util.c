@@ -307,8 +307,21 @@ static int lookup_ids(JNIEnv *env)
         (mj_jni.mbedtls_exception = global_class(env, "io/github/mbedtlsjni/mbedtls/MbedTlsException")) == NULL ||
         (mj_jni.parse_exception = global_class(env, "io/github/mbedtlsjni/mbedtls/X509ParseException")) == NULL ||
         (mj_jni.verify_exception =
-             global_class(env, "io/github/mbedtlsjni/mbedtls/CertificateVerificationException")) == NULL) {
+             global_class(env, "io/github/mbedtlsjni/mbedtls/CertificateVerificationException")) == NULL ||
+        (mj_jni.index_out_of_bounds = global_class(env, "java/lang/IndexOutOfBoundsException")) == NULL ||
+        (mj_jni.read_only_buffer = global_class(env, "java/nio/ReadOnlyBufferException")) == NULL) {
         return -1;
+    }
+    {
+        jclass buffer = (*env)->FindClass(env, "java/nio/Buffer");
+        if (buffer == NULL) {
+            return -1;
+        }
+        mj_jni.buffer_is_read_only = (*env)->GetMethodID(env, buffer, "isReadOnly", "()Z");
+        (*env)->DeleteLocalRef(env, buffer);
+        if (mj_jni.buffer_is_read_only == NULL) {
+            return -1;
+        }
     }
     mj_jni.mbedtls_exception_init = (*env)->GetMethodID(env, mj_jni.mbedtls_exception, "<init>", exception_init);
     mj_jni.parse_exception_init = (*env)->GetMethodID(env, mj_jni.parse_exception, "<init>", exception_init);
@@ -359,7 +372,8 @@ JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved)
     JNIEnv *env;
     jclass *classes[] = { &mj_jni.string, &mj_jni.byte_array, &mj_jni.illegal_state, &mj_jni.illegal_argument,
                           &mj_jni.out_of_memory, &mj_jni.socket_timeout, &mj_jni.mbedtls_exception,
-                          &mj_jni.parse_exception, &mj_jni.verify_exception, &mj_jni.byte_array_array };
+                          &mj_jni.parse_exception, &mj_jni.verify_exception, &mj_jni.byte_array_array,
+                          &mj_jni.index_out_of_bounds, &mj_jni.read_only_buffer };
     size_t i;
     (void) reserved;
     if ((*vm)->GetEnv(vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK) {

@@ -63,7 +63,8 @@ enum mj_authmode { MJ_AUTHMODE_NONE = 0, MJ_AUTHMODE_OPTIONAL = 1, MJ_AUTHMODE_R
  * lock: the context's one lock. Mbed TLS contexts are not thread-safe, so every Mbed TLS call on
  * ssl (and every read of the fields below that I/O changes) holds it; it is held only around
  * calls that do not block (the bio never waits), and released while a thread waits for the
- * socket, so one thread waiting to read never holds up another one writing.
+ * socket, so one thread waiting to read never holds up another one writing. The I/O core
+ * (ssl_io.h) makes every I/O call and owns the lock.
  */
 typedef struct {
     mbedtls_ssl_context ssl;
@@ -77,36 +78,22 @@ typedef struct {
     int skip_name_check; /* verify the chain only: the name check's CN_MISMATCH bit is dropped */
     jobject verify_callback; /* a global ref to a Java VerifyCallback, or NULL */
     uint32_t chain_flags;    /* the flags of the chain's certificates above the leaf, so far */
-    /* The last socket call was a write: the next read waits for the socket before asking Mbed
-     * TLS (see read_some in ssl_context.c). A hint only, set and read under lock. */
+    /* The last I/O call was a write: the next read on a bio that waits waits for input before
+     * asking Mbed TLS (see mj_io_read). A hint only, set and read under lock. */
     int wrote_last;
     int session_offered; /* mbedtls_ssl_set_session succeeded */
     int leaf_verified;   /* the verify callback saw the server's leaf: a full handshake */
-    /* MemoryBio (memory_bio.c): the buffers of the call in progress that Mbed TLS receives
-     * records from and sends them to (struct mj_window *; NULL: none), set under lock. */
-    void *mem_in;
-    void *mem_out;
+    /* The state of the I/O call holding the lock (the buffers a memory bio's send and receive
+     * functions use), set by the I/O core for the duration of each Mbed TLS call; else NULL. */
+    void *call;
     int failure; /* the error of the last failed MemoryBio handshake call, thrown after its counts are in */
-    /* DTLS (datagram_bio.c). The retransmission timer (mbedtls_ssl_set_timer_cb): its
-     * intermediate and final deadlines in ms of CLOCK_MONOTONIC, timer_fin_ms 0 when cancelled;
-     * and the datagram windows of the call in progress (struct mj_dgram *; NULL: none). All
-     * under lock. */
+    /* DTLS (datagram_bio.c): the retransmission timer (mbedtls_ssl_set_timer_cb), its
+     * intermediate and final deadlines in ms of CLOCK_MONOTONIC, timer_fin_ms 0 when cancelled.
+     * Under lock. */
     long long timer_int_ms;
     long long timer_fin_ms;
-    void *dgram_in;
-    void *dgram_out;
 } mj_ssl;
 
-/* The context's lock (ssl_context.c). */
-void mj_ssl_lock(mj_ssl *s);
-void mj_ssl_unlock(mj_ssl *s);
-/*
- * With the lock held: sends what another call left in Mbed TLS's output buffer (see
- * ssl_context.c). 0 when nothing is pending any more, else what mbedtls_ssl_write returned.
- */
-int mj_ssl_flush_pending(mj_ssl *s);
-/* With the lock held: 1 if mbedtls_ssl_* returned WANT_READ although it holds back input to process. */
-int mj_ssl_input_pending(mj_ssl *s, int ret);
 /* Throws for a failed mbedtls_ssl_handshake: CertificateVerificationException when the chain was refused. */
 void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret);
 
@@ -161,6 +148,9 @@ struct mj_jni {
     jmethodID debug_message;       /* DebugCallback.message(int, String, int, String) */
     jmethodID verify_callback;     /* VerifyCallback.verify(byte[][], int) */
     jclass byte_array_array;       /* byte[][] */
+    jclass index_out_of_bounds;    /* java.lang.IndexOutOfBoundsException (buffer_window.c) */
+    jclass read_only_buffer;       /* java.nio.ReadOnlyBufferException (buffer_window.c) */
+    jmethodID buffer_is_read_only; /* java.nio.Buffer.isReadOnly() (buffer_window.c) */
 };
 extern struct mj_jni mj_jni;
 

@@ -12,9 +12,12 @@
 
 #include "mbedtls/asn1.h"
 #include "mbedtls/base64.h"
+#include "mbedtls/cipher.h"
 #include "mbedtls/error.h"
 #include "mbedtls/oid.h"
 #include "mbedtls/pem.h"
+#include "mbedtls/pkcs12.h"
+#include "mbedtls/pkcs5.h"
 #include "mbedtls/x509.h"
 
 struct mj_constant {

@@ -1,6 +1,6 @@
 /* JNI glue of io.github.mbedtlsjni.mbedtls.SslContext: mbedtls_ssl_context, the TLS connection. */
-#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
-#include "jni_util.h"
+#include "buffer_window.h"
+#include "ssl_io.h"
 #include "io_github_mbedtlsjni_mbedtls_SslContext.h"
 
 #include <netinet/in.h>
@@ -13,56 +13,18 @@
 
 static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
 
-/*
- * The context's lock (see mj_ssl in jni_util.h). Recursive, so that code called back from
- * inside an Mbed TLS call (a verify callback in Java) may read the context's state through the
- * same getters; a mutex initialised in nInit cannot fail to lock or unlock here.
- */
-void mj_ssl_lock(mj_ssl *s)
-{
-    (void) pthread_mutex_lock(&s->lock);
-}
-
-void mj_ssl_unlock(mj_ssl *s)
-{
-    (void) pthread_mutex_unlock(&s->lock);
-}
-
 JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nInit(JNIEnv *env, jclass cls)
 {
     mj_ssl *s = mj_alloc(env, MJ_KIND_SSL_CONTEXT, sizeof *s);
-    int ret;
     (void) cls;
     if (s == NULL) {
         return 0;
     }
-#if defined(PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP)
-    {
-        /* glibc's static initializer: the pthread_mutexattr_* calls would need GLIBC_2.34 symbols
-         * (glibc_compat.c), while this needs none. */
-        static const pthread_mutex_t recursive = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
-        s->lock = recursive;
-        ret = 0;
-    }
-#else
-    {
-        pthread_mutexattr_t attr;
-        ret = pthread_mutexattr_init(&attr);
-        if (ret == 0) {
-            ret = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-            if (ret == 0) {
-                ret = pthread_mutex_init(&s->lock, &attr);
-            }
-            (void) pthread_mutexattr_destroy(&attr);
-        }
-    }
-#endif
-    if (ret != 0) {
+    if (mj_io_init(s) != 0) { /* mbedtls_ssl_init, and the context's lock */
         mj_release(MJ_KIND_SSL_CONTEXT, s);
         mj_throw_oom(env, "the lock of an mbedtls_ssl_context");
         return 0;
     }
-    mbedtls_ssl_init(&s->ssl);
     return MJ_HANDLE(s);
 }
 
@@ -70,8 +32,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nFree(JNIEnv
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     (void) cls;
-    mbedtls_ssl_free(&s->ssl);
-    (void) pthread_mutex_destroy(&s->lock); /* unlocked: no call is in flight when the handle frees */
+    mj_io_free(s); /* mbedtls_ssl_free; no call is in flight when the handle frees */
     if (s->verify_callback != NULL) {
         (*env)->DeleteGlobalRef(env, s->verify_callback);
     }
@@ -327,54 +288,31 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetBio(JNIE
     s->net = n;
 }
 
-/* --- Calls that do I/O: the lock around each Mbed TLS call, the wait for the socket outside it -- */
+/* --- Calls that do I/O: the I/O core (ssl_io.c) with the socket as its bio -------------------- */
 
 /*
- * After an Mbed TLS call returned ret (with the lock held): 1 if the caller should wait for the
- * socket before calling again, 0 if it should call again at once. WANT_READ does not always mean
- * "no data": a TLS 1.3 NewSessionTicket is kept back and processed by the next call
- * (mbedtls_ssl_check_pending says so), and waiting for the socket then could wait for ever.
+ * The socket bio (mbedtls_ssl_set_bio with mj_net_send/mj_net_recv, which never block): where
+ * Mbed TLS cannot go on, the core releases the context's lock and this waits for the socket with
+ * poll(), within the NetContext's timeouts. 0 when ready, else MBEDTLS_ERR_SSL_TIMEOUT or
+ * MBEDTLS_ERR_NET_POLL_FAILED.
  */
-int mj_ssl_input_pending(mj_ssl *s, int ret)
+static int socket_wait(mj_ssl *s, void *call, int want)
 {
-    return ret == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(&s->ssl);
+    (void) call;
+    return mj_net_wait(s->net, want == MBEDTLS_ERR_SSL_WANT_WRITE ? MJ_WAIT_SEND : MJ_WAIT_RECV);
 }
 
-static int must_wait(mj_ssl *s, int ret)
+static const struct mj_bio socket_bio = { socket_wait, NULL, 1 };
+
+/* The socket bio for a call that must not wait (close_notify while closing): gives up instead. */
+static int socket_give_up(mj_ssl *s, void *call, int want)
 {
-    if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
-        return !mj_ssl_input_pending(s, ret);
-    }
-    return ret == MBEDTLS_ERR_SSL_WANT_WRITE;
+    (void) s;
+    (void) call;
+    return want;
 }
 
-/* Waits as an Mbed TLS call that returned ret asks (must_wait said so): 0, or a negative error. */
-static int await_socket(mj_ssl *s, int ret)
-{
-    return mj_net_wait(s->net, ret == MBEDTLS_ERR_SSL_WANT_WRITE ? MJ_WAIT_SEND : MJ_WAIT_RECV);
-}
-
-/*
- * Mbed TLS's output buffer holds at most one record that send() has not taken yet (out_left
- * bytes). Whoever calls Mbed TLS next finishes sending it: mbedtls_ssl_write retried by the
- * thread whose record it is, but also an alert a read sends, or close_notify. Two consequences,
- * both handled here because reads and writes of one context interleave:
- * - a write that got WANT_WRITE is done once out_left is 0, even if another call flushed it
- *   (retrying mbedtls_ssl_write then would send the data a second time);
- * - a fresh mbedtls_ssl_write, or mbedtls_ssl_close_notify, with out_left != 0 would take the
- *   pending record for its own (the former returns as if its data were sent; the latter sends
- *   nothing), so another call's pending record is flushed first. mbedtls_ssl_write with length 0
- *   does exactly that flush once the handshake is over (and writes nothing itself).
- * Returns 0 when nothing is pending (any more), or what the flush returned.
- */
-int mj_ssl_flush_pending(mj_ssl *s)
-{
-    static const unsigned char none[1] = { 0 };
-    if (s->ssl.MBEDTLS_PRIVATE(out_left) == 0) {
-        return 0;
-    }
-    return mbedtls_ssl_write(&s->ssl, none, 0);
-}
+static const struct mj_bio socket_bio_no_wait = { socket_give_up, NULL, 0 };
 
 void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
 {
@@ -392,7 +330,7 @@ void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nHandshake(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    int ret, wait;
+    int ret;
     (void) cls;
 
     /*
@@ -406,19 +344,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nHandshake(J
         int one = 1;
         (void) setsockopt(s->net->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    for (;;) {
-        mj_ssl_lock(s);
-        ret = mbedtls_ssl_handshake(&s->ssl);
-        wait = must_wait(s, ret);
-        mj_ssl_unlock(s);
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
-            if (wait && (ret = await_socket(s, ret)) != 0) {
-                break;
-            }
-            continue;
-        }
-        break;
-    }
+    ret = mj_io_handshake(s, &socket_bio, NULL); /* mbedtls_ssl_handshake */
     if (ret != 0) {
         mj_ssl_throw_handshake(env, s, ret);
     }
@@ -463,16 +389,13 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nProtocol
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nCiphersuite(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    const mbedtls_ssl_session *negotiating;
     const char *name;
     jstring result;
     (void) cls;
     mj_ssl_lock(s);
     name = mbedtls_ssl_get_ciphersuite(&s->ssl);
-    negotiating = s->ssl.MBEDTLS_PRIVATE(session_negotiate);
-    if (name == NULL && negotiating != NULL && negotiating->MBEDTLS_PRIVATE(ciphersuite) != 0 &&
-        s->ssl.MBEDTLS_PRIVATE(state) > MBEDTLS_SSL_SERVER_HELLO) {
-        name = mbedtls_ssl_get_ciphersuite_name(negotiating->MBEDTLS_PRIVATE(ciphersuite));
+    if (name == NULL && mj_io_negotiating_ciphersuite(s) != 0) {
+        name = mbedtls_ssl_get_ciphersuite_name(mj_io_negotiating_ciphersuite(s));
     }
     result = name != NULL ? mj_string(env, name) : NULL;
     mj_ssl_unlock(s);
@@ -499,124 +422,58 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nPee
 }
 
 /*
- * mbedtls_ssl_read until there is data or an end. The Java side has completed the handshake, so
- * what Mbed TLS may still do here besides reading is to send an alert (WANT_WRITE) or take in a
- * TLS 1.3 NewSessionTicket (call again). Returns the byte count, or -1 at the end (close_notify
- * or EOF, recorded in s->inbound), or -2 with an exception pending.
+ * mbedtls_ssl_read into buf[0 .. len), waiting for the socket as often as needed: the byte count,
+ * or -1 at the end (close_notify or EOF, recorded in s->inbound), or -2 with an exception pending.
  */
 static int read_some(JNIEnv *env, mj_ssl *s, unsigned char *buf, size_t len)
 {
-    int ret, wait, inbound;
-    for (;;) {
-        mj_ssl_lock(s);
-        inbound = s->inbound;
-        if (inbound != MJ_INBOUND_OPEN) {
-            mj_ssl_unlock(s);
-            return -1;
-        }
-        /*
-         * A read right after a write (a request, then its answer) would find the socket empty:
-         * the peer has yet to answer. With nothing held back in Mbed TLS, wait for the socket
-         * first instead of learning that from a recv that fails with EAGAIN (the C client's
-         * blocking recv makes one system call there, so would this).
-         */
-        if (s->wrote_last) {
-            s->wrote_last = 0;
-            if (mbedtls_ssl_get_bytes_avail(&s->ssl) == 0 && !mbedtls_ssl_check_pending(&s->ssl)) {
-                mj_ssl_unlock(s);
-                if ((ret = mj_net_wait(s->net, MJ_WAIT_RECV)) != 0) {
-                    break;
-                }
-                continue;
-            }
-        }
-        ret = mbedtls_ssl_read(&s->ssl, buf, len);
-        if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
-            s->inbound = MJ_INBOUND_CLOSE_NOTIFY;
-        } else if (ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-            s->inbound = MJ_INBOUND_EOF;
-        }
-        wait = must_wait(s, ret);
-        mj_ssl_unlock(s);
-        if (ret > 0) {
-            return ret;
-        }
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MJ_ERR_NEW_SESSION_TICKET) {
-            int sending = ret == MBEDTLS_ERR_SSL_WANT_WRITE;
-            if (wait && (ret = await_socket(s, ret)) != 0) {
-                break;
-            }
-            if (sending) {
-                /* The alert this read wrote may still be in the output buffer: send it on. */
-                mj_ssl_lock(s);
-                ret = mj_ssl_flush_pending(s);
-                mj_ssl_unlock(s);
-                if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_WRITE && ret != MJ_ERR_NEW_SESSION_TICKET) {
-                    break;
-                }
-            }
-            continue;
-        }
-        if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
-            return -1;
-        }
-        break;
+    int ret = mj_io_read(s, &socket_bio, NULL, buf, len, NULL);
+    if (ret >= 0) {
+        return ret;
+    }
+    if (ret == MJ_IO_END) {
+        return -1;
     }
     mj_throw_mbedtls(env, ret, "mbedtls_ssl_read", NULL);
     return -2;
 }
 
 /*
- * mbedtls_ssl_write of buf[0 .. len), as one record (or fewer bytes if a record holds fewer),
- * waiting for the socket outside the lock as often as needed. Returns the byte count (> 0), or
- * a negative Mbed TLS error. See mj_ssl_flush_pending for the record another call may send for us.
+ * The one read of the socket bio: into dst[off .. off+len) (a byte[], copied once from a record's
+ * worth on the stack, or a direct ByteBuffer, written in place) the byte count, or -1 at the end.
+ * With dst NULL, one byte, returned as 0..255 (InputStream.read() without a shared buffer).
  */
-static int write_record(mj_ssl *s, const unsigned char *buf, size_t len)
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nRead(JNIEnv *env, jclass cls, jlong handle,
+                                                                  jobject dst, jint off, jint len)
 {
-    int in_flight = 0; /* > 0: this call's record, of that many bytes, is (partly) unsent */
-    int ret, wait;
-    for (;;) {
-        mj_ssl_lock(s);
-        if (in_flight > 0 && s->ssl.MBEDTLS_PRIVATE(out_left) == 0) {
-            ret = in_flight; /* another call sent the rest of it */
-        } else if (in_flight == 0 && s->ssl.MBEDTLS_PRIVATE(out_left) != 0) {
-            ret = mj_ssl_flush_pending(s);
-            if (ret == 0) {
-                mj_ssl_unlock(s);
-                continue; /* now write ours */
-            }
-        } else {
-            ret = mbedtls_ssl_write(&s->ssl, buf, len);
-            if (ret == MBEDTLS_ERR_SSL_WANT_WRITE && in_flight == 0) {
-                /* How much the record holds, asked only now: a write that goes out at once (the
-                 * usual case) does not need it, and a write changes no record size limit. */
-                int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
-                if (max > 0) {
-                    in_flight = len < (size_t) max ? (int) len : max;
-                }
-            }
-        }
-        wait = must_wait(s, ret);
-        s->wrote_last = 1;
-        mj_ssl_unlock(s);
-        if (ret >= 0) {
-            return ret;
-        }
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MJ_ERR_NEW_SESSION_TICKET) {
-            if (wait && (ret = await_socket(s, ret)) != 0) {
-                return ret;
-            }
-            continue;
-        }
-        return ret;
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    struct mj_window w;
+    unsigned char chunk[MJ_IO_CHUNK];
+    int n;
+    (void) cls;
+    if (dst == NULL) {
+        n = read_some(env, s, chunk, 1);
+        return n > 0 ? (jint) chunk[0] : -1;
     }
+    if (mj_window_open(env, dst, off, len, MJ_WINDOW_OUTPUT, &w) != 0) {
+        return -1;
+    }
+    if (w.address != NULL) {
+        n = read_some(env, s, w.address, w.length);
+    } else {
+        n = read_some(env, s, chunk, w.length < sizeof chunk ? w.length : sizeof chunk);
+        if (n > 0) {
+            mj_window_put(env, &w, 0, chunk, (size_t) n);
+        }
+    }
+    return n < -1 ? -1 : n;
 }
 
-/* write_record over all of buf[0 .. len): the number of bytes written before a failure is lost with it. */
+/* mj_io_write over all of buf[0 .. len): the number of bytes written before a failure is lost with it. */
 static int write_all(mj_ssl *s, const unsigned char *buf, size_t len)
 {
     while (len > 0) {
-        int n = write_record(s, buf, len);
+        int n = mj_io_write(s, &socket_bio, NULL, buf, len);
         if (n < 0) {
             return n;
         }
@@ -626,178 +483,93 @@ static int write_all(mj_ssl *s, const unsigned char *buf, size_t len)
     return 0;
 }
 
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nRead(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
-                                                                  jint off, jint len)
+/*
+ * The one write of the socket bio: mbedtls_ssl_write of src[off .. off+len) (a byte[], copied a
+ * record's worth at a time to the stack, which Mbed TLS encrypts from, or a direct ByteBuffer,
+ * read in place), waiting for the socket as often as needed. fully: all of it, record after
+ * record, in this one call (returns len); else one record (returns its byte count). With src
+ * NULL, the one byte off (OutputStream.write(int) without a shared buffer).
+ */
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWrite(JNIEnv *env, jclass cls, jlong handle,
+                                                                   jobject src, jint off, jint len, jboolean fully)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    unsigned char buf[MJ_IO_CHUNK];
-    int n;
-    (void) cls;
-    n = read_some(env, s, buf, len < MJ_IO_CHUNK ? (size_t) len : MJ_IO_CHUNK);
-    if (n > 0) {
-        (*env)->SetByteArrayRegion(env, b, off, n, (const jbyte *) buf);
-    }
-    return n < -1 ? -1 : n;
-}
-
-/* One byte, 0..255, or -1 at the end: InputStream.read() without a shared buffer. */
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nReadByte(JNIEnv *env, jclass cls, jlong handle)
-{
-    unsigned char b;
-    int n;
-    (void) cls;
-    n = read_some(env, MJ_PTR(mj_ssl, handle), &b, 1);
-    return n > 0 ? (jint) b : -1;
-}
-
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nReadDirect(JNIEnv *env, jclass cls, jlong handle,
-                                                                        jobject dst, jint pos, jint len)
-{
-    mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    unsigned char *address = (*env)->GetDirectBufferAddress(env, dst);
-    int n;
-    (void) cls;
-    if (address == NULL) {
-        mj_throw_argument(env, "the ByteBuffer has no native address");
-        return -1;
-    }
-    n = read_some(env, s, address + pos, (size_t) len);
-    return n < -1 ? -1 : n;
-}
-
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWrite(JNIEnv *env, jclass cls, jlong handle, jbyteArray b,
-                                                                   jint off, jint len)
-{
-    mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    unsigned char buf[MJ_IO_CHUNK];
-    jint n = len < MJ_IO_CHUNK ? len : MJ_IO_CHUNK;
+    struct mj_window w;
+    unsigned char chunk[MJ_IO_CHUNK];
+    size_t done = 0;
     int ret;
     (void) cls;
-    (*env)->GetByteArrayRegion(env, b, off, n, (jbyte *) buf);
-    ret = write_record(s, buf, (size_t) n);
-    if (ret < 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_ssl_write", NULL);
-        return 0;
-    }
-    return ret;
-}
-
-/*
- * All of b[off .. off+len) in one native call: each record's worth is copied once, from the
- * array to this stack buffer, which Mbed TLS encrypts from.
- */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWriteFully(JNIEnv *env, jclass cls, jlong handle,
-                                                                        jbyteArray b, jint off, jint len)
-{
-    mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    unsigned char buf[MJ_IO_CHUNK];
-    (void) cls;
-    while (len > 0) {
-        jint n = len < MJ_IO_CHUNK ? len : MJ_IO_CHUNK;
-        int ret;
-        (*env)->GetByteArrayRegion(env, b, off, n, (jbyte *) buf);
-        ret = write_all(s, buf, (size_t) n);
+    if (src == NULL) {
+        chunk[0] = (unsigned char) off;
+        ret = write_all(s, chunk, 1);
         if (ret < 0) {
             mj_throw_mbedtls(env, ret, "mbedtls_ssl_write", NULL);
-            return;
+            return 0;
         }
-        off += n;
-        len -= n;
+        return 1;
     }
-}
-
-/* OutputStream.write(int) without a shared buffer. */
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWriteByte(JNIEnv *env, jclass cls, jlong handle, jint value)
-{
-    unsigned char b = (unsigned char) value;
-    int ret;
-    (void) cls;
-    ret = write_record(MJ_PTR(mj_ssl, handle), &b, 1);
-    if (ret < 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_ssl_write", NULL);
-    }
-}
-
-/* One record (fully: false) or everything (fully: true) from a direct buffer, in place. */
-JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nWriteDirect(JNIEnv *env, jclass cls, jlong handle,
-                                                                         jobject src, jint pos, jint len,
-                                                                         jboolean fully)
-{
-    mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    const unsigned char *address = (*env)->GetDirectBufferAddress(env, src);
-    int ret;
-    (void) cls;
-    if (address == NULL) {
-        mj_throw_argument(env, "the ByteBuffer has no native address");
+    if (mj_window_open(env, src, off, len, MJ_WINDOW_INPUT, &w) != 0) {
         return 0;
     }
-    ret = fully ? write_all(s, address + pos, (size_t) len) : write_record(s, address + pos, (size_t) len);
-    if (ret < 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_ssl_write", NULL);
-        return 0;
+    while (done < w.length) {
+        const unsigned char *data;
+        size_t n = w.length - done;
+        if (w.address != NULL) {
+            data = w.address + done;
+        } else {
+            n = n < sizeof chunk ? n : sizeof chunk;
+            mj_window_get(env, &w, done, chunk, n);
+            data = chunk;
+        }
+        ret = fully ? write_all(s, data, n) : mj_io_write(s, &socket_bio, NULL, data, n);
+        if (ret < 0) {
+            mj_throw_mbedtls(env, ret, "mbedtls_ssl_write", NULL);
+            return 0;
+        }
+        if (!fully) {
+            return ret;
+        }
+        done += n;
     }
-    return fully ? len : ret;
+    return (jint) done;
 }
 
 /*
- * mbedtls_ssl_close_notify, after any record still pending from another call (mj_ssl_flush_pending: else
- * Mbed TLS would flush that instead of sending the alert). With wait false, gives up instead of
- * waiting when the socket takes nothing now (returns false); true once the alert is sent.
+ * mbedtls_ssl_close_notify, after any record still pending from another call. With wait false,
+ * gives up instead of waiting when the socket takes nothing now (returns false); true once the
+ * alert is sent.
  */
 JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nCloseNotify(JNIEnv *env, jclass cls, jlong handle,
                                                                              jboolean wait)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    int written = 0; /* the alert is in the output buffer, or sent */
     int ret;
     (void) cls;
-    for (;;) {
-        mj_ssl_lock(s);
-        if (s->ssl.MBEDTLS_PRIVATE(out_left) != 0) {
-            ret = mj_ssl_flush_pending(s);
-        } else if (!written) {
-            ret = mbedtls_ssl_close_notify(&s->ssl);
-            written = ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_WRITE;
-        } else {
-            ret = 0;
-        }
-        if (ret == 0 && written && s->ssl.MBEDTLS_PRIVATE(out_left) == 0) {
-            mj_ssl_unlock(s);
-            return JNI_TRUE;
-        }
-        mj_ssl_unlock(s);
-        if (ret == MJ_ERR_NEW_SESSION_TICKET) { /* the flush took in a held-back ticket first */
-            continue;
-        }
-        if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
-            if (!wait) {
-                return JNI_FALSE;
-            }
-            ret = mj_net_wait(s->net, MJ_WAIT_SEND);
-        }
-        if (ret != 0) {
-            mj_throw_mbedtls(env, ret, "mbedtls_ssl_close_notify", NULL);
-            return JNI_FALSE;
-        }
+    ret = mj_io_close_notify(s, wait ? &socket_bio : &socket_bio_no_wait, NULL);
+    if (ret == 0) {
+        return JNI_TRUE;
     }
+    if (!wait && (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MJ_IO_ALERT_NOT_MADE)) {
+        return JNI_FALSE;
+    }
+    mj_throw_mbedtls(env, ret, "mbedtls_ssl_close_notify", NULL);
+    return JNI_FALSE;
 }
 
 /* The session id of the current session (TLS 1.2: the server's; may be empty), or NULL before a handshake. */
 JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSessionId(JNIEnv *env, jclass cls, jlong handle)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
-    const mbedtls_ssl_session *session;
+    const unsigned char *session_id;
+    size_t len;
     jbyteArray id = NULL;
     (void) cls;
     mj_ssl_lock(s);
-    session = s->ssl.MBEDTLS_PRIVATE(session);
-    if (session != NULL) {
-        size_t len = session->MBEDTLS_PRIVATE(id_len) <= sizeof session->MBEDTLS_PRIVATE(id)
-                         ? session->MBEDTLS_PRIVATE(id_len)
-                         : 0;
+    session_id = mj_io_session_id(s, &len);
+    if (session_id != NULL) {
         id = (*env)->NewByteArray(env, (jsize) len);
         if (id != NULL) {
-            (*env)->SetByteArrayRegion(env, id, 0, (jsize) len, (const jbyte *) session->MBEDTLS_PRIVATE(id));
+            (*env)->SetByteArrayRegion(env, id, 0, (jsize) len, (const jbyte *) session_id);
         }
     }
     mj_ssl_unlock(s);

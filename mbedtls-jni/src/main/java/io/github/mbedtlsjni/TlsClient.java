@@ -1,6 +1,5 @@
 package io.github.mbedtlsjni;
 
-import io.github.mbedtlsjni.internal.InputFiles;
 import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.mbedtls.CtrDrbg;
 import io.github.mbedtlsjni.mbedtls.DebugCallback;
@@ -15,25 +14,16 @@ import io.github.mbedtlsjni.mbedtls.TlsVersion;
 import io.github.mbedtlsjni.mbedtls.X509Crl;
 import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.Key;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.Objects;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A TLS client configured once and used for any number of connections: one {@link SslConfig},
@@ -306,22 +296,9 @@ public final class TlsClient implements AutoCloseable {
      * value. Not thread-safe.
      */
     public static final class Builder {
-        private interface TrustSource {
-            /** Adds to {@code ca}; returns the number of certificates or files skipped. */
-            int addTo(X509Crt ca) throws IOException;
-        }
-
-        private interface CrlSource {
-            void addTo(X509Crl crl) throws IOException;
-        }
-
-        private interface IdentitySource {
-            void load(X509Crt chain, PkContext key, CtrDrbg rng) throws IOException;
-        }
-
-        private final List<TrustSource> trust = new ArrayList<>();
-        private final List<CrlSource> crls = new ArrayList<>();
-        private IdentitySource identity;
+        private final List<ClientMaterial.TrustSource> trust = new ArrayList<>();
+        private final List<ClientMaterial.CrlSource> crls = new ArrayList<>();
+        private ClientMaterial.IdentitySource identity;
         private AuthMode authMode = AuthMode.REQUIRED;
         private TlsVersion minVersion;
         private TlsVersion maxVersion;
@@ -345,7 +322,7 @@ public final class TlsClient implements AutoCloseable {
          * {@link #trust(KeyStore)}. The file is read by {@link #build()}.
          */
         public Builder trustPemFile(Path file) {
-            trust.add(new CaFiles(Objects.requireNonNull(file, "file"), false));
+            trust.add(ClientMaterial.caFiles(Objects.requireNonNull(file, "file"), false));
             return this;
         }
 
@@ -355,24 +332,19 @@ public final class TlsClient implements AutoCloseable {
          * are skipped (counted in {@link TlsClient#skippedTrustAnchors()}).
          */
         public Builder trustPath(Path directory) {
-            trust.add(new CaFiles(Objects.requireNonNull(directory, "directory"), true));
+            trust.add(ClientMaterial.caFiles(Objects.requireNonNull(directory, "directory"), true));
             return this;
         }
 
         /** Trusts the certificates of {@code data}: PEM (any number) or one DER ({@code mbedtls_x509_crt_parse}). */
         public Builder trust(byte[] data) {
-            byte[] copy = Objects.requireNonNull(data, "data").clone();
-            trust.add(ca -> loading("the CA certificates of trust(byte[])", () -> ca.parse(copy)));
+            trust.add(ClientMaterial.caBytes(Objects.requireNonNull(data, "data")));
             return this;
         }
 
         /** Trusts these certificates (their DER encodings, {@code mbedtls_x509_crt_parse_der}). */
         public Builder trust(X509Certificate... certificates) {
-            List<byte[]> ders = new ArrayList<>();
-            for (X509Certificate c : certificates) {
-                ders.add(encoded(Objects.requireNonNull(c, "certificate")));
-            }
-            trust.add(ca -> loading("the certificates of trust(X509Certificate...)", () -> addAll(ca, ders, false)));
+            trust.add(ClientMaterial.certificates(certificates));
             return this;
         }
 
@@ -384,22 +356,7 @@ public final class TlsClient implements AutoCloseable {
          * @throws IllegalArgumentException if the key store cannot be read
          */
         public Builder trust(KeyStore keyStore) {
-            Objects.requireNonNull(keyStore, "keyStore");
-            List<byte[]> ders = new ArrayList<>();
-            try {
-                for (Enumeration<String> aliases = keyStore.aliases(); aliases.hasMoreElements(); ) {
-                    String alias = aliases.nextElement();
-                    if (keyStore.isCertificateEntry(alias)) {
-                        Certificate c = keyStore.getCertificate(alias);
-                        if (c instanceof X509Certificate) {
-                            ders.add(encoded((X509Certificate) c));
-                        }
-                    }
-                }
-            } catch (GeneralSecurityException e) {
-                throw new IllegalArgumentException("cannot read the trust store: " + e.getMessage(), e);
-            }
-            trust.add(ca -> addAll(ca, ders, true));
+            trust.add(ClientMaterial.keyStore(Objects.requireNonNull(keyStore, "keyStore")));
             return this;
         }
 
@@ -409,21 +366,7 @@ public final class TlsClient implements AutoCloseable {
          * with). Certificates Mbed TLS cannot parse are skipped and counted.
          */
         public Builder trustJdkDefaults() {
-            List<byte[]> ders = new ArrayList<>();
-            try {
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init((KeyStore) null);
-                for (TrustManager tm : tmf.getTrustManagers()) {
-                    if (tm instanceof X509TrustManager) {
-                        for (X509Certificate c : ((X509TrustManager) tm).getAcceptedIssuers()) {
-                            ders.add(encoded(c));
-                        }
-                    }
-                }
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("cannot read the JDK's trust store: " + e.getMessage(), e);
-            }
-            trust.add(ca -> addAll(ca, ders, true));
+            trust.add(ClientMaterial.jdkDefaults());
             return this;
         }
 
@@ -432,25 +375,13 @@ public final class TlsClient implements AutoCloseable {
          * read by {@link #build()}.
          */
         public Builder crlFile(Path file) {
-            Objects.requireNonNull(file, "file");
-            crls.add(crl -> {
-                String what = "the CRL file of crlFile";
-                InputFiles.checkReadableFile(file, what, "give one file of PEM or DER CRLs");
-                loading(what + " " + file, () -> {
-                    crl.parseFile(file);
-                    return 0;
-                });
-            });
+            crls.add(ClientMaterial.crlFile(Objects.requireNonNull(file, "file")));
             return this;
         }
 
         /** Checks certificates against the CRLs in {@code data}, PEM or DER ({@code mbedtls_x509_crl_parse}). */
         public Builder crl(byte[] data) {
-            byte[] copy = Objects.requireNonNull(data, "data").clone();
-            crls.add(crl -> loading("the CRLs of crl(byte[])", () -> {
-                crl.parse(copy);
-                return 0;
-            }));
+            crls.add(ClientMaterial.crlBytes(Objects.requireNonNull(data, "data")));
             return this;
         }
 
@@ -463,34 +394,14 @@ public final class TlsClient implements AutoCloseable {
         public Builder identity(Path chainFile, Path keyFile, char[] password) {
             Objects.requireNonNull(chainFile, "chainFile");
             Objects.requireNonNull(keyFile, "keyFile");
-            char[] pwd = password == null ? null : password.clone();
-            identity = (chain, key, rng) -> {
-                String chainWhat = "the client certificate chain of identity";
-                String keyWhat = "the client key of identity";
-                InputFiles.checkReadableFile(chainFile, chainWhat, null);
-                InputFiles.checkReadableFile(keyFile, keyWhat, null);
-                requireAllParsed(loading(chainWhat + " " + chainFile, () -> chain.parseFile(chainFile)), chainFile.toString());
-                loading(keyWhat + " " + keyFile, () -> {
-                    key.parseKeyFile(keyFile, pwd, rng);
-                    return 0;
-                });
-            };
+            identity = ClientMaterial.identityFiles(chainFile, keyFile, password);
             return this;
         }
 
         /** {@link #identity(Path, Path, char[])} from bytes: the chain (PEM or one DER) and the key. */
         public Builder identity(byte[] chainData, byte[] keyData, char[] password) {
-            byte[] chainCopy = Objects.requireNonNull(chainData, "chainData").clone();
-            byte[] keyCopy = Objects.requireNonNull(keyData, "keyData").clone();
-            char[] pwd = password == null ? null : password.clone();
-            identity = (chain, key, rng) -> {
-                requireAllParsed(loading("the client certificate chain of identity(byte[], ...)", () -> chain.parse(chainCopy)),
-                        "the client certificate chain");
-                loading("the client key of identity(byte[], ...)", () -> {
-                    key.parseKey(keyCopy, pwd, rng);
-                    return 0;
-                });
-            };
+            identity = ClientMaterial.identityBytes(Objects.requireNonNull(chainData, "chainData"),
+                    Objects.requireNonNull(keyData, "keyData"), password);
             return this;
         }
 
@@ -504,34 +415,7 @@ public final class TlsClient implements AutoCloseable {
          * @throws IllegalArgumentException if there is no such key entry, or it cannot be read
          */
         public Builder identity(KeyStore keyStore, String alias, char[] password) {
-            Objects.requireNonNull(keyStore, "keyStore");
-            List<byte[]> chainDers = new ArrayList<>();
-            byte[] pkcs8;
-            try {
-                String entry = alias != null ? alias : onlyKeyAlias(keyStore);
-                Key k = keyStore.getKey(entry, password);
-                if (!(k instanceof PrivateKey)) {
-                    throw new IllegalArgumentException("key store entry '" + entry + "' holds no private key");
-                }
-                pkcs8 = k.getEncoded();
-                if (pkcs8 == null || !"PKCS#8".equals(k.getFormat())) {
-                    throw new IllegalArgumentException("the private key of '" + entry + "' cannot be exported as PKCS#8");
-                }
-                Certificate[] chain = keyStore.getCertificateChain(entry);
-                if (chain == null || chain.length == 0) {
-                    throw new IllegalArgumentException("key store entry '" + entry + "' has no certificate chain");
-                }
-                for (Certificate c : chain) {
-                    chainDers.add(encoded((X509Certificate) c));
-                }
-            } catch (GeneralSecurityException e) {
-                throw new IllegalArgumentException("cannot read the key store entry: " + e.getMessage(), e);
-            }
-            identity = (chain, key, rng) -> loading("the key store entry of identity(KeyStore, ...)", () -> {
-                addAll(chain, chainDers, false);
-                key.parseKey(pkcs8, null, rng);
-                return 0;
-            });
+            identity = ClientMaterial.identityKeyStore(Objects.requireNonNull(keyStore, "keyStore"), alias, password);
             return this;
         }
 
@@ -676,14 +560,14 @@ public final class TlsClient implements AutoCloseable {
                 int anchors = 0;
                 if (!trust.isEmpty()) {
                     X509Crt ca = add(owners, new X509Crt());
-                    for (TrustSource source : trust) {
+                    for (ClientMaterial.TrustSource source : trust) {
                         skippedTrustAnchors += source.addTo(ca);
                     }
                     anchors = ca.size();
                     X509Crl crl = null;
                     if (!crls.isEmpty()) {
                         crl = add(owners, new X509Crl());
-                        for (CrlSource source : crls) {
+                        for (ClientMaterial.CrlSource source : crls) {
                             source.addTo(crl);
                         }
                     }
@@ -725,109 +609,9 @@ public final class TlsClient implements AutoCloseable {
             }
         }
 
-        /** A parse step: what Mbed TLS's parser returns. */
-        private interface Parse {
-            int run();
-        }
-
-        /**
-         * Runs a parse step of {@code what}: what Mbed TLS refuses becomes a {@link TlsException}
-         * that names {@code what} and keeps Mbed TLS's code; a file the thin class refused before
-         * Mbed TLS read it (changed since it was checked) its {@link IOException}.
-         */
-        private static int loading(String what, Parse step) throws IOException {
-            try {
-                return step.run();
-            } catch (MbedTlsException | UncheckedIOException e) {
-                throw loadingFailure(what, e);
-            }
-        }
-
-        /** What a parse step's failure becomes (see {@link #loading}). */
-        private static IOException loadingFailure(String what, RuntimeException e) {
-            if (e instanceof UncheckedIOException) {
-                return ((UncheckedIOException) e).getCause();
-            }
-            return new TlsException("cannot use " + what + ": " + e.getMessage(), (MbedTlsException) e);
-        }
-
-        /**
-         * The CA certificates of a file ({@link #trustPemFile}) or a directory ({@link #trustPath}),
-         * as {@link #loading} reports them. A plain class where the other sources are lambdas: a
-         * CA file is how most programs and the CLI start, and their first connection then
-         * bootstraps no lambda (as the thin classes' NativeResource.Type).
-         */
-        private static final class CaFiles implements TrustSource {
-            private final Path path;
-            private final boolean directory;
-
-            CaFiles(Path path, boolean directory) {
-                this.path = path;
-                this.directory = directory;
-            }
-
-            @Override
-            public int addTo(X509Crt ca) throws IOException {
-                String what = directory ? "the CA directory of trustPath" : "the CA file of trustPemFile";
-                if (directory) {
-                    InputFiles.checkReadableDirectory(path, what, "use trustPemFile(file) for one file of CA certificates");
-                } else {
-                    InputFiles.checkReadableFile(path, what, "use trustPath(directory) for a directory of CA files");
-                }
-                try {
-                    return directory ? ca.parsePath(path) : ca.parseFile(path);
-                } catch (MbedTlsException | UncheckedIOException e) {
-                    throw loadingFailure(what + " " + path, e);
-                }
-            }
-        }
-
-        private static void requireAllParsed(int failed, String what) {
-            if (failed != 0) {
-                throw new IllegalArgumentException(failed + " certificate(s) of " + what + " could not be parsed");
-            }
-        }
-
         private static <T extends AutoCloseable> T add(List<AutoCloseable> owners, T owner) {
             owners.add(owner);
             return owner;
-        }
-
-        private static int addAll(X509Crt crt, List<byte[]> ders, boolean skipUnparsable) {
-            int skipped = 0;
-            for (byte[] der : ders) {
-                try {
-                    crt.parseDer(der);
-                } catch (MbedTlsException e) {
-                    if (!skipUnparsable) {
-                        throw e;
-                    }
-                    skipped++;
-                }
-            }
-            return skipped;
-        }
-
-        private static byte[] encoded(X509Certificate c) {
-            try {
-                return c.getEncoded();
-            } catch (CertificateEncodingException e) {
-                throw new IllegalArgumentException("cannot encode " + c.getSubjectX500Principal() + ": " + e.getMessage(), e);
-            }
-        }
-
-        private static String onlyKeyAlias(KeyStore keyStore) throws GeneralSecurityException {
-            List<String> keys = new ArrayList<>();
-            for (String alias : Collections.list(keyStore.aliases())) {
-                if (keyStore.isKeyEntry(alias)) {
-                    keys.add(alias);
-                }
-            }
-            if (keys.size() != 1) {
-                throw new IllegalArgumentException("the key store has " + keys.size() + " key entries "
-                        + (keys.isEmpty() ? "" : keys + " ") + "- name the alias");
-            }
-            return keys.get(0);
         }
 
         private static int millis(Duration timeout, String what) {

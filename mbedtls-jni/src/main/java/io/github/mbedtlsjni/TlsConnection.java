@@ -11,10 +11,8 @@ import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -59,9 +57,6 @@ import java.util.Objects;
  */
 public final class TlsConnection implements AutoCloseable {
     private static final ThinAccess THIN = ThinAccess.get();
-    private static final int MBEDTLS_ERR_SSL_TIMEOUT = -0x6800;
-    private static final int MBEDTLS_ERR_NET_UNKNOWN_HOST = -0x0052;
-    private static final int MBEDTLS_ERR_NET_CONNECT_FAILED = -0x0044;
 
     private final String host;
     private final int port;
@@ -120,11 +115,7 @@ public final class TlsConnection implements AutoCloseable {
             try {
                 ssl.handshake();                            // mbedtls_ssl_handshake
             } catch (MbedTlsException e) {
-                if (e.code() == MBEDTLS_ERR_SSL_TIMEOUT) {
-                    throw timeout("TLS handshake with " + host + ":" + port + " timed out after "
-                            + client.handshakeTimeoutMillis() + " ms", e);
-                }
-                throw new TlsException("TLS handshake with " + host + ":" + port + " failed: " + e.getMessage(), e);
+                throw IoErrors.of(e, "TLS handshake with " + host + ":" + port, client.handshakeTimeoutMillis());
             }
             THIN.setDeadline(net, 0);
             net.setReadTimeout(client.readTimeoutMillis());
@@ -144,13 +135,7 @@ public final class TlsConnection implements AutoCloseable {
         try {
             net.connect(host, port, timeoutMillis);         // mbedtls_net_connect (with a time limit)
         } catch (MbedTlsException e) {
-            IOException mapped = e.code() == MBEDTLS_ERR_NET_UNKNOWN_HOST ? new UnknownHostException(e.getMessage())
-                    : e.code() == MBEDTLS_ERR_NET_CONNECT_FAILED ? new ConnectException(e.getMessage())
-                    : new TlsException("connect to " + host + ":" + port + " failed: " + e.getMessage(), e);
-            if (mapped.getCause() == null) {
-                mapped.initCause(e);
-            }
-            throw mapped;
+            throw IoErrors.of(e, "connect to " + host + ":" + port, timeoutMillis);
         }
     }
 
@@ -362,7 +347,7 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     private SocketException closed() {
-        return new SocketException("TlsConnection to " + host + ":" + port + " is closed");
+        return IoErrors.closed("TlsConnection to " + host + ":" + port, null);
     }
 
     /**
@@ -370,28 +355,15 @@ public final class TlsConnection implements AutoCloseable {
      * or (a write after a write timed out) no longer writable.
      */
     private SocketException unusable(IllegalStateException e) {
-        SocketException ex = closed ? closed()
-                : new SocketException("TlsConnection to " + host + ":" + port + ": " + e.getMessage());
-        ex.initCause(e);
-        return ex;
+        String what = "TlsConnection to " + host + ":" + port;
+        return closed ? IoErrors.closed(what, e) : IoErrors.unusable(what, e);
     }
 
     private IOException failure(String step, MbedTlsException e) {
         if (closed) {
-            SocketException ex = closed();
-            ex.initCause(e);
-            return ex;
+            return IoErrors.closed("TlsConnection to " + host + ":" + port, e);
         }
-        if (e.code() == MBEDTLS_ERR_SSL_TIMEOUT) {
-            return timeout(step + " " + host + ":" + port + " timed out", e);
-        }
-        return new TlsException(step + " " + host + ":" + port + " failed: " + e.getMessage(), e);
-    }
-
-    private static SocketTimeoutException timeout(String message, MbedTlsException cause) {
-        SocketTimeoutException e = new SocketTimeoutException(message);
-        e.initCause(cause);
-        return e;
+        return IoErrors.of(e, step + " " + host + ":" + port, 0);
     }
 
     private void checkReadable() throws IOException {

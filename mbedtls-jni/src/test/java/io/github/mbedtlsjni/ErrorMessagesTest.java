@@ -194,4 +194,177 @@ class ErrorMessagesTest {
             assertEquals("TlsClient is closed: build a new one to connect", e.getMessage());
         }
     }
+    /**
+     * A client chain with a certificate Mbed TLS cannot parse fails build() with a TlsException
+     * (as the class comment promises for what Mbed TLS refuses in a file or in bytes), carrying
+     * the code Mbed TLS gives that certificate, not with an IllegalArgumentException.
+     */
+    @Test
+    void aClientChainWithACertificateMbedTlsRefusesIsTlsExceptionWithItsCode() throws Exception {
+        byte[] der = pki.intermediate().certificate().getEncoded();
+        der[4] = 0x31; // the tbsCertificate's SEQUENCE tag made a SET
+        String damaged = "-----BEGIN CERTIFICATE-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END CERTIFICATE-----\n";
+        int code = assertThrows(X509ParseException.class,
+                () -> X509Crt.of(damaged.getBytes(java.nio.charset.StandardCharsets.US_ASCII))).code();
+        String leaf = Files.readString(pki.writeChain("leaf-only.pem", pki.leaf()));
+        Path chain = dir.resolve("chain-with-damaged.pem");
+        Files.writeString(chain, leaf + damaged);
+
+        TlsException fromFile = assertThrows(TlsException.class, () -> TlsClient.builder().trustPemFile(pki.rootPem())
+                .identity(chain, pki.serverKeyPem(), null).build());
+        assertEquals(code, fromFile.code(), fromFile.getMessage());
+        assertTrue(fromFile.getMessage().contains("the client certificate chain of identity " + chain), fromFile.getMessage());
+        assertTrue(fromFile.getMessage().contains("1 of its certificates could not be parsed; certificate 1"),
+                fromFile.getMessage());
+
+        TlsException fromBytes = assertThrows(TlsException.class, () -> TlsClient.builder().trustPemFile(pki.rootPem())
+                .identity(Files.readAllBytes(chain), Files.readAllBytes(pki.serverKeyPem()), null).build());
+        assertEquals(code, fromBytes.code(), fromBytes.getMessage());
+        assertTrue(fromBytes.getMessage().contains("identity(byte[], ...)"), fromBytes.getMessage());
+    }
+
+    /**
+     * A key store entry whose chain holds a certificate that is not X.509 is refused at the
+     * builder call with an IllegalArgumentException naming it, not a ClassCastException.
+     */
+    @Test
+    void aKeyStoreChainWithANonX509CertificateIsIllegalArgumentException() throws Exception {
+        KeyStore store = OddChainKeyStore.create(pki.leaf().privateKey(), pki.leaf().certificate());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TlsClient.builder().trustPemFile(pki.rootPem()).identity(store, "key", "changeit".toCharArray()));
+        assertEquals("certificate 1 of key store entry 'key' is not an X.509 certificate but X.999", e.getMessage());
+    }
+
+    /** A key store with one key entry whose chain is an X.509 leaf followed by a certificate of another type. */
+    private static final class OddChainKeyStore extends java.security.KeyStoreSpi {
+        private final java.security.Key key;
+        private final java.security.cert.Certificate[] chain;
+
+        private OddChainKeyStore(java.security.Key key, java.security.cert.Certificate leaf) {
+            this.key = key;
+            this.chain = new java.security.cert.Certificate[] {leaf, new OtherCertificate()};
+        }
+
+        static KeyStore create(java.security.Key key, java.security.cert.Certificate leaf) throws Exception {
+            KeyStore store = new KeyStore(new OddChainKeyStore(key, leaf), null, "odd") {};
+            store.load(null, null);
+            return store;
+        }
+
+        @Override
+        public java.security.Key engineGetKey(String alias, char[] password) {
+            return "key".equals(alias) ? key : null;
+        }
+
+        @Override
+        public java.security.cert.Certificate[] engineGetCertificateChain(String alias) {
+            return "key".equals(alias) ? chain.clone() : null;
+        }
+
+        @Override
+        public java.security.cert.Certificate engineGetCertificate(String alias) {
+            return "key".equals(alias) ? chain[0] : null;
+        }
+
+        @Override
+        public java.util.Date engineGetCreationDate(String alias) {
+            return null;
+        }
+
+        @Override
+        public void engineSetKeyEntry(String alias, java.security.Key k, char[] password, java.security.cert.Certificate[] c) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void engineSetKeyEntry(String alias, byte[] k, java.security.cert.Certificate[] c) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void engineSetCertificateEntry(String alias, java.security.cert.Certificate cert) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void engineDeleteEntry(String alias) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.Enumeration<String> engineAliases() {
+            return java.util.Collections.enumeration(List.of("key"));
+        }
+
+        @Override
+        public boolean engineContainsAlias(String alias) {
+            return "key".equals(alias);
+        }
+
+        @Override
+        public int engineSize() {
+            return 1;
+        }
+
+        @Override
+        public boolean engineIsKeyEntry(String alias) {
+            return "key".equals(alias);
+        }
+
+        @Override
+        public boolean engineIsCertificateEntry(String alias) {
+            return false;
+        }
+
+        @Override
+        public String engineGetCertificateAlias(java.security.cert.Certificate cert) {
+            return null;
+        }
+
+        @Override
+        public void engineStore(OutputStream stream, char[] password) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void engineLoad(java.io.InputStream stream, char[] password) {
+            // nothing to load: the entry is made in memory
+        }
+    }
+
+    /** A certificate of a type that is not X.509. */
+    private static final class OtherCertificate extends java.security.cert.Certificate {
+        private static final long serialVersionUID = 1L;
+
+        OtherCertificate() {
+            super("X.999");
+        }
+
+        @Override
+        public byte[] getEncoded() {
+            return new byte[] {1, 2, 3};
+        }
+
+        @Override
+        public void verify(java.security.PublicKey key) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void verify(java.security.PublicKey key, String sigProvider) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String toString() {
+            return "an X.999 certificate";
+        }
+
+        @Override
+        public java.security.PublicKey getPublicKey() {
+            return null;
+        }
+    }
 }

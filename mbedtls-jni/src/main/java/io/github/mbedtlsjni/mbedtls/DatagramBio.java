@@ -80,10 +80,19 @@ public final class DatagramBio {
     private static final int FAILED = 5;
 
     private final SslContext ssl;
+    private final Lifecycle lifecycle;
     private boolean morePlaintext; // the last read left plaintext of its datagram with Mbed TLS
 
-    DatagramBio(SslContext ssl) {
+    private DatagramBio(SslContext ssl) {
         this.ssl = ssl;
+        this.lifecycle = ssl.lifecycle;
+    }
+
+    /** {@code mbedtls_ssl_set_bio} with the datagram callbacks and the timer, for {@link SslContext#setDatagramBio()}. */
+    static DatagramBio attach(SslContext ssl, long self) {
+        DatagramBio bio = new DatagramBio(ssl);
+        nAttach(self);
+        return bio;
     }
 
     /** The largest datagram Mbed TLS reads whole; an input buffer of this size holds any one. */
@@ -120,17 +129,33 @@ public final class DatagramBio {
      * @throws MbedTlsException on any other failure (the fatal alert, if any, is in {@code out})
      */
     public int handshake(ByteBuffer in, ByteBuffer out) {
-        return code(ssl.datagramHandshake(this, in, out));
-    }
-
-    long handshakeNative(long self, ByteBuffer in, ByteBuffer out) {
         int outPos = outputPosition(out);
-        long r = nHandshake(self, array(in), offset(in), window(in), array(out), offset(out), window(out));
-        advance(in, out, outPos, r);
-        if (rawCode(r) == FAILED) {
-            nThrowFailure(self, null);
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireDatagram("DatagramBio.handshake", false);
+            try {
+                if (lifecycle.isOpen()) {
+                    return OK;
+                }
+                lifecycle.requireHostnameRule();
+                lifecycle.transitionTo(Lifecycle.State.HANDSHAKING);
+                long r;
+                try {
+                    r = nHandshake(self, array(in), offset(in), window(in), array(out), offset(out), window(out));
+                    advance(in, out, outPos, r);
+                    if (rawCode(r) == FAILED) { // with the fatal alert (if any) in out
+                        nThrowFailure(self, null);
+                    }
+                } catch (MbedTlsException e) {
+                    throw lifecycle.closedDuring("handshake", e);
+                }
+                if (code(r) == OK) {
+                    lifecycle.transitionTo(Lifecycle.State.OPEN);
+                }
+                return code(r);
+            } finally {
+                lifecycle.release();
+            }
         }
-        return r;
     }
 
     /**
@@ -154,7 +179,7 @@ public final class DatagramBio {
         }
         int dstPos = dst.position();
         int outPos = outputPosition(out);
-        long self = ssl.acquireForDatagrams("read", true);
+        long self = lifecycle.acquireDatagram("DatagramBio.read", true);
         try {
             long r = nRead(self, array(in), offset(in), window(in), array(dst), offset(dst), window(dst), array(out),
                     offset(out), window(out));
@@ -169,13 +194,11 @@ public final class DatagramBio {
                 nThrowFailure(self, "mbedtls_ssl_read");
             }
             if (code == 8) { // RECONNECT: Mbed TLS reset the session and keeps the ClientHello
-                synchronized (ssl.stepsLock()) {
-                    ssl.handshakeState(true, false);
-                }
+                lifecycle.transitionTo(Lifecycle.State.HANDSHAKING);
             }
             return code == 0 ? plaintext : CODES[code];
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -203,7 +226,7 @@ public final class DatagramBio {
         int srcPos = src.position();
         int outPos = outputPosition(out);
         int len = window(src);
-        long self = ssl.acquireForDatagrams("write", true);
+        long self = lifecycle.acquireDatagram("DatagramBio.write", true);
         try {
             long r = nWrite(self, array(src), offset(src), len, array(out), offset(out), window(out));
             advanceOut(out, outPos, r);
@@ -217,7 +240,7 @@ public final class DatagramBio {
             }
             return code == 0 ? 0 : CODES[code];
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -230,7 +253,7 @@ public final class DatagramBio {
     public int flush(ByteBuffer out) {
         Objects.requireNonNull(out, "out");
         int outPos = outputPosition(out);
-        long self = ssl.acquireForDatagrams("flush", false);
+        long self = lifecycle.acquireDatagram("DatagramBio.flush", false);
         try {
             long r = nFlush(self, array(out), offset(out), window(out));
             advanceOut(out, outPos, r);
@@ -239,7 +262,7 @@ public final class DatagramBio {
             }
             return CODES[rawCode(r)];
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -252,7 +275,7 @@ public final class DatagramBio {
     public int closeNotify(ByteBuffer out) {
         Objects.requireNonNull(out, "out");
         int outPos = outputPosition(out);
-        long self = ssl.acquireForDatagrams("closeNotify", false);
+        long self = lifecycle.acquireDatagram("DatagramBio.closeNotify", false);
         try {
             long r = nCloseNotify(self, array(out), offset(out), window(out));
             advanceOut(out, outPos, r);
@@ -261,7 +284,7 @@ public final class DatagramBio {
             }
             return CODES[rawCode(r)];
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -271,21 +294,21 @@ public final class DatagramBio {
      * if no timer runs (established, or waiting for nothing).
      */
     public long timeoutMillis() {
-        long self = ssl.acquireForDatagrams("timeoutMillis", false);
+        long self = lifecycle.acquireDatagram("DatagramBio.timeoutMillis", false);
         try {
             return nTimeout(self);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
     /** True once the handshake is over ({@code MBEDTLS_SSL_HANDSHAKE_OVER}), e.g. after {@link #load}. */
     public boolean isEstablished() {
-        long self = ssl.acquireForDatagrams("isEstablished", false);
+        long self = lifecycle.acquireDatagram("DatagramBio.isEstablished", false);
         try {
             return nEstablished(self);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -311,17 +334,17 @@ public final class DatagramBio {
         Objects.requireNonNull(out, "out");
         requireServer("checkClientHello");
         int outPos = outputPosition(out);
-        synchronized (ssl.stepsLock()) {
-            long self = ssl.acquireForDatagrams("checkClientHello", false);
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireDatagram("DatagramBio.checkClientHello", false);
             try {
                 long r = nCheckHello(self, transportId, array(in), offset(in), window(in), array(out), offset(out),
                         window(out));
                 advance(in, out, outPos, r);
                 int code = CODES[rawCode(r)];
-                ssl.handshakeState(code == ACCEPTED, false);
+                lifecycle.transitionTo(code == ACCEPTED ? Lifecycle.State.HANDSHAKING : Lifecycle.State.CONFIGURED);
                 return code;
             } finally {
-                ssl.releaseHandle();
+                lifecycle.release();
             }
         }
     }
@@ -331,13 +354,13 @@ public final class DatagramBio {
      * config, bio and timer.
      */
     public void sessionReset() {
-        synchronized (ssl.stepsLock()) {
-            long self = ssl.acquireForDatagrams("sessionReset", false);
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireDatagram("DatagramBio.sessionReset", false);
             try {
                 nSessionReset(self);
-                ssl.handshakeState(false, false);
+                lifecycle.transitionTo(Lifecycle.State.CONFIGURED);
             } finally {
-                ssl.releaseHandle();
+                lifecycle.release();
             }
         }
     }
@@ -350,11 +373,11 @@ public final class DatagramBio {
     public void setClientTransportId(byte[] transportId) {
         Objects.requireNonNull(transportId, "transportId");
         requireServer("setClientTransportId");
-        long self = ssl.acquireForDatagramSetup("setClientTransportId");
+        long self = lifecycle.acquireDatagramConfigurable("DatagramBio.setClientTransportId");
         try {
             nSetClientTransportId(self, transportId);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -369,11 +392,11 @@ public final class DatagramBio {
         if (mtu < 0 || mtu > 65535) {
             throw new IllegalArgumentException("MTU " + mtu + " is not 0..65535");
         }
-        long self = ssl.acquireForDatagrams("setMtu", false);
+        long self = lifecycle.acquireDatagram("DatagramBio.setMtu", false);
         try {
             nSetMtu(self, mtu);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -382,11 +405,11 @@ public final class DatagramBio {
      * this connection carries (the MTU minus the record's expansion).
      */
     public int maxPayload() {
-        long self = ssl.acquireForDatagrams("maxPayload", false);
+        long self = lifecycle.acquireDatagram("DatagramBio.maxPayload", false);
         try {
             return nMaxPayload(self);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -412,11 +435,11 @@ public final class DatagramBio {
         if (ownCid.length != length) {
             throw new IllegalArgumentException("CID of " + ownCid.length + " bytes; the config's CID length is " + length);
         }
-        long self = ssl.acquireForDatagramSetup("setCid");
+        long self = lifecycle.acquireDatagramConfigurable("DatagramBio.setCid");
         try {
             nSetCid(self, true, ownCid);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -425,11 +448,11 @@ public final class DatagramBio {
      * peer chose it), or null if the handshake agreed on none. Empty: the peer asked for none.
      */
     public byte[] peerCid() {
-        long self = ssl.acquireForDatagrams("peerCid", true);
+        long self = lifecycle.acquireDatagram("DatagramBio.peerCid", true);
         try {
             return nCid(self, true);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -438,11 +461,11 @@ public final class DatagramBio {
      * side chose it with {@link #setCid}), or null if the handshake agreed on none.
      */
     public byte[] ownCid() {
-        long self = ssl.acquireForDatagrams("ownCid", true);
+        long self = lifecycle.acquireDatagram("DatagramBio.ownCid", true);
         try {
             return nCid(self, false);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -460,14 +483,14 @@ public final class DatagramBio {
      *     the peer's data)
      */
     public byte[] save() {
-        synchronized (ssl.stepsLock()) {
-            long self = ssl.acquireForDatagrams("save", true);
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireDatagram("DatagramBio.save", true);
             try {
                 byte[] state = nSave(self);
-                ssl.handshakeState(false, false);
+                lifecycle.transitionTo(Lifecycle.State.CONFIGURED); // Mbed TLS reset the context
                 return state;
             } finally {
-                ssl.releaseHandle();
+                lifecycle.release();
             }
         }
     }
@@ -482,13 +505,13 @@ public final class DatagramBio {
      */
     public void load(byte[] state) {
         Objects.requireNonNull(state, "state");
-        synchronized (ssl.stepsLock()) {
-            long self = ssl.acquireForDatagramSetup("load");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireDatagramConfigurable("DatagramBio.load");
             try {
                 nLoad(self, state);
-                ssl.handshakeState(true, true);
+                lifecycle.transitionTo(Lifecycle.State.OPEN);
             } finally {
-                ssl.releaseHandle();
+                lifecycle.release();
             }
         }
     }

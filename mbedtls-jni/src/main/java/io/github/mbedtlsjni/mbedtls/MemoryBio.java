@@ -19,7 +19,12 @@ import java.util.Objects;
  * whole records only: an output buffer of {@link #maxRecordOut()} bytes always has room for one.
  * A direct buffer is read and written in place; a heap buffer (with an accessible array) is
  * copied once. Reading and writing may happen in two threads at once, as on a socket; the
- * handshake runs before either, one call at a time.
+ * handshake runs before either, one call at a time. The calls go through the same native I/O
+ * core as the socket calls of {@link SslContext}, with these buffers as the bio.
+ *
+ * <p>Each call reads a buffer's position and limit once; the native code checks the window it
+ * is given against the buffer's real size, so a buffer another thread changes during a call (a
+ * misuse: buffers are not thread-safe) gives an exception, never a read or write outside it.
  *
  * <p>Not a resource of its own: it lives and dies with its {@link SslContext}; once that is
  * closed, every call throws {@link IllegalStateException}.
@@ -42,10 +47,21 @@ public final class MemoryBio {
     /** Windows stay below 2^30 bytes: the native result has 30 bits for the input count. */
     private static final int MAX_WINDOW = (1 << 30) - 1;
 
-    private final SslContext ssl;
+    private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
 
-    MemoryBio(SslContext ssl) {
-        this.ssl = ssl;
+    private final Handle handle;
+    private final Lifecycle lifecycle;
+
+    private MemoryBio(SslContext ssl) {
+        this.handle = ssl.handle;
+        this.lifecycle = ssl.lifecycle;
+    }
+
+    /** {@code mbedtls_ssl_set_bio} with the memory callbacks, for {@link SslContext#setMemoryBio()}. */
+    static MemoryBio attach(SslContext ssl, long self) {
+        MemoryBio bio = new MemoryBio(ssl);
+        nAttach(self);
+        return bio;
     }
 
     /** The largest record a peer may send, in bytes: an input buffer of this size holds any one record. */
@@ -76,19 +92,40 @@ public final class MemoryBio {
      * @throws MbedTlsException on any other failure
      */
     public int handshake(ByteBuffer in, ByteBuffer out) {
-        return code(ssl.memoryHandshake(this, in, out));
-    }
-
-    long handshakeNative(long self, ByteBuffer in, ByteBuffer out) {
-        int inPos = in == null ? 0 : in.position();
-        int outPos = position(out, true);
-        long r = nHandshake(self, array(in), offset(in), window(in), array(out), offset(out), window(out));
-        advance(in, inPos, consumed(r));
-        advance(out, outPos, produced(r));
-        if (hasMorePlaintext(r)) { // for a handshake: failed, with the fatal alert (if any) in out
-            nThrowFailure(self);
+        check(in, false);
+        check(out, true);
+        int inPos = position(in);
+        int inLimit = limit(in);
+        int outPos = position(out);
+        int outLimit = limit(out);
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireMemory("MemoryBio.handshake", false);
+            try {
+                if (lifecycle.isOpen()) {
+                    return 0;
+                }
+                lifecycle.requireHostnameRule();
+                lifecycle.transitionTo(Lifecycle.State.HANDSHAKING);
+                long r;
+                try {
+                    r = nHandshake(self, target(in), offset(in, inPos), length(in, inPos, inLimit), target(out),
+                            offset(out, outPos), length(out, outPos, outLimit));
+                    advance(in, inPos, consumed(r));
+                    advance(out, outPos, produced(r));
+                    if (flag(r)) { // failed, with the fatal alert (if any) in out
+                        nThrowFailure(self);
+                    }
+                } catch (MbedTlsException e) {
+                    throw lifecycle.closedDuring("handshake", e);
+                }
+                if (code(r) == 0) {
+                    lifecycle.transitionTo(Lifecycle.State.OPEN);
+                }
+                return code(r);
+            } finally {
+                lifecycle.release();
+            }
         }
-        return r;
     }
 
     /**
@@ -97,7 +134,7 @@ public final class MemoryBio {
      *
      * @return the number of bytes read (&gt; 0), {@link #WANT_READ} (no application data in what
      *     was given), {@link #WANT_WRITE} (Mbed TLS has an alert to send: {@link #flush}) or
-     *     {@link #CLOSE_NOTIFY}
+     *     {@link #CLOSE_NOTIFY} (the peer's close_notify, now and on every later read)
      */
     public int read(ByteBuffer in, ByteBuffer dst) {
         long r = readResult(in, dst);
@@ -126,28 +163,31 @@ public final class MemoryBio {
         }
         long r = readResult(in, dsts[i]);
         int total = produced(r);
-        while (hasMorePlaintext(r) && ++i < end) {
+        while (flag(r) && ++i < end) { // Mbed TLS holds more plaintext: the next buffer
             r = readResult(null, dsts[i]);
             total += produced(r);
         }
         return total > 0 ? total : code(r);
     }
 
-    private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
-
-    /** {@link #read} returning the native result, for {@link #hasMorePlaintext}. */
-    long readResult(ByteBuffer in, ByteBuffer dst) {
+    /** {@link #read} returning the native result (its flag: more plaintext is waiting). */
+    private long readResult(ByteBuffer in, ByteBuffer dst) {
         Objects.requireNonNull(dst, "dst");
-        int inPos = in == null ? 0 : in.position();
-        int dstPos = position(dst, true);
-        long self = ssl.acquireForMemoryIo("read");
+        check(in, false);
+        check(dst, true);
+        int inPos = position(in);
+        int inLimit = limit(in);
+        int dstPos = position(dst);
+        int dstLimit = limit(dst);
+        long self = lifecycle.acquireMemory("MemoryBio.read", true);
         try {
-            long r = nRead(self, array(in), offset(in), window(in), array(dst), offset(dst), window(dst));
+            long r = nRead(self, target(in), offset(in, inPos), length(in, inPos, inLimit), target(dst),
+                    offset(dst, dstPos), length(dst, dstPos, dstLimit));
             advance(in, inPos, consumed(r));
             advance(dst, dstPos, produced(r));
             return r;
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -156,27 +196,31 @@ public final class MemoryBio {
      * fits into {@code out} holds (what is pending goes out first).
      *
      * @return the number of bytes of {@code src} taken (&gt; 0), or {@link #WANT_WRITE} if
-     *     {@code out} had no room for a record
+     *     {@code out} had no room for a record ({@link #WANT_READ} if Mbed TLS must first read
+     *     something, as during a renegotiation)
      */
     public int write(ByteBuffer src, ByteBuffer out) {
         Objects.requireNonNull(src, "src");
         Objects.requireNonNull(out, "out");
-        if (!src.isDirect() && !src.hasArray()) {
-            throw new IllegalArgumentException("a read-only heap ByteBuffer has no accessible array: use a direct buffer");
-        }
-        int srcPos = src.position();
-        int outPos = position(out, true);
-        if (!src.hasRemaining()) {
+        check(src, false);
+        check(out, true);
+        int srcPos = position(src);
+        int srcLimit = limit(src);
+        int outPos = position(out);
+        int outLimit = limit(out);
+        int n = length(src, srcPos, srcLimit);
+        if (n == 0) {
             return 0;
         }
-        long self = ssl.acquireForMemoryIo("write");
+        long self = lifecycle.acquireMemory("MemoryBio.write", true);
         try {
-            long r = nWrite(self, array(src), offset(src), window(src), array(out), offset(out), window(out));
+            long r = nWrite(self, target(src), offset(src, srcPos), n, target(out), offset(out, outPos),
+                    length(out, outPos, outLimit));
             advance(src, srcPos, consumed(r));
             advance(out, outPos, produced(r));
             return consumed(r) > 0 ? consumed(r) : code(r);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -188,14 +232,16 @@ public final class MemoryBio {
      */
     public int flush(ByteBuffer out) {
         Objects.requireNonNull(out, "out");
-        int outPos = position(out, true);
-        long self = ssl.acquireHandle();
+        check(out, true);
+        int outPos = position(out);
+        int outLimit = limit(out);
+        long self = lifecycle.acquireMemory("MemoryBio.flush", false);
         try {
-            long r = nFlush(self, array(out), offset(out), window(out));
+            long r = nFlush(self, target(out), offset(out, outPos), length(out, outPos, outLimit));
             advance(out, outPos, produced(r));
             return code(r);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
@@ -212,29 +258,33 @@ public final class MemoryBio {
         return code(r);
     }
 
-    /** {@link #closeNotify} returning the native result ({@link #hasMorePlaintext} set: the alert is not made yet). */
-    long closeNotifyResult(ByteBuffer out) {
+    /** {@link #closeNotify} returning the native result (its flag: the alert is not made yet). */
+    private long closeNotifyResult(ByteBuffer out) {
         Objects.requireNonNull(out, "out");
-        int outPos = position(out, true);
-        long self = ssl.acquireHandle();
+        check(out, true);
+        int outPos = position(out);
+        int outLimit = limit(out);
+        long self = lifecycle.acquireMemory("MemoryBio.closeNotify", false);
         try {
-            long r = nCloseNotify(self, array(out), offset(out), window(out));
+            long r = nCloseNotify(self, target(out), offset(out, outPos), length(out, outPos, outLimit));
             advance(out, outPos, produced(r));
             return r;
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
 
     /** The bytes Mbed TLS has made but not written to an output buffer yet ({@link #flush} writes them). */
     public int pendingOutput() {
-        long self = ssl.acquireHandle();
+        long self = lifecycle.acquireMemory("MemoryBio.pendingOutput", false);
         try {
             return nPendingOutput(self);
         } finally {
-            ssl.releaseHandle();
+            lifecycle.release();
         }
     }
+
+    // --- Native results -------------------------------------------------------------------------
 
     /** The code of a native result as one of the constants (0 for done). */
     static int code(long r) {
@@ -250,8 +300,11 @@ public final class MemoryBio {
         }
     }
 
-    /** True if Mbed TLS holds more plaintext of the record just read (read again, into the next buffer). */
-    static boolean hasMorePlaintext(long r) {
+    /**
+     * The flag of a native result: read, more plaintext is waiting (read again, into the next
+     * buffer); handshake, it failed; close_notify, the alert is not made yet.
+     */
+    static boolean flag(long r) {
         return ((r >>> 61) & 1) != 0;
     }
 
@@ -263,9 +316,11 @@ public final class MemoryBio {
         return (int) (r & 0x7FFFFFFF);
     }
 
-    private static int position(ByteBuffer b, boolean output) {
+    // --- Windows: each buffer's position and limit are read once per call ---------------------------
+
+    private static void check(ByteBuffer b, boolean output) {
         if (b == null) {
-            return 0;
+            return;
         }
         if (output && b.isReadOnly()) {
             throw new ReadOnlyBufferException();
@@ -273,31 +328,37 @@ public final class MemoryBio {
         if (!b.isDirect() && !b.hasArray()) {
             throw new IllegalArgumentException("a read-only heap ByteBuffer has no accessible array: use a direct buffer");
         }
-        return b.position();
+    }
+
+    private static int position(ByteBuffer b) {
+        return b == null ? 0 : b.position();
+    }
+
+    private static int limit(ByteBuffer b) {
+        return b == null ? 0 : b.limit();
     }
 
     /** The buffer as the native side takes it: the byte[] of a heap buffer, the buffer itself if direct. */
-    private static Object array(ByteBuffer b) {
+    private static Object target(ByteBuffer b) {
         if (b == null) {
             return null;
         }
         return b.isDirect() ? b : b.array();
     }
 
-    private static int offset(ByteBuffer b) {
-        if (b == null) {
-            return 0;
-        }
-        return b.isDirect() ? b.position() : b.arrayOffset() + b.position();
+    private static int offset(ByteBuffer b, int pos) {
+        return b == null || b.isDirect() ? pos : b.arrayOffset() + pos;
     }
 
-    /** The remaining bytes, checked against the capacity (a buffer changed meanwhile cannot lead native code astray). */
-    private static int window(ByteBuffer b) {
+    /**
+     * The window's length from the position and limit read: checked against the capacity here
+     * (an IndexOutOfBoundsException if they were changed into nonsense meanwhile), and again
+     * against the memory itself by the native side.
+     */
+    private static int length(ByteBuffer b, int pos, int limit) {
         if (b == null) {
             return 0;
         }
-        int pos = b.position();
-        int limit = b.limit();
         Objects.checkFromToIndex(pos, limit, b.capacity());
         return Math.min(limit - pos, MAX_WINDOW);
     }
@@ -308,7 +369,7 @@ public final class MemoryBio {
         }
     }
 
-    static native void nAttach(long ssl);
+    private static native void nAttach(long ssl);
 
     private static native long nHandshake(long ssl, Object in, int inOff, int inLen, Object out, int outOff, int outLen);
 

@@ -1,5 +1,6 @@
 package io.github.mbedtlsjni.mbedtls;
 
+import io.github.mbedtlsjni.internal.Codes;
 import io.github.mbedtlsjni.internal.InputFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -203,29 +204,33 @@ public final class PkContext extends NativeResource {
         }
     }
 
-    /** Mbed TLS codes with which a parse ends before anything was decrypted. */
-    private static final int[] NOT_DECRYPTED = {
-        -0x3C00, // MBEDTLS_ERR_PK_PASSWORD_REQUIRED
-        -0x3980, // MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE
-        -0x3F80, // MBEDTLS_ERR_PK_ALLOC_FAILED
-        -0x3E00, // MBEDTLS_ERR_PK_FILE_IO_ERROR
-        -0x1400, // MBEDTLS_ERR_PEM_FEATURE_UNAVAILABLE
-        -0x1280, // MBEDTLS_ERR_PEM_UNKNOWN_ENC_ALG
-        -0x1180, // MBEDTLS_ERR_PEM_ALLOC_FAILED
-        -0x2F80, // MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE
-        -0x1F00, // MBEDTLS_ERR_PKCS12_FEATURE_UNAVAILABLE
-        -0x6080, // MBEDTLS_ERR_CIPHER_FEATURE_UNAVAILABLE
-        -0x6180, // MBEDTLS_ERR_CIPHER_ALLOC_FAILED
-    };
-    private static final int PASSWORD_REQUIRED = -0x3C00;
+    /**
+     * Mbed TLS codes with which a parse ends before anything was decrypted: in a holder, so that
+     * the C side's table is asked for them only when a parse has failed.
+     */
+    private static final class NotDecrypted {
+        static final int[] CODES = {
+            Codes.PK_PASSWORD_REQUIRED,
+            Codes.PK_FEATURE_UNAVAILABLE,
+            Codes.PK_ALLOC_FAILED,
+            Codes.PK_FILE_IO_ERROR,
+            Codes.PEM_FEATURE_UNAVAILABLE,
+            Codes.PEM_UNKNOWN_ENC_ALG,
+            Codes.PEM_ALLOC_FAILED,
+            Codes.PKCS5_FEATURE_UNAVAILABLE,
+            Codes.PKCS12_FEATURE_UNAVAILABLE,
+            Codes.CIPHER_FEATURE_UNAVAILABLE,
+            Codes.CIPHER_ALLOC_FAILED,
+        };
+    }
 
     /** {@code e} with what the user can do about it, when that is known: see the class comment. */
     private static MbedTlsException explained(MbedTlsException e, Path file, byte[] key, boolean withPassword) {
         String hint = null;
         if (key != null && isEncrypted(key)) {
-            if (e.code() == PASSWORD_REQUIRED || !withPassword) {
+            if (e.code() == Codes.PK_PASSWORD_REQUIRED || !withPassword) {
                 hint = "the key is encrypted: give its password (an empty one counts as none)";
-            } else if (!contains(NOT_DECRYPTED, e.code())) {
+            } else if (!contains(NotDecrypted.CODES, e.code())) {
                 hint = "wrong password, or a damaged key";
             }
         } else if (key != null) {

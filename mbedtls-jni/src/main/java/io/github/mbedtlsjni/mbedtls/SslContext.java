@@ -1,6 +1,8 @@
 package io.github.mbedtlsjni.mbedtls;
 
 import io.github.mbedtlsjni.TlsConnection;
+import io.github.mbedtlsjni.internal.Codes;
+import io.github.mbedtlsjni.mbedtls.Lifecycle.State;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.util.List;
@@ -33,16 +35,16 @@ import java.util.Objects;
  * returned.
  *
  * <p>{@code read} and {@code write} allocate nothing on the Java heap and copy the data once (a
- * direct {@link ByteBuffer} is not copied by the binding at all).
+ * direct {@link ByteBuffer} is not copied by the binding at all). Each reads a buffer's position
+ * and limit once, and the native code checks the window it is given against the buffer's real
+ * size, so a buffer another thread changes meanwhile gives an exception, never a write outside it.
+ *
+ * <p>Its lifecycle is one state (set up, configured, handshaking, open, closed), shared with its
+ * {@link MemoryBio}; its I/O runs through the one native I/O core under both bios.
  */
 public final class SslContext extends NativeResource {
     private static final int CONFIG = 0;
     private static final int NET = 1;
-    private static final int MBEDTLS_ERR_SSL_TIMEOUT = -0x6800;
-    private static final int NO_BIO = 0;
-    private static final int SOCKET_BIO = 1;
-    private static final int MEMORY_BIO = 2;
-    private static final int DATAGRAM_BIO = 3;
     private static final Type TYPE = new Type("SslContext") {
         @Override
         long allocate() {
@@ -65,19 +67,9 @@ public final class SslContext extends NativeResource {
         EOF_WITHOUT_CLOSE_NOTIFY
     }
 
-    /**
-     * Guards the configuration steps and the handshake, so that they run one at a time and never
-     * beside another Mbed TLS call (the native side takes no lock for the configuration steps).
-     * Reads and writes never take it once the handshake is done; they take the native lock only.
-     */
-    private final Object steps = new Object();
-    private volatile SslConfig config; // written under steps
-    private volatile boolean verifiesPeer; // written under steps: the config verifies the server's certificate
-    private volatile boolean hostnameGiven; // written under steps: setHostname or skipHostnameVerification
-    private volatile int bio = NO_BIO; // written under steps
-    private volatile boolean handshakeStarted; // written under steps
-    private volatile boolean handshakeDone; // written under steps
-    private volatile boolean writeTimedOut;
+    /** The state, the bio and the step rules (see {@link Lifecycle}); its {@code steps} lock guards the configuration and the handshake. */
+    final Lifecycle lifecycle = new Lifecycle(handle);
+    private volatile SslConfig config; // written under lifecycle.steps, once, by setup
 
     /** {@code mbedtls_ssl_init}. */
     public SslContext() {
@@ -90,18 +82,19 @@ public final class SslContext extends NativeResource {
      */
     public void setup(SslConfig config) {
         Objects.requireNonNull(config, "config");
-        synchronized (steps) {
+        synchronized (lifecycle.steps) {
             long self = handle.acquire();
             try {
-                if (this.config != null) {
+                if (lifecycle.state() != State.NEW) {
                     throw new IllegalStateException("SslContext is already set up");
                 }
                 config.freezeForSetup();
                 long conf = config.handle.acquire();
                 handle.setDependency(CONFIG, config.handle); // owns the reference just taken
                 nSetup(self, conf);
-                this.verifiesPeer = config.authMode() != AuthMode.NONE && config.endpoint() != SslConfig.Endpoint.SERVER;
                 this.config = config;
+                // A server's authmode is about client certificates: no hostname to check.
+                lifecycle.setUp(config.authMode() != AuthMode.NONE && config.endpoint() != SslConfig.Endpoint.SERVER);
             } finally {
                 handle.release();
             }
@@ -120,11 +113,11 @@ public final class SslContext extends NativeResource {
         if (hostname.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("hostname contains a NUL character");
         }
-        synchronized (steps) {
-            long self = beginStep("setHostname");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setHostname");
             try {
                 nSetHostname(self, hostname);
-                hostnameGiven = true;
+                lifecycle.hostnameGiven();
             } finally {
                 handle.release();
             }
@@ -137,11 +130,11 @@ public final class SslContext extends NativeResource {
      * some other way: anyone holding any certificate from a trusted CA can impersonate the server.
      */
     public void skipHostnameVerification() {
-        synchronized (steps) {
-            long self = beginStep("skipHostnameVerification");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.skipHostnameVerification");
             try {
                 nSetHostname(self, null);
-                hostnameGiven = true;
+                lifecycle.hostnameGiven();
             } finally {
                 handle.release();
             }
@@ -157,13 +150,13 @@ public final class SslContext extends NativeResource {
      */
     public void setBio(NetContext net) {
         Objects.requireNonNull(net, "net");
-        synchronized (steps) {
-            long self = beginStep("setBio");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setBio");
             try {
                 long n = net.handle.acquire();
                 handle.setDependency(NET, net.handle); // owns the reference just taken
                 nSetBio(self, n);
-                bio = SOCKET_BIO;
+                lifecycle.configured(Lifecycle.Bio.SOCKET);
             } finally {
                 handle.release();
             }
@@ -177,17 +170,16 @@ public final class SslContext extends NativeResource {
      * {@code read}, {@code write}, {@link #closeNotify()}) are then refused.
      */
     public MemoryBio setMemoryBio() {
-        MemoryBio memory = new MemoryBio(this);
-        synchronized (steps) {
-            long self = beginStep("setMemoryBio");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setMemoryBio");
             try {
-                MemoryBio.nAttach(self);
-                bio = MEMORY_BIO;
+                MemoryBio memory = MemoryBio.attach(this, self);
+                lifecycle.configured(Lifecycle.Bio.MEMORY);
+                return memory;
             } finally {
                 handle.release();
             }
         }
-        return memory;
     }
 
     /**
@@ -200,21 +192,25 @@ public final class SslContext extends NativeResource {
      * @throws IllegalStateException unless the config is for {@link SslConfig.Transport#DATAGRAM}
      */
     public DatagramBio setDatagramBio() {
-        DatagramBio datagrams = new DatagramBio(this);
-        synchronized (steps) {
-            long self = beginStep("setDatagramBio");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setDatagramBio");
             try {
                 if (config.transport() != SslConfig.Transport.DATAGRAM) {
                     throw new IllegalStateException("SslContext.setDatagramBio() needs a DTLS config: "
                             + "config.defaults(endpoint, SslConfig.Transport.DATAGRAM)");
                 }
-                DatagramBio.nAttach(self);
-                bio = DATAGRAM_BIO;
+                DatagramBio datagrams = DatagramBio.attach(this, self);
+                lifecycle.configured(Lifecycle.Bio.DATAGRAM);
+                return datagrams;
             } finally {
                 handle.release();
             }
         }
-        return datagrams;
+    }
+
+    /** The config given to {@link #setup} (null before). */
+    SslConfig config() {
+        return config;
     }
 
     /**
@@ -252,8 +248,8 @@ public final class SslContext extends NativeResource {
         if (name != null && name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("verify name contains a NUL character");
         }
-        synchronized (steps) {
-            long self = beginStep("setVerifyName");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setVerifyName");
             try {
                 nSetVerifyName(self, name);
             } finally {
@@ -270,8 +266,8 @@ public final class SslContext extends NativeResource {
      * {@link #setVerifyName}): the {@code MBEDTLS_X509_BADCERT_CN_MISMATCH} bit is dropped.
      */
     public void verifyChainOnly() {
-        synchronized (steps) {
-            long self = beginStep("verifyChainOnly");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.verifyChainOnly");
             try {
                 nSkipNameCheck(self);
             } finally {
@@ -285,8 +281,8 @@ public final class SslContext extends NativeResource {
      * ({@code mbedtls_ssl_set_verify}; see {@link VerifyCallback}). Null removes it.
      */
     public void setVerifyCallback(VerifyCallback callback) {
-        synchronized (steps) {
-            long self = beginStep("setVerifyCallback");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setVerifyCallback");
             try {
                 nSetVerifyCallback(self, callback);
             } finally {
@@ -305,8 +301,8 @@ public final class SslContext extends NativeResource {
      */
     public void setSession(SslSession session) {
         Objects.requireNonNull(session, "session");
-        synchronized (steps) {
-            long self = beginStep("setSession");
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setSession");
             try {
                 session.requireFilled();
                 long ses = session.handle.acquire();
@@ -335,8 +331,8 @@ public final class SslContext extends NativeResource {
         Objects.requireNonNull(session, "session");
         long self = handle.acquire();
         try {
-            requireSetup("getSession");
-            if (!handshakeDone) {
+            lifecycle.requireSetUp("SslContext.getSession");
+            if (!lifecycle.isOpen()) {
                 throw new IllegalStateException("SslContext.getSession() before a successful handshake()");
             }
             synchronized (session) {
@@ -369,7 +365,7 @@ public final class SslContext extends NativeResource {
     public boolean isResumed() {
         long self = handle.acquire();
         try {
-            return handshakeDone && nResumed(self);
+            return lifecycle.isOpen() && nResumed(self);
         } finally {
             handle.release();
         }
@@ -379,7 +375,7 @@ public final class SslContext extends NativeResource {
     public String alpnProtocol() {
         long self = handle.acquire();
         try {
-            requireSetup("alpnProtocol");
+            lifecycle.requireSetUp("SslContext.alpnProtocol");
             return nAlpnProtocol(self);
         } finally {
             handle.release();
@@ -393,7 +389,7 @@ public final class SslContext extends NativeResource {
     public VerifyResult verifyResult() {
         long self = handle.acquire();
         try {
-            requireSetup("verifyResult");
+            lifecycle.requireSetUp("SslContext.verifyResult");
             int flags = nVerifyFlags(self);
             return new VerifyResult(flags, flags == VerifyResult.NOT_AVAILABLE ? "" : nVerifyInfo(flags));
         } finally {
@@ -405,7 +401,7 @@ public final class SslContext extends NativeResource {
     public String protocol() {
         long self = handle.acquire();
         try {
-            requireSetup("protocol");
+            lifecycle.requireSetUp("SslContext.protocol");
             return nProtocol(self);
         } finally {
             handle.release();
@@ -420,7 +416,7 @@ public final class SslContext extends NativeResource {
     public String ciphersuite() {
         long self = handle.acquire();
         try {
-            requireSetup("ciphersuite");
+            lifecycle.requireSetUp("SslContext.ciphersuite");
             return nCiphersuite(self);
         } finally {
             handle.release();
@@ -456,7 +452,7 @@ public final class SslContext extends NativeResource {
         byte[][] ders;
         long self = handle.acquire();
         try {
-            requireSetup("peerCertificates");
+            lifecycle.requireSetUp("SslContext.peerCertificates");
             ders = nPeerCertificates(self);
         } finally {
             handle.release();
@@ -481,14 +477,7 @@ public final class SslContext extends NativeResource {
         if (len == 0) {
             return 0;
         }
-        long self = acquireForIo("read");
-        try {
-            return endOfRead(nRead(self, b, off, len));
-        } catch (MbedTlsException e) {
-            throw closedDuring("read", e);
-        } finally {
-            handle.release();
-        }
+        return readInto(b, off, len);
     }
 
     /** {@link #read(byte[], int, int)} over the whole array. */
@@ -508,23 +497,12 @@ public final class SslContext extends NativeResource {
             throw new ReadOnlyBufferException();
         }
         int pos = dst.position();
-        int len = checkedRemaining(dst, pos);
-        if (len == 0) {
+        int limit = dst.limit();
+        Objects.checkFromToIndex(pos, limit, dst.capacity());
+        if (pos == limit) {
             return 0;
         }
-        int n;
-        if (dst.isDirect()) {
-            long self = acquireForIo("read");
-            try {
-                n = endOfRead(nReadDirect(self, dst, pos, len));
-            } catch (MbedTlsException e) {
-                throw closedDuring("read", e);
-            } finally {
-                handle.release();
-            }
-        } else {
-            n = read(dst.array(), dst.arrayOffset() + pos, len);
-        }
+        int n = dst.isDirect() ? readInto(dst, pos, limit - pos) : readInto(dst.array(), dst.arrayOffset() + pos, limit - pos);
         if (n > 0) {
             dst.position(pos + n);
         }
@@ -533,11 +511,20 @@ public final class SslContext extends NativeResource {
 
     /** One byte (0..255) or -1 at the end, as {@link java.io.InputStream#read()}: no buffer shared between threads. */
     int readByte() {
+        return readInto(null, 0, 1);
+    }
+
+    /**
+     * The one read path: {@code mbedtls_ssl_read} into {@code dst[off .. off+len)}, a byte[] or a
+     * direct buffer (the native side checks the window against it), or one byte returned as the
+     * result when {@code dst} is null.
+     */
+    private int readInto(Object dst, int off, int len) {
         long self = acquireForIo("read");
         try {
-            return endOfRead(nReadByte(self));
+            return endOfRead(nRead(self, dst, off, len));
         } catch (MbedTlsException e) {
-            throw closedDuring("read", e);
+            throw lifecycle.closedDuring("read", e);
         } finally {
             handle.release();
         }
@@ -559,14 +546,7 @@ public final class SslContext extends NativeResource {
         if (len == 0) {
             return 0;
         }
-        long self = acquireForWrite();
-        try {
-            return nWrite(self, b, off, len);
-        } catch (MbedTlsException e) {
-            throw failedWrite(e);
-        } finally {
-            handle.release();
-        }
+        return writeFrom(b, off, len, false);
     }
 
     /**
@@ -576,16 +556,8 @@ public final class SslContext extends NativeResource {
     public void writeFully(byte[] b, int off, int len) {
         Objects.requireNonNull(b, "buffer");
         Objects.checkFromIndexSize(off, len, b.length);
-        if (len == 0) {
-            return;
-        }
-        long self = acquireForWrite();
-        try {
-            nWriteFully(self, b, off, len);
-        } catch (MbedTlsException e) {
-            throw failedWrite(e);
-        } finally {
-            handle.release();
+        if (len > 0) {
+            writeFrom(b, off, len, true);
         }
     }
 
@@ -612,27 +584,16 @@ public final class SslContext extends NativeResource {
     private int write(ByteBuffer src, boolean fully) {
         Objects.requireNonNull(src, "buffer");
         int pos = src.position();
-        int len = checkedRemaining(src, pos);
-        if (len == 0) {
+        int limit = src.limit();
+        Objects.checkFromToIndex(pos, limit, src.capacity());
+        if (pos == limit) {
             return 0;
         }
         int n;
         if (src.isDirect()) {
-            long self = acquireForWrite();
-            try {
-                n = nWriteDirect(self, src, pos, len, fully);
-            } catch (MbedTlsException e) {
-                throw failedWrite(e);
-            } finally {
-                handle.release();
-            }
+            n = writeFrom(src, pos, limit - pos, fully);
         } else if (src.hasArray()) {
-            if (fully) {
-                writeFully(src.array(), src.arrayOffset() + pos, len);
-                n = len;
-            } else {
-                n = write(src.array(), src.arrayOffset() + pos, len);
-            }
+            n = writeFrom(src.array(), src.arrayOffset() + pos, limit - pos, fully);
         } else {
             throw new IllegalArgumentException("a read-only heap ByteBuffer has no accessible array: use a direct buffer or byte[]");
         }
@@ -642,9 +603,18 @@ public final class SslContext extends NativeResource {
 
     /** One byte, as {@link java.io.OutputStream#write(int)}: no buffer shared between threads. */
     void writeByte(int b) {
+        writeFrom(null, b, 1, true);
+    }
+
+    /**
+     * The one write path: {@code mbedtls_ssl_write} of {@code src[off .. off+len)}, a byte[] or a
+     * direct buffer (the native side checks the window against it), one record or ({@code fully})
+     * all of it; with {@code src} null, the one byte {@code off}.
+     */
+    private int writeFrom(Object src, int off, int len, boolean fully) {
         long self = acquireForWrite();
         try {
-            nWriteByte(self, b);
+            return nWrite(self, src, off, len, fully);
         } catch (MbedTlsException e) {
             throw failedWrite(e);
         } finally {
@@ -674,8 +644,8 @@ public final class SslContext extends NativeResource {
     private boolean closeNotify(boolean wait) {
         long self = handle.acquire();
         try {
-            requireConnected("closeNotify");
-            return !handshakeDone || nCloseNotify(self, wait);
+            lifecycle.requireSocket("SslContext.closeNotify");
+            return !lifecycle.isOpen() || nCloseNotify(self, wait);
         } finally {
             handle.release();
         }
@@ -689,8 +659,8 @@ public final class SslContext extends NativeResource {
     public byte[] sessionId() {
         long self = handle.acquire();
         try {
-            requireSetup("sessionId");
-            byte[] id = handshakeDone ? nSessionId(self) : null;
+            lifecycle.requireSetUp("SslContext.sessionId");
+            byte[] id = lifecycle.isOpen() ? nSessionId(self) : null;
             return id == null ? new byte[0] : id;
         } finally {
             handle.release();
@@ -719,6 +689,7 @@ public final class SslContext extends NativeResource {
         // Checking for a call in flight before closing would miss one that starts in between and
         // then blocks for ever.
         super.close();
+        lifecycle.transitionTo(State.CLOSED);
         // Nothing else refers to a context, so memory still allocated now means a call is in
         // flight: wake it if it waits on the socket (a no-op once the context or net is freed).
         if (handle.isAllocated()) {
@@ -727,217 +698,41 @@ public final class SslContext extends NativeResource {
     }
 
     /**
-     * Begins a configuration step, holding {@link #steps}: set up, before the handshake, one at a
-     * time. Returns the context's pointer with a reference taken, which the caller releases in a
-     * {@code finally} (written out at each step rather than passed a lambda: these run at every
-     * connection, and on a program's first one).
-     */
-    private long beginStep(String step) {
-        long self = handle.acquire();
-        try {
-            requireSetup(step);
-            if (handshakeStarted) {
-                throw new IllegalStateException("SslContext." + step + "() after handshake(): call it before the handshake");
-            }
-            return self;
-        } catch (RuntimeException e) {
-            handle.release();
-            throw e;
-        }
-    }
-
-    /**
      * The handshake, once, for {@code step}: {@link #handshake()} itself, or the first read or
      * write. Threads arriving meanwhile wait for the one doing it.
      */
     private void handshake(String step) {
-        synchronized (steps) {
+        synchronized (lifecycle.steps) {
             long self = handle.acquire();
             try {
-                requireConnected(step);
-                if (handshakeDone) {
+                lifecycle.requireSocket("SslContext." + step);
+                if (lifecycle.isOpen()) {
                     return;
                 }
-                requireHostnameRule();
-                handshakeStarted = true;
+                lifecycle.requireHostnameRule();
+                lifecycle.transitionTo(State.HANDSHAKING);
                 try {
                     nHandshake(self);
                 } catch (MbedTlsException e) {
-                    throw closedDuring("handshake", e);
+                    throw lifecycle.closedDuring("handshake", e);
                 }
-                handshakeDone = true;
+                lifecycle.transitionTo(State.OPEN);
             } finally {
                 handle.release();
             }
-        }
-    }
-
-    /**
-     * The binding's rule on every Mbed TLS version (3.6.3+ has the same rule built in): a
-     * certificate is not verified without a name to check, unless skipped by name.
-     */
-    private void requireHostnameRule() {
-        if (verifiesPeer && !hostnameGiven) {
-            throw new IllegalStateException("the server certificate would be verified without checking its name: "
-                    + "call sslContext.setHostname(\"server.example\") before handshake(), or "
-                    + "sslContext.skipHostnameVerification() to verify the chain only");
-        }
-    }
-
-    /** One {@link MemoryBio#handshake} call: the native result, 0 once done. */
-    long memoryHandshake(MemoryBio memory, ByteBuffer in, ByteBuffer out) {
-        synchronized (steps) {
-            long self = handle.acquire();
-            try {
-                requireMemoryBio("handshake");
-                if (handshakeDone) {
-                    return 0;
-                }
-                requireHostnameRule();
-                handshakeStarted = true;
-                long r;
-                try {
-                    r = memory.handshakeNative(self, in, out);
-                } catch (MbedTlsException e) {
-                    throw closedDuring("handshake", e);
-                }
-                if (MemoryBio.code(r) == 0) {
-                    handshakeDone = true;
-                }
-                return r;
-            } finally {
-                handle.release();
-            }
-        }
-    }
-
-    /**
-     * One {@link DatagramBio} handshake step (the hostname rule applies), under {@link #steps}:
-     * the native result; the handshake is marked done when Mbed TLS says so.
-     */
-    long datagramHandshake(DatagramBio datagrams, ByteBuffer in, ByteBuffer out) {
-        synchronized (steps) {
-            long self = handle.acquire();
-            try {
-                requireDatagramBio("handshake");
-                if (handshakeDone) {
-                    return 0;
-                }
-                requireHostnameRule();
-                handshakeStarted = true;
-                long r = datagrams.handshakeNative(self, in, out);
-                if (DatagramBio.code(r) == DatagramBio.OK) {
-                    handshakeDone = true;
-                }
-                return r;
-            } finally {
-                handle.release();
-            }
-        }
-    }
-
-    /**
-     * The lock a {@link DatagramBio} call that changes where the connection stands (the server's
-     * hello check, a reset, a save, a load) holds while it calls Mbed TLS and then
-     * {@link #handshakeState}: the configuration steps' and the handshake's.
-     */
-    Object stepsLock() {
-        return steps;
-    }
-
-    /** Records where the connection stands after such a call; with {@link #stepsLock()} held. */
-    void handshakeState(boolean started, boolean done) {
-        handshakeStarted = started;
-        handshakeDone = done;
-    }
-
-    /** A reference for a {@link DatagramBio} call. Release with {@link #releaseHandle()}. */
-    long acquireForDatagrams(String step, boolean afterHandshake) {
-        long self = handle.acquire();
-        try {
-            requireDatagramBio(step);
-            if (afterHandshake && !handshakeDone) {
-                throw new IllegalStateException("DatagramBio." + step + "() before the handshake is done: call "
-                        + "handshake(in, out) until it returns DatagramBio.OK");
-            }
-            return self;
-        } catch (RuntimeException e) {
-            handle.release();
-            throw e;
-        }
-    }
-
-    /** A reference for a {@link DatagramBio} step that belongs before the handshake. Release with {@link #releaseHandle()}. */
-    long acquireForDatagramSetup(String step) {
-        long self = acquireForDatagrams(step, false);
-        if (handshakeStarted) {
-            handle.release();
-            throw new IllegalStateException("DatagramBio." + step + "() after the handshake started: call it before");
-        }
-        return self;
-    }
-
-    /** The config this context was set up with. */
-    SslConfig config() {
-        return config;
-    }
-
-    private void requireDatagramBio(String step) {
-        requireSetup(step);
-        if (bio != DATAGRAM_BIO) {
-            throw new IllegalStateException("DatagramBio." + step + "() on an SslContext without a datagram bio: "
-                    + "call sslContext.setDatagramBio() first");
-        }
-    }
-
-    /** A reference for a {@link MemoryBio} read or write: after the handshake. Release with {@link #releaseHandle()}. */
-    long acquireForMemoryIo(String step) {
-        long self = handle.acquire();
-        try {
-            requireMemoryBio(step);
-            if (!handshakeDone) {
-                throw new IllegalStateException("MemoryBio." + step + "() before the handshake is done: call "
-                        + "handshake(in, out) until it returns 0");
-            }
-            return self;
-        } catch (RuntimeException e) {
-            handle.release();
-            throw e;
-        }
-    }
-
-    /** A reference for any {@link MemoryBio} call. Release with {@link #releaseHandle()}. */
-    long acquireHandle() {
-        long self = handle.acquire();
-        if (bio != MEMORY_BIO) {
-            handle.release();
-            requireMemoryBio("flush");
-        }
-        return self;
-    }
-
-    void releaseHandle() {
-        handle.release();
-    }
-
-    private void requireMemoryBio(String step) {
-        requireSetup(step);
-        if (bio != MEMORY_BIO) {
-            throw new IllegalStateException("MemoryBio." + step + "() on an SslContext without a memory bio: "
-                    + "call sslContext.setMemoryBio() first");
         }
     }
 
     /** Takes a reference for a read or write, after the handshake (done here if not yet). */
     private long acquireForIo(String step) {
-        if (!handshakeDone) {
+        if (!lifecycle.isOpen()) {
             handshake(step);
         }
         return handle.acquire();
     }
 
     private long acquireForWrite() {
-        if (writeTimedOut) {
+        if (lifecycle.writeTimedOut()) {
             throw new IllegalStateException("SslContext.write() after a write timed out: how much of its data was "
                     + "sent is unknown, so the connection cannot go on; close it");
         }
@@ -945,55 +740,18 @@ public final class SslContext extends NativeResource {
     }
 
     private RuntimeException failedWrite(MbedTlsException e) {
-        if (e.code() == MBEDTLS_ERR_SSL_TIMEOUT) {
-            writeTimedOut = true;
+        if (e.code() == Codes.SSL_TIMEOUT) {
+            lifecycle.transitionTo(State.WRITE_TIMED_OUT);
         }
-        return closedDuring("write", e);
+        return lifecycle.closedDuring("write", e);
     }
 
-    /** A read's result: -1 after another thread's close() is that close, not the peer's. */
+    /** A read's -1: after another thread's close() it is that close, not the peer's. */
     private int endOfRead(int n) {
         if (n < 0 && handle.isClosed()) {
             throw new IllegalStateException("SslContext was closed during read");
         }
         return n;
-    }
-
-    /**
-     * {@code buffer.limit() - pos}, checked: a ByteBuffer changed by another thread meanwhile
-     * (not thread-safe, but no reason for native code to run past its end) gives
-     * {@link IndexOutOfBoundsException}, never a range beyond the capacity.
-     */
-    private static int checkedRemaining(ByteBuffer buffer, int pos) {
-        int limit = buffer.limit();
-        Objects.checkFromToIndex(pos, limit, buffer.capacity());
-        return limit - pos;
-    }
-
-    /** A failure of a call that another thread's {@link #close()} interrupted is reported as such. */
-    private RuntimeException closedDuring(String step, RuntimeException failure) {
-        if (handle.isClosed()) {
-            IllegalStateException e = new IllegalStateException("SslContext was closed during " + step);
-            e.initCause(failure);
-            return e;
-        }
-        return failure;
-    }
-
-    private void requireSetup(String step) {
-        if (config == null) {
-            throw new IllegalStateException("SslContext." + step + "() before setup(config): call sslContext.setup(config) first");
-        }
-    }
-
-    private void requireConnected(String step) {
-        requireSetup(step);
-        if (bio == MEMORY_BIO) {
-            throw new IllegalStateException("SslContext." + step + "() on a memory bio: use the MemoryBio's methods");
-        }
-        if (bio != SOCKET_BIO) {
-            throw new IllegalStateException("SslContext." + step + "() before setBio(net): call sslContext.setBio(net) first");
-        }
     }
 
     private static native long nInit();
@@ -1032,19 +790,9 @@ public final class SslContext extends NativeResource {
 
     private static native byte[][] nPeerCertificates(long ssl);
 
-    private static native int nRead(long ssl, byte[] b, int off, int len);
+    private static native int nRead(long ssl, Object dst, int off, int len);
 
-    private static native int nReadByte(long ssl);
-
-    private static native int nReadDirect(long ssl, ByteBuffer dst, int pos, int len);
-
-    private static native int nWrite(long ssl, byte[] b, int off, int len);
-
-    private static native void nWriteFully(long ssl, byte[] b, int off, int len);
-
-    private static native void nWriteByte(long ssl, int b);
-
-    private static native int nWriteDirect(long ssl, ByteBuffer src, int pos, int len, boolean fully);
+    private static native int nWrite(long ssl, Object src, int off, int len, boolean fully);
 
     private static native boolean nCloseNotify(long ssl, boolean wait);
 

@@ -19,12 +19,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,6 +115,29 @@ class MemoryBioTest {
             assertEquals("SslContext.setHostname() after handshake(): call it before the handshake", e.getMessage());
             c.ssl.close();
             assertThrows(IllegalStateException.class, bio::pendingOutput);
+        }
+    }
+
+    /** Every MemoryBio call on a context that no longer speaks over memory names itself, not another call. */
+    @Test
+    void eachCallNamesItselfWhenTheContextHasNoMemoryBio() {
+        try (GuideClient c = GuideClient.prepare(pki.rootPem())) {
+            c.ssl.setHostname(TestPki.SERVER_NAME);
+            MemoryBio bio = c.ssl.setMemoryBio();
+            c.ssl.setBio(c.net); // the context speaks over a socket now
+            ByteBuffer out = ByteBuffer.allocate(MemoryBio.maxRecordOut());
+            Map<String, Executable> calls = new LinkedHashMap<>();
+            calls.put("handshake", () -> bio.handshake(null, out));
+            calls.put("read", () -> bio.read(null, out));
+            calls.put("write", () -> bio.write(ByteBuffer.allocate(1), out));
+            calls.put("flush", () -> bio.flush(out));
+            calls.put("closeNotify", () -> bio.closeNotify(out));
+            calls.put("pendingOutput", bio::pendingOutput);
+            calls.forEach((name, call) -> {
+                IllegalStateException e = assertThrows(IllegalStateException.class, call, name);
+                assertEquals("MemoryBio." + name + "() on an SslContext without a memory bio: call sslContext.setMemoryBio() first",
+                        e.getMessage());
+            });
         }
     }
 

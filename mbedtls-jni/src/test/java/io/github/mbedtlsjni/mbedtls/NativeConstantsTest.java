@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.internal.Codes;
 import io.github.mbedtlsjni.internal.NativeConstants;
 import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.mbedtls.MbedTls;
@@ -25,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -76,10 +79,22 @@ class NativeConstantsTest {
         assertEquals(List.of(), unnamed, "header error codes MbedTlsError does not name");
     }
 
-    /** Any {@code static final} field of the library named after a C macro holds the macro's value. */
+    /**
+     * The codes the Java side acts on come from the C side: every field {@code X} of
+     * {@link Codes} holds {@code MBEDTLS_ERR_X} as the headers define it, and any
+     * {@code static final} field of the library named after a C macro holds the macro's value.
+     */
     @Test
-    void libraryFieldsNamedAfterCMacrosHoldTheirValues() throws Exception {
-        int checked = 0;
+    void codesAndFieldsNamedAfterCMacrosHoldTheirValues() throws Exception {
+        int codes = 0;
+        for (Field f : Codes.class.getDeclaredFields()) {
+            int m = f.getModifiers();
+            if (Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == int.class) {
+                assertEquals(c("MBEDTLS_ERR_" + f.getName()), f.getInt(null), "Codes." + f.getName());
+                codes++;
+            }
+        }
+        assertTrue(codes >= 3, "Codes has the codes TlsConnection and SslContext act on: " + codes);
         for (Class<?> cls : libraryClasses()) {
             for (Field f : cls.getDeclaredFields()) {
                 int m = f.getModifiers();
@@ -90,10 +105,40 @@ class NativeConstantsTest {
                 f.setAccessible(true);
                 long javaValue = f.getType() == int.class ? f.getInt(null) : f.getLong(null);
                 assertEquals(c(f.getName()), javaValue, cls.getSimpleName() + "." + f.getName());
-                checked++;
             }
         }
-        assertTrue(checked > 0, "the library has constants named after C macros (TlsConnection's error codes): " + checked);
+    }
+
+    /**
+     * No Mbed TLS error code is written into the library's Java code (outside comments): the codes
+     * it acts on come from {@link Codes}. MbedTlsError alone holds codes, as the table of names
+     * it gives them, which {@link #everyNamedErrorCodeHasItsHeadersValueAndEveryHeaderCodeOfTheseModulesIsNamed}
+     * compares with the headers one by one.
+     */
+    @Test
+    void noErrorCodeIsWrittenIntoTheLibrarysJava() throws IOException {
+        Path sources = Path.of(System.getProperty("mbedtlsjni.basedir", "."), "src", "main", "java");
+        Pattern code = Pattern.compile("-\\s*0[xX][0-9A-Fa-f]{2,4}\\b");
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(sources)) {
+            for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
+                if (file.getFileName().toString().equals("MbedTlsError.java")) {
+                    continue;
+                }
+                String text = withoutComments(Files.readString(file));
+                Matcher m = code.matcher(text);
+                while (m.find()) {
+                    found.add(sources.relativize(file) + ": " + m.group());
+                }
+            }
+        }
+        assertTrue(Files.isDirectory(sources), sources + " holds the library's sources");
+        assertEquals(List.of(), found, "Mbed TLS codes written into Java code: take them from Codes");
+    }
+
+    /** Java source text with its comments blanked (string literals are not expected to hold such codes). */
+    private static String withoutComments(String text) {
+        return text.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("//[^\\n]*", " ");
     }
 
     @Test
