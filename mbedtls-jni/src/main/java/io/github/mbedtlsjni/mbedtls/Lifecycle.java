@@ -227,28 +227,26 @@ final class Lifecycle {
 
     /** A reference for a memory bio call; {@code open}: only once the handshake is done. */
     long acquireMemory(String method, boolean open) {
-        long self = handle.acquire();
-        try {
-            requireMemory(method);
-            if (open && !isOpen()) {
-                throw new IllegalStateException(method + "() before the handshake is done: call "
-                        + "handshake(in, out) until it returns 0");
-            }
-            return self;
-        } catch (RuntimeException e) {
-            handle.release();
-            throw e;
-        }
+        return acquireBio(Bio.MEMORY, method, open, "0");
     }
 
     /** A reference for a datagram bio call; {@code open}: only once the handshake is done. */
     long acquireDatagram(String method, boolean open) {
+        return acquireBio(Bio.DATAGRAM, method, open, "DatagramBio.OK");
+    }
+
+    /** A reference for a call of a memory or datagram bio, whose handshake is done when it returns {@code done}. */
+    private long acquireBio(Bio kind, String method, boolean open, String done) {
         long self = handle.acquire();
         try {
-            requireDatagram(method);
+            if (kind == Bio.MEMORY) {
+                requireMemory(method);
+            } else {
+                requireDatagram(method);
+            }
             if (open && !isOpen()) {
                 throw new IllegalStateException(method + "() before the handshake is done: call "
-                        + "handshake(in, out) until it returns DatagramBio.OK");
+                        + "handshake(in, out) until it returns " + done);
             }
             return self;
         } catch (RuntimeException e) {
