@@ -224,4 +224,39 @@ static inline int mj_ciphersuite_uses_psk(const mbedtls_ssl_ciphersuite_t *info)
     }
 }
 
+/* --- DTLS --------------------------------------------------------------------------------------- */
+
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+#define MJ_HAS_DTLS 1
+#else
+#define MJ_HAS_DTLS 0
+#endif
+
+/*
+ * The Connection ID of RFC 9146 (extension 54, record type tls12_cid): Mbed TLS 3.x with
+ * MBEDTLS_SSL_DTLS_CONNECTION_ID and MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT 0. 2.28's
+ * MBEDTLS_SSL_DTLS_CONNECTION_ID is a pre-RFC draft (extension 254, another record format) that
+ * RFC 9146 peers do not speak, so the glue never uses it: on 2.28 every CID call is refused.
+ */
+#if MJ_MBEDTLS_3 && MJ_HAS_DTLS && defined(MBEDTLS_SSL_DTLS_CONNECTION_ID) && \
+    (!defined(MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT) || MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT == 0)
+#define MJ_HAS_CID 1
+#else
+#define MJ_HAS_CID 0
+#endif
+
+/* Why CID is refused, for the exception. */
+#if !MJ_MBEDTLS_3
+#define MJ_CID_UNAVAILABLE "the DTLS Connection ID of RFC 9146 needs Mbed TLS 3.x; this library links Mbed TLS " \
+    MBEDTLS_VERSION_STRING ", whose CID is an incompatible pre-RFC draft"
+#else
+#define MJ_CID_UNAVAILABLE "the DTLS Connection ID of RFC 9146 is not compiled into this Mbed TLS " \
+    "(MBEDTLS_SSL_DTLS_CONNECTION_ID off, or MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT not 0)"
+#endif
+
+/* mbedtls_ssl_config_defaults's endpoint and transport, from Java's SslConfig.Endpoint and
+ * SslConfig.Transport ordinals. */
+enum { MJ_ENDPOINT_CLIENT = 0, MJ_ENDPOINT_SERVER = 1 };
+enum { MJ_TRANSPORT_STREAM = 0, MJ_TRANSPORT_DATAGRAM = 1 };
+
 #endif /* MJ_COMPAT_H */

@@ -17,6 +17,7 @@ const char *const mj_kind_names[MJ_KIND_COUNT] = {
     "mbedtls_ssl_context",
     "mbedtls_pk_context",
     "mbedtls_ssl_session",
+    "mbedtls_ssl_cookie_ctx",
 };
 
 /* The only mutable globals of the library: lock-free counters. */

@@ -91,6 +91,11 @@ typedef struct {
      * functions use), set by the I/O core for the duration of each Mbed TLS call; else NULL. */
     void *call;
     int failure; /* the error of the last failed MemoryBio handshake call, thrown after its counts are in */
+    /* DTLS (datagram_bio.c): the retransmission timer (mbedtls_ssl_set_timer_cb), its
+     * intermediate and final deadlines in ms of CLOCK_MONOTONIC, timer_fin_ms 0 when cancelled.
+     * Under lock. */
+    long long timer_int_ms;
+    long long timer_fin_ms;
 } mj_ssl;
 
 /* Throws for a failed mbedtls_ssl_handshake: CertificateVerificationException when the chain was refused. */
@@ -112,6 +117,7 @@ enum mj_kind {
     MJ_KIND_SSL_CONTEXT,
     MJ_KIND_PK,
     MJ_KIND_SSL_SESSION,
+    MJ_KIND_SSL_COOKIE,
     MJ_KIND_COUNT
 };
 extern const char *const mj_kind_names[MJ_KIND_COUNT];

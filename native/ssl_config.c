@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mbedtls/debug.h"
+#include "mbedtls/platform_util.h"
 
 static void debug_release(mj_conf *c);
 
@@ -52,12 +53,27 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nFree(JNIEnv 
     mj_release(MJ_KIND_SSL_CONFIG, c);
 }
 
-JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nDefaults(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nDefaults(JNIEnv *env, jclass cls, jlong handle,
+                                                                      jint endpoint, jint transport)
 {
     mj_conf *c = MJ_PTR(mj_conf, handle);
     int ret;
     (void) cls;
-    ret = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+#if !MJ_HAS_DTLS
+    if (transport == MJ_TRANSPORT_DATAGRAM) {
+        mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_PROTO_DTLS: no DTLS");
+        return;
+    }
+#endif
+#if !defined(MBEDTLS_SSL_SRV_C)
+    if (endpoint == MJ_ENDPOINT_SERVER) {
+        mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_SRV_C: no server side");
+        return;
+    }
+#endif
+    ret = mbedtls_ssl_config_defaults(&c->conf, endpoint == MJ_ENDPOINT_SERVER ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+                                      transport == MJ_TRANSPORT_DATAGRAM ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
+                                                                         : MBEDTLS_SSL_TRANSPORT_STREAM,
                                       MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret != 0) {
         mj_throw_mbedtls(env, ret, "mbedtls_ssl_config_defaults", NULL);
@@ -354,5 +370,134 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetDebug(JNI
     if (level != 0) {
         mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_DEBUG_C: no debug output");
     }
+#endif
+}
+
+/* --- DTLS ---------------------------------------------------------------------------------------- */
+
+#if MJ_HAS_DTLS
+#include "mbedtls/ssl_cookie.h"
+#endif
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetHandshakeTimeout(JNIEnv *env, jclass cls,
+                                                                                jlong handle, jint min_ms, jint max_ms)
+{
+    (void) env;
+    (void) cls;
+#if MJ_HAS_DTLS
+    /* Java checked 0 < min <= max. */
+    mbedtls_ssl_conf_handshake_timeout(&MJ_PTR(mj_conf, handle)->conf, (uint32_t) min_ms, (uint32_t) max_ms);
+#else
+    (void) handle;
+    (void) min_ms;
+    (void) max_ms;
+#endif
+}
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetAntiReplay(JNIEnv *env, jclass cls, jlong handle,
+                                                                          jboolean enable)
+{
+    (void) cls;
+#if MJ_HAS_DTLS && defined(MBEDTLS_SSL_DTLS_ANTI_REPLAY)
+    (void) env;
+    mbedtls_ssl_conf_dtls_anti_replay(&MJ_PTR(mj_conf, handle)->conf,
+                                      enable ? MBEDTLS_SSL_ANTI_REPLAY_ENABLED : MBEDTLS_SSL_ANTI_REPLAY_DISABLED);
+#else
+    (void) handle;
+    if (enable) {
+        mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_DTLS_ANTI_REPLAY");
+    }
+#endif
+}
+
+/* mbedtls_ssl_conf_cid: the length of the CIDs this side asks its peers to put in records. */
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetCid(JNIEnv *env, jclass cls, jlong handle, jint len,
+                                                                   jboolean ignore_other)
+{
+    (void) cls;
+#if MJ_HAS_CID
+    {
+        int ret = mbedtls_ssl_conf_cid(&MJ_PTR(mj_conf, handle)->conf, (size_t) len,
+                                       ignore_other ? MBEDTLS_SSL_UNEXPECTED_CID_IGNORE : MBEDTLS_SSL_UNEXPECTED_CID_FAIL);
+        if (ret != 0) {
+            mj_throw_mbedtls(env, ret, "mbedtls_ssl_conf_cid", "the length must be 0..MBEDTLS_SSL_CID_IN_LEN_MAX");
+        }
+    }
+#else
+    (void) handle;
+    (void) len;
+    (void) ignore_other;
+    mj_throw_state(env, MJ_CID_UNAVAILABLE);
+#endif
+}
+
+/* The largest CID this build takes (MBEDTLS_SSL_CID_IN_LEN_MAX), or -1 without RFC 9146 CID. */
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nMaxCidLength(JNIEnv *env, jclass cls)
+{
+    (void) env;
+    (void) cls;
+#if MJ_HAS_CID
+    return MBEDTLS_SSL_CID_IN_LEN_MAX;
+#else
+    return -1;
+#endif
+}
+
+/*
+ * mbedtls_ssl_conf_dtls_cookies with Mbed TLS's own cookie functions over cookie, or (cookie 0)
+ * with none: no HelloVerifyRequest at all.
+ */
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetDtlsCookies(JNIEnv *env, jclass cls, jlong handle,
+                                                                           jlong cookie)
+{
+    (void) cls;
+#if MJ_HAS_DTLS && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY) && defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_SRV_C)
+    (void) env;
+    if (cookie != 0) {
+        mbedtls_ssl_conf_dtls_cookies(&MJ_PTR(mj_conf, handle)->conf, mbedtls_ssl_cookie_write, mbedtls_ssl_cookie_check,
+                                      MJ_PTR(mbedtls_ssl_cookie_ctx, cookie));
+    } else {
+        mbedtls_ssl_conf_dtls_cookies(&MJ_PTR(mj_conf, handle)->conf, NULL, NULL, NULL);
+    }
+#else
+    (void) handle;
+    (void) cookie;
+    mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_DTLS_HELLO_VERIFY, MBEDTLS_SSL_COOKIE_C or MBEDTLS_SSL_SRV_C");
+#endif
+}
+
+/* mbedtls_ssl_conf_psk: one pre-shared key and the identity this side names it by. */
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetPsk(JNIEnv *env, jclass cls, jlong handle,
+                                                                   jbyteArray key, jbyteArray identity)
+{
+    (void) cls;
+#if defined(MBEDTLS_SSL_HANDSHAKE_WITH_PSK_ENABLED) || defined(MBEDTLS_KEY_EXCHANGE_SOME_PSK_ENABLED) || \
+    defined(MBEDTLS_KEY_EXCHANGE_PSK_ENABLED)
+    {
+        jsize klen = (*env)->GetArrayLength(env, key), ilen = (*env)->GetArrayLength(env, identity);
+        unsigned char *k = malloc((size_t) klen + 1), *id = malloc((size_t) ilen + 1);
+        int ret;
+        if (k == NULL || id == NULL) {
+            free(k);
+            free(id);
+            mj_throw_oom(env, "the pre-shared key");
+            return;
+        }
+        (*env)->GetByteArrayRegion(env, key, 0, klen, (jbyte *) k);
+        (*env)->GetByteArrayRegion(env, identity, 0, ilen, (jbyte *) id);
+        /* Mbed TLS copies both. */
+        ret = mbedtls_ssl_conf_psk(&MJ_PTR(mj_conf, handle)->conf, k, (size_t) klen, id, (size_t) ilen);
+        mbedtls_platform_zeroize(k, (size_t) klen);
+        free(k);
+        free(id);
+        if (ret != 0) {
+            mj_throw_mbedtls(env, ret, "mbedtls_ssl_conf_psk", NULL);
+        }
+    }
+#else
+    (void) handle;
+    (void) key;
+    (void) identity;
+    mj_throw_state(env, "this Mbed TLS is built without a PSK key exchange");
 #endif
 }

@@ -68,6 +68,11 @@ static void leave(mj_ssl *s)
 
 /* --- Mbed TLS's private fields: read here only -------------------------------------------------- */
 
+int mj_io_handshake_state(const mj_ssl *s)
+{
+    return (int) s->ssl.MBEDTLS_PRIVATE(state);
+}
+
 size_t mj_io_pending_output(const mj_ssl *s)
 {
     return s->ssl.MBEDTLS_PRIVATE(out_left);

@@ -104,6 +104,13 @@ size_t mj_io_pending_output(const mj_ssl *s);
  */
 int mj_io_negotiating_ciphersuite(const mj_ssl *s);
 
+/*
+ * With the lock held: the handshake's state (ssl->state, an mbedtls_ssl_states value;
+ * MBEDTLS_SSL_HANDSHAKE_OVER once established), which the DTLS server's cookie check reads
+ * between two mbedtls_ssl_handshake_step calls (datagram_bio.c).
+ */
+int mj_io_handshake_state(const mj_ssl *s);
+
 /* With the lock held: the current session's id and its length (*len 0: none or empty), or NULL before a handshake. */
 const unsigned char *mj_io_session_id(const mj_ssl *s, size_t *len);
 

@@ -29,6 +29,10 @@ public final class Main {
             "                                the handshake (a summary, or JSON with --json)",
             "  verify CHAIN [options]        verify a certificate chain file offline, as Mbed TLS",
             "                                would in a handshake (no network)",
+            "  connect --dtls HOST:PORT [options]",
+            "                                the same over UDP: DTLS 1.2, PSK or certificates, the",
+            "                                Connection ID (--cid LEN), one datagram sent (--send)",
+            "  serve --dtls [options]        a DTLS 1.2 echo server (PSK or certificates, --cid LEN)",
             "  demo [HOST:PORT]              a TLS server on 127.0.0.1 with a fresh PKI: a verified",
             "                                session, an echo, and a table of certificate failures;",
             "                                or the same checks against a real server",
@@ -69,6 +73,12 @@ public final class Main {
             case "--help":
             case "-h":
             case "help":
+                if (args.length > 2 && args[2].equals("--dtls") && args[1].equals("connect")) {
+                    return help(out, DtlsCommand.CONNECT_USAGE);
+                }
+                if (args.length > 1 && args[1].equals("serve")) {
+                    return help(out, DtlsCommand.SERVE_USAGE);
+                }
                 if (args.length > 1 && args[1].equals("connect")) {
                     return help(out, ConnectOptions.USAGE);
                 }
@@ -87,7 +97,15 @@ public final class Main {
             case "demo":
                 return Demo.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
             case "connect":
+                if (java.util.Arrays.asList(args).contains("--dtls")) {
+                    return DtlsCommand.connect(args, out, err);
+                }
                 return connect(args, out, err);
+            case "serve":
+                if (java.util.Arrays.asList(args).contains("--dtls")) {
+                    return DtlsCommand.serve(args, out, err);
+                }
+                return usage(err, "serve without --dtls (a TLS server) is not in this build: use serve --dtls", "serve --dtls");
             case "verify":
                 return verify(args, out, err);
             default:

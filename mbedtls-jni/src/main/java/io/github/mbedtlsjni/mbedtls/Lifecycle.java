@@ -9,6 +9,8 @@ package io.github.mbedtlsjni.mbedtls;
  * <pre>
  * NEW --setup--&gt; SET_UP --setBio/setMemoryBio--&gt; CONFIGURED --handshake--&gt; HANDSHAKING --done--&gt; OPEN
  * OPEN --a write timed out--&gt; WRITE_TIMED_OUT          any state --close--&gt; CLOSED
+ * DTLS ({@link DatagramBio} only): HANDSHAKING, OPEN --session reset, save--&gt; CONFIGURED
+ *      CONFIGURED --load--&gt; OPEN      OPEN --the client reconnects from the same address--&gt; HANDSHAKING
  * </pre>
  *
  * <p>The configuration steps run in {@code SET_UP} and {@code CONFIGURED}; a handshake that
@@ -44,7 +46,7 @@ final class Lifecycle {
 
     /** What the context speaks TLS over. */
     enum Bio {
-        NONE, SOCKET, MEMORY
+        NONE, SOCKET, MEMORY, DATAGRAM
     }
 
     /** Serialises the configuration steps and the handshake (see the class comment). */
@@ -72,7 +74,7 @@ final class Lifecycle {
         if (state == State.CLOSED) {
             return;
         }
-        if (!allowed(state, next)) {
+        if (!allowed(state, next) && !(bio == Bio.DATAGRAM && allowedForDatagrams(state, next))) {
             throw new IllegalStateException("SslContext: no transition from " + state + " to " + next);
         }
         state = next;
@@ -92,6 +94,25 @@ final class Lifecycle {
                 return from == State.OPEN || from == State.WRITE_TIMED_OUT;
             case CLOSED:
                 return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * What only a DTLS context may do besides: start over before a handshake
+     * ({@code mbedtls_ssl_session_reset}, and {@code mbedtls_ssl_context_save}, which resets),
+     * become open without one ({@code mbedtls_ssl_context_load}), and handshake again when the
+     * client starts a new handshake from the same address.
+     */
+    private static boolean allowedForDatagrams(State from, State to) {
+        switch (to) {
+            case CONFIGURED:
+                return from == State.HANDSHAKING || from == State.OPEN || from == State.WRITE_TIMED_OUT;
+            case OPEN:
+                return from == State.CONFIGURED;
+            case HANDSHAKING:
+                return from == State.OPEN;
             default:
                 return false;
         }
@@ -148,6 +169,9 @@ final class Lifecycle {
         if (b == Bio.MEMORY) {
             throw new IllegalStateException(method + "() on a memory bio: use the MemoryBio's methods");
         }
+        if (b == Bio.DATAGRAM) {
+            throw new IllegalStateException(method + "() on a datagram bio: use the DatagramBio's methods");
+        }
         if (b != Bio.SOCKET) {
             throw new IllegalStateException(method + "() before setBio(net): call sslContext.setBio(net) first");
         }
@@ -159,6 +183,15 @@ final class Lifecycle {
         if (bio != Bio.MEMORY) {
             throw new IllegalStateException(method + "() on an SslContext without a memory bio: "
                     + "call sslContext.setMemoryBio() first");
+        }
+    }
+
+    /** Throws unless the context speaks DTLS over datagrams ({@code setDatagramBio}). */
+    void requireDatagram(String method) {
+        requireSetUp(method);
+        if (bio != Bio.DATAGRAM) {
+            throw new IllegalStateException(method + "() on an SslContext without a datagram bio: "
+                    + "call sslContext.setDatagramBio() first");
         }
     }
 
@@ -194,13 +227,39 @@ final class Lifecycle {
 
     /** A reference for a memory bio call; {@code open}: only once the handshake is done. */
     long acquireMemory(String method, boolean open) {
+        return acquireBio(Bio.MEMORY, method, open, "0");
+    }
+
+    /** A reference for a datagram bio call; {@code open}: only once the handshake is done. */
+    long acquireDatagram(String method, boolean open) {
+        return acquireBio(Bio.DATAGRAM, method, open, "DatagramBio.OK");
+    }
+
+    /** A reference for a call of a memory or datagram bio, whose handshake is done when it returns {@code done}. */
+    private long acquireBio(Bio kind, String method, boolean open, String done) {
         long self = handle.acquire();
         try {
-            requireMemory(method);
+            if (kind == Bio.MEMORY) {
+                requireMemory(method);
+            } else {
+                requireDatagram(method);
+            }
             if (open && !isOpen()) {
                 throw new IllegalStateException(method + "() before the handshake is done: call "
-                        + "handshake(in, out) until it returns 0");
+                        + "handshake(in, out) until it returns " + done);
             }
+            return self;
+        } catch (RuntimeException e) {
+            handle.release();
+            throw e;
+        }
+    }
+
+    /** A reference for a datagram bio step that belongs before the handshake. */
+    long acquireDatagramConfigurable(String method) {
+        long self = acquireDatagram(method, false);
+        try {
+            requireConfigurable(method);
             return self;
         } catch (RuntimeException e) {
             handle.release();

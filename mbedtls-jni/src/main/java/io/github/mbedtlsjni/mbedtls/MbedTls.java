@@ -32,11 +32,20 @@ public final class MbedTls {
      * Whether a compile-time option was enabled in the linked Mbed TLS, e.g.
      * {@code hasFeature("MBEDTLS_SSL_PROTO_TLS1_3")} ({@code mbedtls_version_check_feature};
      * the {@code MBEDTLS_} prefix may be omitted).
+     *
+     * <p>One exception: {@code MBEDTLS_SSL_DTLS_CONNECTION_ID} answers whether the DTLS Connection
+     * ID of RFC 9146 is available ({@link SslConfig#maxCidLength()} {@code >= 0}). On Mbed TLS
+     * 2.28 that option names a pre-RFC draft, incompatible with RFC 9146 peers, which this binding
+     * never uses: there the answer is false whatever the configuration.
      */
     public static boolean hasFeature(String name) {
         Objects.requireNonNull(name, "name");
         NativeLibrary.ensureLoaded();
-        return nCheckFeature(name.startsWith("MBEDTLS_") ? name : "MBEDTLS_" + name);
+        String full = name.startsWith("MBEDTLS_") ? name : "MBEDTLS_" + name;
+        if (full.equals("MBEDTLS_SSL_DTLS_CONNECTION_ID")) {
+            return SslConfig.maxCidLength() >= 0;
+        }
+        return nCheckFeature(full);
     }
 
     /** {@code mbedtls_strerror}'s text for an Mbed TLS error code. */

@@ -21,6 +21,7 @@ public final class SslConfig extends NativeResource {
     private static final int CRL = 2;
     private static final int OWN_CERT = 8;
     private static final int OWN_KEY = 9;
+    private static final int COOKIE = 10;
     private static final Type TYPE = new Type("SslConfig") {
         @Override
         long allocate() {
@@ -38,10 +39,30 @@ public final class SslConfig extends NativeResource {
     private boolean hasRng; // guarded by this
     private boolean hasOwnCert; // guarded by this
     private AuthMode authMode = AuthMode.REQUIRED; // guarded by this
+    private Endpoint endpoint; // guarded by this
+    private Transport transport; // guarded by this
+    private int cidLength = -1; // guarded by this: mbedtls_ssl_conf_cid's length, -1 if not called
+    private boolean cookiesChosen; // guarded by this: setDtlsCookies or disableDtlsCookies was called
 
     /** {@code mbedtls_ssl_config_init}. */
     public SslConfig() {
         super(TYPE);
+    }
+
+    /** Which side of the connection a config is for (the endpoint of {@code mbedtls_ssl_config_defaults}). */
+    public enum Endpoint {
+        /** {@code MBEDTLS_SSL_IS_CLIENT}. */
+        CLIENT,
+        /** {@code MBEDTLS_SSL_IS_SERVER}. */
+        SERVER
+    }
+
+    /** What a config's records travel over (the transport of {@code mbedtls_ssl_config_defaults}). */
+    public enum Transport {
+        /** {@code MBEDTLS_SSL_TRANSPORT_STREAM}: TLS over a byte stream (TCP). */
+        STREAM,
+        /** {@code MBEDTLS_SSL_TRANSPORT_DATAGRAM}: DTLS over datagrams (UDP). */
+        DATAGRAM
     }
 
     /**
@@ -51,19 +72,47 @@ public final class SslConfig extends NativeResource {
      *
      * @throws IllegalStateException if already called, or the config is closed
      */
-    public synchronized void defaults() {
+    public void defaults() {
+        defaults(Endpoint.CLIENT, Transport.STREAM);
+    }
+
+    /**
+     * {@code mbedtls_ssl_config_defaults(&conf, endpoint, transport, MBEDTLS_SSL_PRESET_DEFAULT)},
+     * then, explicitly, {@code VERIFY_REQUIRED} and (D)TLS 1.2 as the minimum version. For
+     * {@link Transport#DATAGRAM} that is DTLS 1.2, the only DTLS version Mbed TLS speaks; a DTLS
+     * server config also refuses every ClientHello until {@link #setDtlsCookies} names the
+     * cookie secret (or turns HelloVerifyRequest off by name).
+     *
+     * @throws IllegalStateException if already called, the config is closed, or this Mbed TLS
+     *     lacks the server side or DTLS
+     */
+    public synchronized void defaults(Endpoint endpoint, Transport transport) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(transport, "transport");
         checkMutable();
         if (defaultsLoaded) {
             throw new IllegalStateException("SslConfig.defaults() was already called");
         }
         long self = handle.acquire();
         try {
-            nDefaults(self);
+            nDefaults(self, endpoint.ordinal(), transport.ordinal());
             defaultsLoaded = true;
             authMode = AuthMode.REQUIRED;
+            this.endpoint = endpoint;
+            this.transport = transport;
         } finally {
             handle.release();
         }
+    }
+
+    /** The endpoint given to {@link #defaults}, or null before. */
+    public synchronized Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The transport given to {@link #defaults}, or null before. */
+    public synchronized Transport transport() {
+        return transport;
     }
 
     /** {@code mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg)}; keeps the DRBG allocated. */
@@ -321,6 +370,195 @@ public final class SslConfig extends NativeResource {
         }
     }
 
+    // --- DTLS ------------------------------------------------------------------------------------
+
+    /**
+     * {@code mbedtls_ssl_conf_handshake_timeout}: the DTLS retransmission timer starts at
+     * {@code minMillis} and doubles at each retransmission of a flight; when it would exceed
+     * {@code maxMillis}, the handshake fails with {@code MBEDTLS_ERR_SSL_TIMEOUT}. Mbed TLS's
+     * defaults: 1 s and 60 s.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < minMillis <= maxMillis}
+     * @throws IllegalStateException unless the config is for {@link Transport#DATAGRAM}
+     */
+    public synchronized void setHandshakeTimeout(int minMillis, int maxMillis) {
+        if (minMillis <= 0 || maxMillis < minMillis) {
+            throw new IllegalArgumentException("handshake timeout " + minMillis + ".." + maxMillis
+                    + " ms: need 0 < min <= max");
+        }
+        checkDatagram("setHandshakeTimeout");
+        long self = handle.acquire();
+        try {
+            nSetHandshakeTimeout(self, minMillis, maxMillis);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_dtls_anti_replay}: whether a record seen before (by its sequence
+     * number, RFC 6347 4.1.2.6) is dropped. On by default; turning it off is for peers that knowingly
+     * accept replayed application data.
+     */
+    public synchronized void setDtlsAntiReplay(boolean enable) {
+        checkDatagram("setDtlsAntiReplay");
+        long self = handle.acquire();
+        try {
+            nSetAntiReplay(self, enable);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_cid}: the length of the Connection IDs (RFC 9146) this side hands
+     * its peers, which they then put into every record they send, so that records keep reaching
+     * the connection after the peer's address changed (NAT rebinding). 0 asks peers for CIDs
+     * while handing them none (a client that only wants the server's records to carry the
+     * server's CID... sending an empty one). A record whose CID is not this connection's is
+     * dropped ({@code ignoreOtherCids} true, as RFC 9146 asks) or fails the connection with
+     * {@code MBEDTLS_ERR_SSL_UNEXPECTED_CID}. Each connection then chooses its own CID with
+     * {@link SslContext#setCid}.
+     *
+     * @throws IllegalArgumentException if {@code length} is not 0..{@link #maxCidLength()}
+     * @throws IllegalStateException if this Mbed TLS has no RFC 9146 CID (2.28's is an
+     *     incompatible draft: the message names the version), or the config is not for DTLS
+     */
+    public synchronized void setCid(int length, boolean ignoreOtherCids) {
+        int max = maxCidLength();
+        if (max < 0) {
+            throw new IllegalStateException(cidUnavailable());
+        }
+        if (length < 0 || length > max) {
+            throw new IllegalArgumentException("CID length " + length + " is not 0.." + max);
+        }
+        checkDatagram("setCid");
+        long self = handle.acquire();
+        try {
+            nSetCid(self, length, ignoreOtherCids);
+            cidLength = length;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** The CID length given to {@link #setCid}, or -1 if it was not called. */
+    public synchronized int cidLength() {
+        return cidLength;
+    }
+
+    /**
+     * The longest CID this build takes ({@code MBEDTLS_SSL_CID_IN_LEN_MAX}), or -1 if it has no
+     * RFC 9146 Connection ID (Mbed TLS 2.28, or 3.x built without it).
+     */
+    public static int maxCidLength() {
+        io.github.mbedtlsjni.internal.NativeLibrary.ensureLoaded();
+        return nMaxCidLength();
+    }
+
+    /** Why this build has no RFC 9146 CID (for messages; meaningful when {@link #maxCidLength()} is -1). */
+    static String cidUnavailable() {
+        String version = MbedTls.version();
+        if (version.startsWith("2.")) {
+            return "the DTLS Connection ID of RFC 9146 needs Mbed TLS 3.x; this library links Mbed TLS " + version
+                    + ", whose CID is an incompatible pre-RFC draft";
+        }
+        return "the DTLS Connection ID of RFC 9146 is not compiled into this Mbed TLS " + version
+                + " (MBEDTLS_SSL_DTLS_CONNECTION_ID off, or MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT not 0)";
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_dtls_cookies(&conf, mbedtls_ssl_cookie_write, mbedtls_ssl_cookie_check,
+     * &cookie)}: a DTLS server answers a ClientHello without a valid cookie with a
+     * HelloVerifyRequest, so that it does work and keeps state only for clients that receive at
+     * the address they claim. The cookie secret stays allocated for the life of this config.
+     *
+     * @throws IllegalStateException if the cookie secret is not set up, or the config is not a
+     *     DTLS server's
+     */
+    public synchronized void setDtlsCookies(SslCookie cookie) {
+        Objects.requireNonNull(cookie, "cookie (to turn cookies off, call disableDtlsCookies())");
+        checkDtlsServer("setDtlsCookies");
+        if (!cookie.isSetUp()) {
+            throw new IllegalStateException("SslCookie is not set up: call cookie.setup(drbg) first");
+        }
+        long self = handle.acquire();
+        try {
+            long c = cookie.handle.acquire();
+            handle.setDependency(COOKIE, cookie.handle); // owns the reference just taken
+            nSetDtlsCookies(self, c);
+            cookiesChosen = true;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_dtls_cookies(&conf, NULL, NULL, NULL)}: no HelloVerifyRequest. Insecure
+     * on an open network: any spoofed ClientHello makes the server do a handshake's work and
+     * send a flight of certificates to the spoofed address (an amplification attack).
+     */
+    public synchronized void disableDtlsCookies() {
+        checkDtlsServer("disableDtlsCookies");
+        long self = handle.acquire();
+        try {
+            nSetDtlsCookies(self, 0);
+            handle.setDependency(COOKIE, null);
+            cookiesChosen = true;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_psk}: the pre-shared key and the identity this side names it by (a
+     * client sends the identity; a server with one key accepts only that identity). Mbed TLS
+     * copies both; the caller may wipe its arrays afterwards. PSK cipher suites are then offered
+     * besides the others; {@link #setCiphersuites} can restrict the list to them (CoAP's
+     * {@code TLS-PSK-WITH-AES-128-CCM-8}).
+     *
+     * @throws IllegalArgumentException if the key or the identity is empty
+     * @throws MbedTlsException if Mbed TLS refuses them (too long, or a PSK was already set)
+     */
+    public synchronized void setPsk(byte[] key, byte[] identity) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(identity, "identity");
+        if (key.length == 0) {
+            throw new IllegalArgumentException("the pre-shared key is empty");
+        }
+        if (identity.length == 0) {
+            throw new IllegalArgumentException("the PSK identity is empty");
+        }
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetPsk(self, key, identity);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Whether a DTLS server config has had its cookies chosen (the rule of DTLS servers). */
+    synchronized boolean dtlsCookiesChosen() {
+        return cookiesChosen;
+    }
+
+    private void checkDatagram(String step) {
+        checkConfigurable();
+        if (transport != Transport.DATAGRAM) {
+            throw new IllegalStateException("SslConfig." + step + "() is for DTLS: call "
+                    + "defaults(endpoint, Transport.DATAGRAM) first");
+        }
+    }
+
+    private void checkDtlsServer(String step) {
+        checkDatagram(step);
+        if (endpoint != Endpoint.SERVER) {
+            throw new IllegalStateException("SslConfig." + step + "() is for DTLS servers: call "
+                    + "defaults(Endpoint.SERVER, Transport.DATAGRAM) first");
+        }
+    }
+
     /** Called by {@link SslContext#setup}: checks the order of steps, then freezes this config. */
     synchronized void freezeForSetup() {
         if (!defaultsLoaded) {
@@ -329,6 +567,10 @@ public final class SslConfig extends NativeResource {
         }
         if (!hasRng) {
             throw new IllegalStateException("SslConfig has no RNG: call config.setRng(drbg) before sslContext.setup(config)");
+        }
+        if (endpoint == Endpoint.SERVER && transport == Transport.DATAGRAM && !cookiesChosen) {
+            throw new IllegalStateException("a DTLS server config without cookies: call config.setDtlsCookies(cookie) "
+                    + "before sslContext.setup(config) (or config.disableDtlsCookies() to do without, insecurely)");
         }
         frozen = true;
     }
@@ -350,7 +592,7 @@ public final class SslConfig extends NativeResource {
 
     private static native void nFree(long conf);
 
-    private static native void nDefaults(long conf);
+    private static native void nDefaults(long conf, int endpoint, int transport);
 
     private static native void nSetRng(long conf, long drbg);
 
@@ -369,6 +611,18 @@ public final class SslConfig extends NativeResource {
     private static native void nSetTls13Tickets(long conf, boolean enable);
 
     private static native void nSetDebug(long conf, int level, DebugCallback callback);
+
+    private static native void nSetHandshakeTimeout(long conf, int minMs, int maxMs);
+
+    private static native void nSetAntiReplay(long conf, boolean enable);
+
+    private static native void nSetCid(long conf, int length, boolean ignoreOther);
+
+    private static native int nMaxCidLength();
+
+    private static native void nSetDtlsCookies(long conf, long cookie);
+
+    private static native void nSetPsk(long conf, byte[] key, byte[] identity);
 
     private static native void nSetVerifyProfile(long conf, int kind, int hashes, int pkTypes,
             int curves, int minRsaBits);

@@ -70,6 +70,7 @@ public final class SslContext extends NativeResource {
 
     /** The state, the bio and the step rules (see {@link Lifecycle}); its {@code steps} lock guards the configuration and the handshake. */
     final Lifecycle lifecycle = new Lifecycle(handle);
+    private volatile SslConfig config; // written under lifecycle.steps, once, by setup
 
     /** {@code mbedtls_ssl_init}. */
     public SslContext() {
@@ -92,7 +93,9 @@ public final class SslContext extends NativeResource {
                 long conf = config.handle.acquire();
                 handle.setDependency(CONFIG, config.handle); // owns the reference just taken
                 nSetup(self, conf);
-                lifecycle.setUp(config.authMode() != AuthMode.NONE);
+                this.config = config;
+                // A server's authmode is about client certificates: no hostname to check.
+                lifecycle.setUp(config.authMode() != AuthMode.NONE && config.endpoint() != SslConfig.Endpoint.SERVER);
             } finally {
                 handle.release();
             }
@@ -178,6 +181,37 @@ public final class SslContext extends NativeResource {
                 handle.release();
             }
         }
+    }
+
+    /**
+     * DTLS: {@code mbedtls_ssl_set_bio} with datagrams in memory, and
+     * {@code mbedtls_ssl_set_timer_cb} with a timer kept in the context itself. The returned
+     * {@link DatagramBio} performs the handshake, reads and writes one datagram at a time, and
+     * holds DTLS's per-connection steps (MTU, CID, saving). The socket and {@link MemoryBio}
+     * calls of this class are then refused.
+     *
+     * @throws IllegalStateException unless the config is for {@link SslConfig.Transport#DATAGRAM}
+     */
+    public DatagramBio setDatagramBio() {
+        synchronized (lifecycle.steps) {
+            long self = lifecycle.acquireConfigurable("SslContext.setDatagramBio");
+            try {
+                if (config.transport() != SslConfig.Transport.DATAGRAM) {
+                    throw new IllegalStateException("SslContext.setDatagramBio() needs a DTLS config: "
+                            + "config.defaults(endpoint, SslConfig.Transport.DATAGRAM)");
+                }
+                DatagramBio datagrams = DatagramBio.attach(this, self);
+                lifecycle.configured(Lifecycle.Bio.DATAGRAM);
+                return datagrams;
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /** The config given to {@link #setup} (null before). */
+    SslConfig config() {
+        return config;
     }
 
     /**

@@ -54,7 +54,12 @@ class MbedTlsTest {
             return;
         }
         if (MbedTls.buildConfig().contains("mbedtls_jni_config.h")) { // the project's config, not a user's
-            assertFalse(MbedTls.hasFeature("MBEDTLS_SSL_SRV_C"), "the server side is compiled out");
+            assertTrue(MbedTls.hasFeature("MBEDTLS_SSL_SRV_C"), "servers: TLS and DTLS");
+            assertTrue(MbedTls.hasFeature("MBEDTLS_SSL_PROTO_DTLS"));
+            assertTrue(MbedTls.hasFeature("MBEDTLS_SSL_COOKIE_C"));
+            assertTrue(MbedTls.hasFeature("MBEDTLS_SSL_CONTEXT_SERIALIZATION"));
+            // RFC 9146's CID only on 3.x; 2.28's draft CID stays off, so 2.28 never claims RFC 9146.
+            assertEquals(MbedTlsVersions.is3(), MbedTls.hasFeature("MBEDTLS_SSL_DTLS_CONNECTION_ID"));
         }
         // TLS 1.3: in 3.6's default configuration; 2.28 has none (only an experimental prototype, off).
         assertEquals(MbedTlsVersions.byLine(false, true), MbedTls.hasFeature("MBEDTLS_SSL_PROTO_TLS1_3"));

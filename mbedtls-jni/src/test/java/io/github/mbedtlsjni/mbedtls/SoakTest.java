@@ -10,6 +10,7 @@ import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.LiveObjects;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.OpenSsl;
+import io.github.mbedtlsjni.testing.ProcessMemory;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -232,18 +233,8 @@ class SoakTest {
                         "-quiet"));
     }
 
-    /** VmRSS of this process after two full GCs. */
     static long rssAfterGc() throws IOException, InterruptedException {
-        System.gc();
-        Thread.sleep(100);
-        System.gc();
-        Thread.sleep(100);
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
+        return ProcessMemory.rssAfterGc();
     }
 
     private static String row(int handshakes, double seconds, long rss, Map<String, Long> live) {
@@ -253,33 +244,16 @@ class SoakTest {
                 LiveObjects.total(live), compact(live));
     }
 
-    /** The JVM's committed memory per Native Memory Tracking, or -1 if NMT is off. */
     private static long nmtCommitted() {
-        try {
-            Object text = java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
-                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
-                    new Object[] {new String[] {"summary", "scale=KB"}}, new String[] {String[].class.getName()});
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB")
-                    .matcher(String.valueOf(text));
-            return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
-        } catch (Exception e) {
-            return -1;
-        }
+        return ProcessMemory.nmtCommitted();
     }
 
-    /** The non-zero counts, without the {@code mbedtls_} prefix. */
     private static String compact(Map<String, Long> counts) {
-        StringBuilder s = new StringBuilder("{");
-        counts.forEach((type, n) -> {
-            if (n != 0) {
-                s.append(s.length() > 1 ? ", " : "").append(type.replaceFirst("^mbedtls_", "")).append('=').append(n);
-            }
-        });
-        return s.append('}').toString();
+        return ProcessMemory.compact(counts);
     }
 
     private static double mib(long bytes) {
-        return bytes / (1024.0 * 1024.0);
+        return ProcessMemory.mib(bytes);
     }
 
     private void line(String s) {

@@ -7,13 +7,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -178,28 +176,6 @@ public final class ExternalServer extends ProcessServer {
                         + " on 127.0.0.1 or ::1; command: " + String.join(" ", command()));
             }
         }
-    }
-
-    /** The inodes of the sockets this process and its descendants have open ({@code /proc/PID/fd}). */
-    private Set<String> socketInodes() {
-        Set<String> inodes = new HashSet<>();
-        for (ProcessHandle p : processTree()) {
-            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
-                fds.forEach(fd -> {
-                    try {
-                        String target = Files.readSymbolicLink(fd).toString();
-                        if (target.startsWith("socket:[")) {
-                            inodes.add(target.substring("socket:[".length(), target.length() - 1));
-                        }
-                    } catch (IOException closedMeanwhile) {
-                        // not a socket of it any more
-                    }
-                });
-            } catch (IOException | UncheckedIOException exited) {
-                // no such process any more
-            }
-        }
-        return inodes;
     }
 
     /**

@@ -71,6 +71,18 @@ public final class MbedTlsVersions {
                 + MbedTls.version() + " lacks (added in 3.5.0)");
     }
 
+    /** True if the linked Mbed TLS negotiates the DTLS Connection ID of RFC 9146 (3.x built with it). */
+    public static boolean hasCid() {
+        return io.github.mbedtlsjni.mbedtls.SslConfig.maxCidLength() >= 0;
+    }
+
+    /** Skips the calling test, saying why, unless {@link #hasCid()}. */
+    public static void assumeCid() {
+        assumeTrue(hasCid(), () -> "needs the DTLS Connection ID of RFC 9146, which Mbed TLS " + MbedTls.version()
+                + " lacks (" + (is3() ? "MBEDTLS_SSL_DTLS_CONNECTION_ID is off" : "2.28 has only an incompatible draft")
+                + ")");
+    }
+
     /** True if this build links the Mbed TLS installed on the system ({@code -Dmbedtls.system=true}). */
     public static boolean isSystem() {
         return "system".equals(MbedTls.buildSource());

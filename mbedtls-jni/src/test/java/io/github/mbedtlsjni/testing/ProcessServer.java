@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -67,6 +69,23 @@ public abstract class ProcessServer implements TestServer {
     /** The working directory (config files, logs); deleted on close. */
     public Path workDir() {
         return workDir;
+    }
+
+    /**
+     * Waits for the process to exit (a client run to completion): its exit code, or -1 if it
+     * still runs after {@code timeout}.
+     */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return -1;
+            }
+            joinReader();
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     /** Whether the process is still running. */
@@ -130,6 +149,28 @@ public abstract class ProcessServer implements TestServer {
         tree.add(process.toHandle());
         process.descendants().forEach(tree::add);
         return tree;
+    }
+
+    /** The inodes of the sockets this process and its descendants have open ({@code /proc/PID/fd}). */
+    Set<String> socketInodes() {
+        Set<String> inodes = new HashSet<>();
+        for (ProcessHandle p : processTree()) {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p.pid()), "fd"))) {
+                fds.forEach(fd -> {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (target.startsWith("socket:[")) {
+                            inodes.add(target.substring("socket:[".length(), target.length() - 1));
+                        }
+                    } catch (IOException closedMeanwhile) {
+                        // not a socket of it any more
+                    }
+                });
+            } catch (IOException | UncheckedIOException exited) {
+                // no such process any more
+            }
+        }
+        return inodes;
     }
 
     /** Writes {@code text} to the process's stdin. */
