@@ -13,7 +13,7 @@ public interface DtlsHandler {
      * One datagram of application data from {@code session}'s peer. {@code data}'s remaining
      * bytes are the datagram; the buffer belongs to the server and is valid only during the call.
      * The handler may answer at once with {@link DtlsSession#send}. What it throws is counted
-     * ({@link DtlsServer.Stats#handlerFailures()}) and otherwise ignored.
+     * ({@link DtlsServerStats#handlerFailures()}) and otherwise ignored.
      */
     void onDatagram(DtlsSession session, ByteBuffer data) throws Exception;
 

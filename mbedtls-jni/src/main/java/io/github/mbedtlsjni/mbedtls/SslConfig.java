@@ -418,7 +418,7 @@ public final class SslConfig extends NativeResource {
      * server's CID... sending an empty one). A record whose CID is not this connection's is
      * dropped ({@code ignoreOtherCids} true, as RFC 9146 asks) or fails the connection with
      * {@code MBEDTLS_ERR_SSL_UNEXPECTED_CID}. Each connection then chooses its own CID with
-     * {@link SslContext#setCid}.
+     * {@link DatagramBio#setCid}.
      *
      * @throws IllegalArgumentException if {@code length} is not 0..{@link #maxCidLength()}
      * @throws IllegalStateException if this Mbed TLS has no RFC 9146 CID (2.28's is an

@@ -11,7 +11,7 @@ import java.util.Objects;
  * {@code mbedtls_ssl_cookie_free}. {@link SslConfig#setDtlsCookies} hands it to a server config
  * ({@code mbedtls_ssl_conf_dtls_cookies} with {@code mbedtls_ssl_cookie_write}/{@code _check}),
  * which keeps it allocated. A cookie binds the client's transport id (its address, given to
- * {@link SslContext#setClientTransportId}) and a time: a client that cannot receive at the
+ * {@link DatagramBio#setClientTransportId}) and a time: a client that cannot receive at the
  * address it claims never gets past the HelloVerifyRequest, so a server keeps no state for it.
  * Mbed TLS locks the context itself ({@code MBEDTLS_THREADING_C}): one cookie secret may serve
  * every context of a server in any thread.
