@@ -129,13 +129,46 @@ static int dgram_send(void *ctx, const unsigned char *buf, size_t len)
     return (int) len;
 }
 
+/* A DTLS record header: type, version, epoch, sequence number, length; a tls12_cid record has the CID before the length. */
+#define MJ_DTLS_HEADER 13
+#define MJ_DTLS_TYPE_CID 25
+
+/*
+ * How much of a received datagram to give Mbed TLS: all of it, less a tail after its last whole
+ * record that is too short for a record header. Mbed TLS drops invalid records, and the rest of
+ * the datagram with them, but after a record it skips (another epoch's, a replay) such a tail
+ * makes mbedtls_ssl_read fail with MBEDTLS_ERR_SSL_INTERNAL_ERROR and the connection is lost:
+ * one unauthenticated datagram from anyone who knows the address (or the CID) would end it.
+ * A tail of fewer bytes than a header can hold no record, so dropping it here changes nothing
+ * else. The records are walked as ssl_parse_record_header reads them; where the walk cannot go on
+ * (a header or record longer than what is left), Mbed TLS drops the rest itself.
+ */
+static size_t whole_records(const unsigned char *d, size_t n, size_t cid_len)
+{
+    size_t at = 0;
+    while (n - at >= MJ_DTLS_HEADER) {
+        size_t header = MJ_DTLS_HEADER + (cid_len != 0 && d[at] == MJ_DTLS_TYPE_CID ? cid_len : 0);
+        size_t body;
+        if (n - at < header) {
+            return n;
+        }
+        body = ((size_t) d[at + header - 2] << 8) | d[at + header - 1];
+        if (n - at - header < body) {
+            return n;
+        }
+        at += header + body;
+    }
+    return at;
+}
+
 /*
  * Mbed TLS's f_recv: the whole datagram at once (a datagram longer than Mbed TLS's buffer is
- * cut, and Mbed TLS then drops its records), then WANT_READ.
+ * cut, and Mbed TLS then drops its records), less a tail no record fits in, then WANT_READ.
  */
 static int dgram_recv(void *ctx, unsigned char *buf, size_t len)
 {
-    struct dgram_call *c = ((mj_ssl *) ctx)->call;
+    mj_ssl *s = ctx;
+    struct dgram_call *c = s->call;
     size_t n;
     if (c == NULL || c->in.used == c->in.length) {
         return MBEDTLS_ERR_SSL_WANT_READ;
@@ -143,7 +176,8 @@ static int dgram_recv(void *ctx, unsigned char *buf, size_t len)
     n = c->in.length - c->in.used < len ? c->in.length - c->in.used : len;
     mj_window_get(c->env, &c->in, c->in.used, buf, n);
     c->in.used = c->in.length;
-    return (int) n;
+    n = whole_records(buf, n, mj_io_conf_cid_len(s));
+    return n == 0 ? MBEDTLS_ERR_SSL_WANT_READ : (int) n;
 }
 
 /* The datagram bio never waits: what Mbed TLS wants is the caller's to provide (or the timer's). */

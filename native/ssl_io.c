@@ -87,6 +87,16 @@ int mj_io_negotiating_ciphersuite(const mj_ssl *s)
     return negotiating->MBEDTLS_PRIVATE(ciphersuite);
 }
 
+size_t mj_io_conf_cid_len(const mj_ssl *s)
+{
+#if MJ_HAS_CID
+    return s->ssl.MBEDTLS_PRIVATE(conf)->MBEDTLS_PRIVATE(cid_len);
+#else
+    (void) s;
+    return 0;
+#endif
+}
+
 const unsigned char *mj_io_session_id(const mj_ssl *s, size_t *len)
 {
     const mbedtls_ssl_session *session = s->ssl.MBEDTLS_PRIVATE(session);

@@ -111,6 +111,13 @@ int mj_io_negotiating_ciphersuite(const mj_ssl *s);
  */
 int mj_io_handshake_state(const mj_ssl *s);
 
+/*
+ * The length of the CIDs this side asked for (the config's cid_len: the CID field of every
+ * tls12_cid record it receives), 0 without RFC 9146 CID in the build. Mbed TLS parses record
+ * headers with it; datagram_bio.c walks a datagram's records the same way.
+ */
+size_t mj_io_conf_cid_len(const mj_ssl *s);
+
 /* With the lock held: the current session's id and its length (*len 0: none or empty), or NULL before a handshake. */
 const unsigned char *mj_io_session_id(const mj_ssl *s, size_t *len);
 

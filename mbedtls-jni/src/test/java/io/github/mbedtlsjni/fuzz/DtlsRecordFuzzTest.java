@@ -1,15 +1,11 @@
 package io.github.mbedtlsjni.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.github.mbedtlsjni.mbedtls.CtrDrbg;
 import io.github.mbedtlsjni.mbedtls.DatagramBio;
-import io.github.mbedtlsjni.mbedtls.Entropy;
 import io.github.mbedtlsjni.mbedtls.MbedTlsException;
-import io.github.mbedtlsjni.mbedtls.SslConfig;
-import io.github.mbedtlsjni.mbedtls.SslContext;
+import io.github.mbedtlsjni.testing.DatagramPair;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import io.github.mbedtlsjni.testing.DatagramPair;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -24,7 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 class DtlsRecordFuzzTest {
     private static final String ID = "fuzz";
     private static final byte[] KEY = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    private static final boolean CID = SslConfig.maxCidLength() >= 0;
 
     @AfterAll
     static void stop() {
@@ -33,52 +28,13 @@ class DtlsRecordFuzzTest {
         }
     }
 
-    /** An established client/server pair in memory (PSK, CID where available). */
-    private static final class Pair implements AutoCloseable {
-        final Entropy entropy = new Entropy();
-        final CtrDrbg drbg = new CtrDrbg();
-        final SslConfig clientConfig;
-        final SslConfig serverConfig;
-        final SslContext clientSsl = new SslContext();
-        final SslContext serverSsl = new SslContext();
-        final DatagramBio c;
-        final DatagramBio s;
-        final ByteBuffer toServer = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
-        final ByteBuffer toClient = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
-
-        Pair() {
-            drbg.seed(entropy, "dtls fuzz");
-            clientConfig = DatagramPair.config(SslConfig.Endpoint.CLIENT, drbg, KEY, ID, null, true);
-            serverConfig = DatagramPair.config(SslConfig.Endpoint.SERVER, drbg, KEY, ID, null, true);
-            clientSsl.setup(clientConfig);
-            clientSsl.skipHostnameVerification();
-            serverSsl.setup(serverConfig);
-            c = clientSsl.setDatagramBio();
-            s = serverSsl.setDatagramBio();
-            if (CID) {
-                c.setCid(new byte[] {1, 2, 3, 4});
-                s.setCid(new byte[] {5, 6, 7, 8});
-            }
-            DatagramPair.handshake(c, s, toServer, toClient);
-        }
-
-        @Override
-        public void close() {
-            clientSsl.close();
-            serverSsl.close();
-            clientConfig.close();
-            serverConfig.close();
-            drbg.close();
-            entropy.close();
-        }
-    }
-
-    private static Pair pair;
+    private static DatagramPair.Established pair;
+    private static final ByteBuffer toServer = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
 
     @FuzzTest(maxDuration = FuzzTests.CI_DURATION)
     void establishedRecords(byte[] data) {
         if (pair == null) {
-            pair = new Pair();
+            pair = new DatagramPair.Established(KEY, ID, true);
         }
         ByteBuffer plain = ByteBuffer.allocate(DatagramBio.maxPlaintext());
         ByteBuffer out = ByteBuffer.allocate(DatagramBio.minOutputBuffer());
@@ -87,11 +43,11 @@ class DtlsRecordFuzzTest {
             plain.clear();
             out.clear();
             try {
-                pair.s.read(ByteBuffer.wrap(data, at + 1, len), plain, out);
+                pair.server.read(ByteBuffer.wrap(data, at + 1, len), plain, out);
             } catch (MbedTlsException fatal) {
                 // DTLS drops what does not authenticate (RFC 6347 4.1.2.7): an unauthenticated
                 // datagram that ends the connection is a finding.
-                Pair broken = pair;
+                DatagramPair.Established broken = pair;
                 pair = null;
                 broken.close();
                 throw new AssertionError("an unauthenticated datagram failed the connection", fatal);
@@ -100,17 +56,17 @@ class DtlsRecordFuzzTest {
         }
         // A genuine record still decrypts: the fuzzer's records changed nothing.
         ByteBuffer genuine = ByteBuffer.wrap("genuine".getBytes(StandardCharsets.US_ASCII));
-        pair.toServer.clear();
-        if (pair.c.write(genuine, pair.toServer) != 7) {
+        toServer.clear();
+        if (pair.client.write(genuine, toServer) != 7) {
             throw new AssertionError("the client could not write");
         }
-        pair.toServer.flip();
-        int len = DatagramBio.nextFrame(pair.toServer);
-        pair.toServer.limit(2 + len).position(2);
+        toServer.flip();
+        int len = DatagramBio.nextFrame(toServer);
+        toServer.limit(2 + len).position(2);
         plain.clear();
         out.clear();
-        int n = pair.s.read(pair.toServer, plain, out);
-        pair.toServer.clear();
+        int n = pair.server.read(toServer, plain, out);
+        toServer.clear();
         if (n != 7) {
             throw new AssertionError("a genuine record no longer decrypts after fuzzed ones: " + n);
         }
