@@ -347,6 +347,9 @@ public final class DtlsConnection implements AutoCloseable {
         synchronized (engineLock) {
             requireOpen();
             state = engine.bio().save();
+            // Saving reset the context: marked closed before the lock is released, so that a
+            // receive or send on another thread finds it closed instead of reaching the context.
+            closed = true;
         }
         closeQuietly();
         return state;
