@@ -14,14 +14,12 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,10 +66,10 @@ import java.util.function.Consumer;
  * JDK's {@link DatagramChannel#receive} allocates for a sender address that differs from the
  * previous datagram's. Natively, one {@code mbedtls_ssl_context} per session in memory.
  *
- * <p><b>Threads and locks.</b> The loop thread owns the spare context and the pool; the routing
- * maps are concurrent; a session's engine is guarded by its own lock; the timer queue by
- * {@code timerLock}. Lock order: a session's engine lock, then {@code routeLock}, then
- * {@code timerLock}. {@link #close()} may come from any thread.
+ * <p><b>Threads and locks.</b> The loop thread owns the spare context (the cookie check's) and
+ * the pool; the routing maps are concurrent; a session's engine is guarded by its own lock; the
+ * timer queue by its own monitor. Lock order: a session's engine lock, then {@code routeLock},
+ * then the timer queue's. {@link #close()} may come from any thread.
  */
 public final class DtlsServer implements AutoCloseable {
     private static final int RECORD_TYPE_CID = 25; // tls12_cid (RFC 9146)
@@ -89,15 +87,12 @@ public final class DtlsServer implements AutoCloseable {
     private final int maxHandshakes;
     private final int maxSessions;
     private final long idleNanos;
-    private final SecureRandom random = new SecureRandom();
 
     private final ConcurrentHashMap<InetSocketAddress, DtlsSession> byAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<CidKey, DtlsSession> byCid = new ConcurrentHashMap<>();
     private final Set<DtlsSession> all = ConcurrentHashMap.newKeySet();
     private final Object routeLock = new Object();
-    private final Object timerLock = new Object();
-    private final PriorityQueue<DtlsSession> timers = new PriorityQueue<>(
-            (a, b) -> Long.compare(a.timerDeadlineNanos - b.timerDeadlineNanos, 0)); // guarded by timerLock
+    private final DtlsTimers timers = new DtlsTimers();
     private final ArrayBlockingQueue<ByteBuffer> pool;
     private final AtomicInteger handshaking = new AtomicInteger();
     private final AtomicInteger inMemory = new AtomicInteger();
@@ -106,10 +101,7 @@ public final class DtlsServer implements AutoCloseable {
     private volatile boolean closed;
 
     // Owned by the loop thread.
-    private SslContext spare;
-    private DatagramBio spareBio;
-    private byte[] spareCid;
-    private final ByteBuffer helloOut = ByteBuffer.allocateDirect(DatagramBio.minOutputBuffer());
+    private final DtlsHelloGate gate;
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(DatagramBio.maxDatagramIn());
     private final CidKey probe;
     private long nextSweepNanos;
@@ -127,6 +119,8 @@ public final class DtlsServer implements AutoCloseable {
         this.maxSessions = b.maxSessions;
         this.idleNanos = b.idleTimeout.toNanos();
         this.probe = new CidKey(new byte[Math.max(0, cidLength)]);
+        this.gate = new DtlsHelloGate(config, mtu, cidLength,
+                cid -> byCid.containsKey(new CidKey(cid)) || storeContains(cid));
         this.pool = new ArrayBlockingQueue<>(b.bufferPool);
         for (int i = 0; i < b.bufferPool; i++) {
             pool.add(ByteBuffer.allocateDirect(DatagramBio.maxDatagramIn()));
@@ -202,10 +196,7 @@ public final class DtlsServer implements AutoCloseable {
         } catch (IOException ignored) {
             // nothing to do
         }
-        if (spare != null) {
-            spare.close();
-            spare = null;
-        }
+        gate.close();
         config.close();
     }
 
@@ -253,12 +244,7 @@ public final class DtlsServer implements AutoCloseable {
     private long nextWakeMillis() {
         long now = System.nanoTime();
         long next = nextSweepNanos - now;
-        synchronized (timerLock) {
-            DtlsSession head = timers.peek();
-            if (head != null) {
-                next = Math.min(next, head.timerDeadlineNanos - now);
-            }
-        }
+        next = Math.min(next, timers.nanosUntilNext(now));
         if (next <= 0) {
             return 0;
         }
@@ -374,18 +360,14 @@ public final class DtlsServer implements AutoCloseable {
     /** The cookie check of a datagram from an unknown peer (see the class description). */
     private void checkHello(ByteBuffer datagram, InetSocketAddress source) {
         try {
-            if (spare == null) {
-                newSpare();
-            }
-            helloOut.clear();
-            int code = spareBio.checkClientHello(transportId(source), datagram, helloOut);
+            int code = gate.check(datagram, source);
             if (code == DatagramBio.HELLO_VERIFY) {
                 counters.helloVerifies.increment();
-                sendFramed(helloOut, source);
+                sendFramed(gate.answer(), source);
             } else if (code == DatagramBio.ACCEPTED) {
                 if (handshaking.get() >= maxHandshakes || inMemory.get() >= maxSessions) {
                     counters.refused.increment();
-                    spareBio.sessionReset();
+                    gate.refuse();
                     return;
                 }
                 accept(source);
@@ -394,54 +376,23 @@ public final class DtlsServer implements AutoCloseable {
             }
         } catch (IOException | MbedTlsException | IllegalStateException e) {
             counters.dropped.increment();
-            if (spare != null) {
-                spare.close();
-                spare = null;
-            }
+            gate.close();
         }
     }
 
-    /** The spare context becomes the new peer's session; the next datagram gets a new spare. */
+    /** The checked ClientHello's context becomes the new peer's session. */
     private void accept(InetSocketAddress source) {
-        byte[] cid = spareCid;
-        DtlsSession session = new DtlsSession(this, spare, spareBio, cid, source);
-        spare = null;
-        spareBio = null;
+        DtlsSession session = gate.admit(this, source);
         handshaking.incrementAndGet();
         inMemory.incrementAndGet();
         all.add(session);
         byAddress.put(source, session);
         session.confirmAddress();
-        if (cid.length > 0) {
-            byCid.put(new CidKey(cid), session);
+        if (session.hasCid()) {
+            byCid.put(new CidKey(session.cidKey()), session);
         }
         counters.accepted.increment();
         session.timerElapsed(); // the executor continues the handshake: the server's flight
-    }
-
-    /** A context for the cookie check, with its CID chosen (unique among sessions and the store). */
-    private void newSpare() {
-        SslContext ssl = new SslContext();
-        try {
-            ssl.setup(config);
-            DatagramBio bio = ssl.setDatagramBio();
-            bio.setMtu(mtu);
-            byte[] cid = new byte[Math.max(0, cidLength)];
-            if (cidLength > 0) {
-                do {
-                    random.nextBytes(cid);
-                } while (byCid.containsKey(new CidKey(cid)) || storeContains(cid));
-                bio.setCid(cid);
-            }
-            spare = ssl;
-            spareBio = bio;
-            spareCid = cid;
-            ssl = null;
-        } finally {
-            if (ssl != null) {
-                ssl.close();
-            }
-        }
     }
 
     private boolean storeContains(byte[] cid) {
@@ -451,15 +402,6 @@ public final class DtlsServer implements AutoCloseable {
             counters.storeFailures.increment();
             return false;
         }
-    }
-
-    /** The client's address as the cookie binds it: the IP address's bytes, then the port. */
-    private static byte[] transportId(InetSocketAddress source) {
-        byte[] ip = source.getAddress().getAddress();
-        byte[] id = Arrays.copyOf(ip, ip.length + 2);
-        id[ip.length] = (byte) (source.getPort() >> 8);
-        id[ip.length + 1] = (byte) source.getPort();
-        return id;
     }
 
     private void sendFramed(ByteBuffer framed, InetSocketAddress target) throws IOException {
@@ -479,37 +421,15 @@ public final class DtlsServer implements AutoCloseable {
 
     private void runDueTimers() {
         long now = System.nanoTime();
-        for (;;) {
-            DtlsSession due;
-            synchronized (timerLock) {
-                DtlsSession head = timers.peek();
-                if (head == null || head.timerDeadlineNanos - now > 0) {
-                    return;
-                }
-                due = timers.poll();
-                due.timerDeadlineNanos = 0;
-            }
+        DtlsSession due;
+        while ((due = timers.pollDue(now)) != null) {
             due.timerElapsed();
         }
     }
 
     /** Sets (or, with -1, cancels) a session's timer, {@code millis} from now. */
     void scheduleTimer(DtlsSession session, long millis) {
-        boolean wake;
-        synchronized (timerLock) {
-            if (session.timerDeadlineNanos != 0) {
-                timers.remove(session);
-                session.timerDeadlineNanos = 0;
-            }
-            if (millis < 0 || session.isClosed()) {
-                return;
-            }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            session.timerDeadlineNanos = deadline == 0 ? 1 : deadline;
-            timers.add(session);
-            wake = timers.peek() == session;
-        }
-        if (wake) {
+        if (timers.schedule(session, millis)) {
             selector.wakeup();
         }
     }
@@ -655,31 +575,6 @@ public final class DtlsServer implements AutoCloseable {
             return ((InetSocketAddress) channel.getLocalAddress()).getPort();
         } catch (IOException | RuntimeException e) {
             return 0;
-        }
-    }
-
-    /** A CID as a map key (the probe's bytes are refilled for each lookup: no allocation). */
-    private static final class CidKey {
-        final byte[] bytes;
-        private int hash;
-
-        CidKey(byte[] bytes) {
-            this.bytes = bytes;
-            rehash();
-        }
-
-        void rehash() {
-            hash = Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof CidKey && Arrays.equals(bytes, ((CidKey) o).bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
         }
     }
 

@@ -39,7 +39,7 @@ public final class DtlsSession {
 
     private final ByteBuffer plaintext; // guarded by engineLock
     volatile long lastActivityNanos;
-    long timerDeadlineNanos; // guarded by the server's timer lock; 0: none
+    long timerDeadlineNanos; // guarded by the server's DtlsTimers; 0: none
     private volatile boolean closed;
     private volatile boolean wasEstablished;
 
