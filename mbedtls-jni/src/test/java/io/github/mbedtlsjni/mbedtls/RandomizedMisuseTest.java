@@ -33,9 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,7 +64,6 @@ class RandomizedMisuseTest {
     static final String OPS_PROPERTY = "mbedtlsjni.misuse.ops";
     static final String THREADS_PROPERTY = "mbedtlsjni.misuse.threads";
 
-    private static final int SLOTS = 4;
     /** One call in this many is a full connection (a handshake costs as much as thousands of other calls). */
     private static final int HEAVY_ONE_IN = 300;
     /** A call blocked longer than this on a shared connection gets that connection closed. */
@@ -94,16 +91,16 @@ class RandomizedMisuseTest {
     private int closedPort;
 
     // The shared world: every worker picks objects from these slots.
-    private final Slots<NetContext> nets = new Slots<>(NetContext::new);
-    private final Slots<Entropy> entropies = new Slots<>(Entropy::new);
-    private final Slots<CtrDrbg> drbgs = new Slots<>(CtrDrbg::new);
-    private final Slots<SslConfig> configs = new Slots<>(SslConfig::new);
-    private final Slots<SslContext> ssls = new Slots<>(SslContext::new);
-    private final Slots<X509Crt> crts = new Slots<>(X509Crt::new);
-    private final Slots<X509Crl> crls = new Slots<>(X509Crl::new);
-    private final Slots<PkContext> keys = new Slots<>(PkContext::new);
-    private final Slots<SslSession> sessions = new Slots<>(SslSession::new);
-    private final List<Slots<?>> allSlots = List.of(nets, entropies, drbgs, configs, ssls, crts, crls, keys, sessions);
+    private final MisuseSlots<NetContext> nets = new MisuseSlots<>(NetContext::new);
+    private final MisuseSlots<Entropy> entropies = new MisuseSlots<>(Entropy::new);
+    private final MisuseSlots<CtrDrbg> drbgs = new MisuseSlots<>(CtrDrbg::new);
+    private final MisuseSlots<SslConfig> configs = new MisuseSlots<>(SslConfig::new);
+    private final MisuseSlots<SslContext> ssls = new MisuseSlots<>(SslContext::new);
+    private final MisuseSlots<X509Crt> crts = new MisuseSlots<>(X509Crt::new);
+    private final MisuseSlots<X509Crl> crls = new MisuseSlots<>(X509Crl::new);
+    private final MisuseSlots<PkContext> keys = new MisuseSlots<>(PkContext::new);
+    private final MisuseSlots<SslSession> sessions = new MisuseSlots<>(SslSession::new);
+    private final List<MisuseSlots<?>> allSlots = List.of(nets, entropies, drbgs, configs, ssls, crts, crls, keys, sessions);
 
     // A verified config for private echo connections; never touched by the random calls.
     private Entropy goodEntropy;
@@ -221,11 +218,13 @@ class RandomizedMisuseTest {
 
         Op[] table = weighted(operations());
         Op[] heavyTable = weighted(heavyOperations());
+        MisuseArguments.World world = new MisuseArguments.World(pki, dir, missingFile, rootPem, rootDer, crlPem,
+                crlDer, chainPem, keyPem, huge, echo.port(), quiet.port(), silent.port(), closedPort);
         Worker[] workers = new Worker[threadCount];
         Thread[] threads = new Thread[threadCount];
         for (int i = 0; i < threadCount; i++) {
             int share = totalOps / threadCount + (i < totalOps % threadCount ? 1 : 0);
-            workers[i] = new Worker(i, new Random(seed + 0x9E3779B97F4A7C15L * (i + 1)), share, table, heavyTable);
+            workers[i] = new Worker(i, new Random(seed + 0x9E3779B97F4A7C15L * (i + 1)), world, share, table, heavyTable);
             threads[i] = new Thread(workers[i], "misuse-" + i);
             threads[i].setDaemon(true);
         }
@@ -256,9 +255,9 @@ class RandomizedMisuseTest {
 
         // Close everything, in a random order, and let the Cleaner take what was dropped.
         Random r = new Random(seed);
-        List<Slots<?>> order = new ArrayList<>(allSlots);
+        List<MisuseSlots<?>> order = new ArrayList<>(allSlots);
         java.util.Collections.shuffle(order, r);
-        for (Slots<?> s : order) {
+        for (MisuseSlots<?> s : order) {
             s.closeAll();
         }
         goodConfig.close();
@@ -308,53 +307,6 @@ class RandomizedMisuseTest {
 
     // --- The world ------------------------------------------------------------------------------
 
-    /** A few shared objects of one class; any worker may use, replace, close or drop them. */
-    static final class Slots<T extends NativeResource> {
-        private final AtomicReferenceArray<T> slots = new AtomicReferenceArray<>(SLOTS);
-        private final Supplier<T> factory;
-
-        Slots(Supplier<T> factory) {
-            this.factory = factory;
-        }
-
-        /** The object in a random slot, created if the slot is empty (it may be closed). */
-        T any(Random r) {
-            int i = r.nextInt(SLOTS);
-            T t = slots.get(i);
-            if (t == null) {
-                T fresh = factory.get();
-                if (slots.compareAndSet(i, null, fresh)) {
-                    return fresh;
-                }
-                fresh.close();
-                t = slots.get(i);
-            }
-            return t;
-        }
-
-        /** Usually an object, sometimes null (an argument the API must reject). */
-        T anyOrNull(Random r) {
-            return r.nextInt(20) == 0 ? null : any(r);
-        }
-
-        /** Puts {@code value} into a random slot; the previous one is closed, or dropped for the Cleaner. */
-        void put(Random r, T value) {
-            T old = slots.getAndSet(r.nextInt(SLOTS), value);
-            if (old != null && r.nextBoolean()) {
-                old.close();
-            }
-        }
-
-        void closeAll() {
-            for (int i = 0; i < SLOTS; i++) {
-                T t = slots.getAndSet(i, null);
-                if (t != null) {
-                    t.close();
-                }
-            }
-        }
-    }
-
     // --- Workers and the watchdog -----------------------------------------------------------------
 
     interface Action {
@@ -363,14 +315,11 @@ class RandomizedMisuseTest {
 
     record Op(String name, int weight, Action action) {}
 
-    final class Worker implements Runnable {
+    final class Worker extends MisuseArguments implements Runnable {
         final int index;
-        final Random r;
         final int ops;
         final Op[] table;
         final Op[] heavyTable;
-        final byte[] ioArray = new byte[70_000];
-        final ByteBuffer direct = ByteBuffer.allocateDirect(70_000);
         volatile String currentOp = "";
         volatile long done;
         // What the current call may block on, for the watchdog.
@@ -379,9 +328,9 @@ class RandomizedMisuseTest {
         volatile long blockedSince;
         volatile long blockLimit;
 
-        Worker(int index, Random r, int ops, Op[] table, Op[] heavyTable) {
+        Worker(int index, Random r, MisuseArguments.World world, int ops, Op[] table, Op[] heavyTable) {
+            super(r, world);
             this.index = index;
-            this.r = r;
             this.ops = ops;
             this.table = table;
             this.heavyTable = heavyTable;
@@ -424,123 +373,6 @@ class RandomizedMisuseTest {
             blockedSince = 0;
             blockingSsl = null;
             blockingNet = null;
-        }
-
-        // --- Random arguments ---
-
-        boolean chance(int oneIn) {
-            return r.nextInt(oneIn) == 0;
-        }
-
-        /** Input for the parsers: valid, truncated, corrupted, random, empty, huge or null. */
-        byte[] data() {
-            switch (r.nextInt(13)) {
-                case 0: return null;
-                case 1: return new byte[0];
-                case 2: return rootPem;
-                case 3: return rootDer;
-                case 4: return crlPem;
-                case 5: return crlDer;
-                case 6: return chainPem;
-                case 7: return keyPem;
-                case 8: return Arrays.copyOf(rootPem, r.nextInt(rootPem.length));
-                case 9: return Arrays.copyOf(rootDer, r.nextInt(rootDer.length));
-                case 10: {
-                    byte[] b = (r.nextBoolean() ? rootDer : crlDer).clone();
-                    b[r.nextInt(b.length)] ^= (byte) (1 + r.nextInt(255));
-                    return b;
-                }
-                case 11: {
-                    byte[] b = new byte[r.nextInt(200)];
-                    r.nextBytes(b);
-                    return b;
-                }
-                default: return chance(4) ? huge : Arrays.copyOf(huge, r.nextInt(5000));
-            }
-        }
-
-        Path path() {
-            switch (r.nextInt(8)) {
-                case 0: return null;
-                case 1: return missingFile;
-                case 2: return dir;
-                case 3: return Path.of("/dev/null");
-                case 4: return pki.crlPem();
-                case 5: return pki.serverKeyPem();
-                case 6: return pki.serverChainPem();
-                default: return pki.rootPem();
-            }
-        }
-
-        /** An offset or length: in range, at the edges, just beyond them, negative or huge. */
-        int index(int length) {
-            switch (r.nextInt(10)) {
-                case 0: return -1;
-                case 1: return Integer.MIN_VALUE;
-                case 2: return Integer.MAX_VALUE;
-                case 3: return length;
-                case 4: return length + 1;
-                case 5: return 0;
-                default: return length == 0 ? 0 : r.nextInt(length + 1);
-            }
-        }
-
-        /** A buffer for reads and writes: null, empty, small, one record and a bit, or large. */
-        byte[] array() {
-            switch (r.nextInt(12)) {
-                case 0: return null;
-                case 1: return new byte[0];
-                case 2: return chance(8) ? huge : ioArray;
-                case 3: return new byte[16385];
-                default: return new byte[1 + r.nextInt(300)];
-            }
-        }
-
-        /** A ByteBuffer: heap, direct, read-only, sliced (array offset), empty, or null. */
-        ByteBuffer buffer() {
-            ByteBuffer b;
-            switch (r.nextInt(9)) {
-                case 0: return null;
-                case 1: b = ByteBuffer.allocate(r.nextInt(300)); break;
-                case 2: b = ByteBuffer.allocate(600).position(100).slice(); break;
-                case 3: b = direct.duplicate(); break;
-                case 4: b = ByteBuffer.allocateDirect(r.nextInt(300)); break;
-                case 5: b = ByteBuffer.allocate(100).asReadOnlyBuffer(); break;
-                case 6: b = direct.asReadOnlyBuffer(); break;
-                case 7: b = ByteBuffer.allocate(0); break;
-                default: b = ByteBuffer.wrap(new byte[200], 10, 100); break;
-            }
-            int limit = r.nextInt(b.capacity() + 1);
-            b.limit(limit);
-            b.position(r.nextInt(limit + 1));
-            return b;
-        }
-
-        String hostname() {
-            switch (r.nextInt(9)) {
-                case 0: return null;
-                case 1: return "";
-                case 2: return "a\0b";
-                case 3: return "x".repeat(300);
-                case 4: return "127.0.0.1";
-                case 5: return "wrong.example";
-                case 6: return "h\u00e9llo.\u4e16\u754c";
-                default: return TestPki.SERVER_NAME;
-            }
-        }
-
-        int port() {
-            switch (r.nextInt(10)) {
-                case 0: return quiet.port();
-                case 1: return silent.port();
-                case 2: return closedPort;
-                case 3: return r.nextBoolean() ? 0 : (r.nextBoolean() ? -1 : 65536);
-                default: return echo.port();
-            }
-        }
-
-        <E extends Enum<E>> E enumOrNull(E[] values) {
-            return chance(10) ? null : values[r.nextInt(values.length)];
         }
 
         /** A random object of any class, for close() and friends. */
