@@ -78,7 +78,10 @@ public final class SslConfig extends NativeResource {
 
     /**
      * {@code mbedtls_ssl_config_defaults(&conf, endpoint, transport, MBEDTLS_SSL_PRESET_DEFAULT)},
-     * then, explicitly, {@code VERIFY_REQUIRED} and (D)TLS 1.2 as the minimum version. For
+     * then, explicitly, {@code VERIFY_REQUIRED} and (D)TLS 1.2 as the minimum version. On a
+     * {@link Endpoint#SERVER} that means client certificates are required (Mbed TLS's own server
+     * default is none): a server that serves anyone says so with {@link #setAuthMode}
+     * ({@link AuthMode#NONE}). For
      * {@link Transport#DATAGRAM} that is DTLS 1.2, the only DTLS version Mbed TLS speaks; a DTLS
      * server config also refuses every ClientHello until {@link #setDtlsCookies} names the
      * cookie secret (or turns HelloVerifyRequest off by name).

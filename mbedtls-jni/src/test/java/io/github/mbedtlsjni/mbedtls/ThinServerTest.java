@@ -1,0 +1,165 @@
+package io.github.mbedtlsjni.mbedtls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mbedtlsjni.TlsClient;
+import io.github.mbedtlsjni.TlsConnection;
+import io.github.mbedtlsjni.testing.GuideServer;
+import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.LiveObjects;
+import io.github.mbedtlsjni.testing.MbedTlsPrograms;
+import io.github.mbedtlsjni.testing.MbedTlsVersions;
+import io.github.mbedtlsjni.testing.OpenSsl;
+import io.github.mbedtlsjni.testing.TestPki;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The thin classes as a TLS server over TCP ({@code mbedtls_net_bind}, {@code mbedtls_net_accept},
+ * a server config), against real clients: {@code openssl s_client}, Mbed TLS's own
+ * {@code ssl_client2} and this library's {@link TlsClient}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ThinServerTest {
+    private static final Duration HANG = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path dir;
+
+    TestPki pki;
+
+    @BeforeAll
+    void pki() {
+        pki = TestPki.create(dir, KeyType.EC_P256);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_2", "-tls1_3"})
+    void opensslClientGetsTheServersReply(String version) throws Exception {
+        assumeTls13(version);
+        try (GuideServer server = GuideServer.prepare(pki).listen()) {
+            CompletableFuture<GuideServer.Served> served = server.serveOne("hello from mbed tls\n");
+            OpenSsl.Result client = OpenSsl.run(HANG, "s_client", version, "-connect", "127.0.0.1:" + server.port(),
+                    "-servername", TestPki.SERVER_NAME, "-CAfile", pki.rootPem().toString(), "-verify_return_error",
+                    "-ign_eof");
+            GuideServer.Served s = served.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(client.output().contains("hello from mbed tls"), client.output());
+            assertTrue(client.output().contains("Verify return code: 0 (ok)"), client.output());
+            assertEquals(version.equals("-tls1_2") ? "TLSv1.2" : "TLSv1.3", s.protocol());
+            assertEquals(InetAddress.getByName("127.0.0.1"), s.peer().getAddress());
+            assertTrue(s.peer().getPort() > 0, s.peer().toString());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"force_version=tls12", "force_version=tls13"})
+    void mbedTlsClientGetsTheServersReply(String version) throws Exception {
+        assumeTls13(version);
+        Path program = MbedTlsPrograms.sslClient2();
+        try (GuideServer server = GuideServer.prepare(pki).listen()) {
+            CompletableFuture<GuideServer.Served> served = server.serveOne("HTTP/1.0 200 OK\r\n\r\nthin server\r\n",
+                    true, ssl -> { });
+            OpenSsl.Result client = OpenSsl.runCommand(HANG, List.of(program.toString(), "server_addr=127.0.0.1",
+                    "server_port=" + server.port(), "server_name=" + TestPki.SERVER_NAME,
+                    "ca_file=" + pki.rootPem(), version));
+            GuideServer.Served s = served.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(0, client.exitCode(), client.output());
+            assertTrue(client.output().contains("thin server"), client.output());
+            assertTrue(s.request().startsWith("GET / HTTP/1.0"), s.request());
+        }
+    }
+
+    @Test
+    void tlsClientOfThisLibraryGetsTheServersReply() throws Exception {
+        try (GuideServer server = GuideServer.prepare(pki).listen();
+                TlsClient client = TlsClient.builder().trustPemFile(pki.rootPem()).build()) {
+            CompletableFuture<GuideServer.Served> served = server.serveOne("from the thin server");
+            try (TlsConnection c = client.connect(TestPki.SERVER_NAME, server.port())) {
+                byte[] all = c.getInputStream().readAllBytes();
+                assertEquals("from the thin server", new String(all, StandardCharsets.UTF_8));
+            }
+            assertEquals(MbedTlsVersions.hasTls13() ? "TLSv1.3" : "TLSv1.2",
+                    served.get(HANG.toSeconds(), TimeUnit.SECONDS).protocol());
+        }
+    }
+
+    @Test
+    void acceptTimesOutAndStaysUsable() throws Exception {
+        try (GuideServer server = GuideServer.prepare(pki).listen()) {
+            assertThrows(SocketTimeoutException.class, () -> server.listener.accept(50));
+            CompletableFuture<GuideServer.Served> served = server.serveOne("after a timeout");
+            OpenSsl.Result client = OpenSsl.run(HANG, "s_client", "-connect", "127.0.0.1:" + server.port(),
+                    "-CAfile", pki.rootPem().toString(), "-ign_eof");
+            served.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(client.output().contains("after a timeout"), client.output());
+        }
+    }
+
+    @Test
+    void closeFromAnotherThreadWakesABlockedAccept() throws Exception {
+        Map<String, Long> before = LiveObjects.settle();
+        NetContext listener = new NetContext();
+        listener.bind("127.0.0.1", 0);
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<Object> accepting = CompletableFuture.supplyAsync(() -> {
+            started.countDown();
+            try {
+                return listener.accept();
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        started.await();
+        // Whether the accept is already waiting in poll() or not yet called, close must end it.
+        listener.close();
+        Object outcome = accepting.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        assertInstanceOf(IllegalStateException.class, outcome, String.valueOf(outcome));
+        assertNull(LiveObjects.leaks(before, LiveObjects.awaitAtMost(before)), "everything freed");
+    }
+
+    @Test
+    void misuseIsRefusedWithTheMistakeNamed() throws Exception {
+        Map<String, Long> before = LiveObjects.settle();
+        try (NetContext net = new NetContext()) {
+            IllegalStateException notBound = assertThrows(IllegalStateException.class, () -> net.accept(10));
+            assertTrue(notBound.getMessage().contains("bind"), notBound.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> net.bind("127.0.0.1", 65536));
+            assertThrows(IllegalArgumentException.class, () -> net.bind("", 0));
+            int port = net.bind("127.0.0.1", 0);
+            assertEquals(port, net.localPort());
+            assertThrows(IllegalStateException.class, () -> net.bind("127.0.0.1", 0));
+            assertThrows(IllegalStateException.class, () -> net.connect("127.0.0.1", port));
+            assertThrows(IllegalArgumentException.class, () -> net.accept(-1));
+            try (NetContext second = new NetContext()) {
+                MbedTlsException inUse = assertThrows(MbedTlsException.class, () -> second.bind("127.0.0.1", port));
+                assertEquals(-0x0046, inUse.code(), inUse.getMessage());
+                assertEquals(0, second.localPort());
+            }
+        }
+        assertNull(LiveObjects.leaks(before, LiveObjects.awaitAtMost(before)), "everything freed");
+    }
+
+    private static void assumeTls13(String version) {
+        if (version.endsWith("1_3") || version.endsWith("tls13")) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(MbedTlsVersions.hasTls13(), "this Mbed TLS has no TLS 1.3");
+        }
+    }
+}
