@@ -50,6 +50,9 @@ typedef struct {
     /* conf_dbg: the level this config logs up to (0: off) and the Java DebugCallback (a global ref). */
     int debug_level;
     jobject debug_callback;
+    /* conf_psk_cb: the Java PskLookup (a global ref, or NULL) and its keyFor method. */
+    jobject psk_lookup;
+    jmethodID psk_key_for;
     mbedtls_x509_crt_profile profile;
 } mj_conf;
 

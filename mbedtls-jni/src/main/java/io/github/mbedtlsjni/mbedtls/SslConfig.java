@@ -541,6 +541,31 @@ public final class SslConfig extends NativeResource {
         }
     }
 
+    /**
+     * {@code mbedtls_ssl_conf_psk_cb}: a server's pre-shared keys, looked up by the identity each
+     * client sends (see {@link PskLookup} for how and when it is called). An identity the lookup
+     * refuses fails the handshake with {@code MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY} (TLS 1.2; in
+     * TLS 1.3 the PSK does not match and the handshake fails unless a certificate can be used).
+     * The config keeps the lookup for its life; a later call replaces it.
+     *
+     * @throws IllegalStateException if the config is not a server's, is in use, or this Mbed TLS
+     *     has no PSK key exchange
+     */
+    public synchronized void setPskLookup(PskLookup lookup) {
+        Objects.requireNonNull(lookup, "lookup");
+        checkConfigurable();
+        if (endpoint != Endpoint.SERVER) {
+            throw new IllegalStateException("SslConfig.setPskLookup() is for servers: call "
+                    + "defaults(Endpoint.SERVER, transport) first (a client names its key with setPsk)");
+        }
+        long self = handle.acquire();
+        try {
+            nSetPskLookup(self, lookup);
+        } finally {
+            handle.release();
+        }
+    }
+
     /** Whether a DTLS server config has had its cookies chosen (the rule of DTLS servers). */
     synchronized boolean dtlsCookiesChosen() {
         return cookiesChosen;
@@ -626,6 +651,8 @@ public final class SslConfig extends NativeResource {
     private static native void nSetDtlsCookies(long conf, long cookie);
 
     private static native void nSetPsk(long conf, byte[] key, byte[] identity);
+
+    private static native void nSetPskLookup(long conf, PskLookup lookup);
 
     private static native void nSetVerifyProfile(long conf, int kind, int hashes, int pkTypes,
             int curves, int minRsaBits);
