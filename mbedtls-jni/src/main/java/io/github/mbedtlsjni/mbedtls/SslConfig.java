@@ -22,6 +22,8 @@ public final class SslConfig extends NativeResource {
     private static final int OWN_CERT = 8;
     private static final int OWN_KEY = 9;
     private static final int COOKIE = 10;
+    private static final int CACHE = 11;
+    private static final int MORE_OWN_CERTS = 16; // a server's second pair and on: 16, 17; 18, 19; ...
     private static final Type TYPE = new Type("SslConfig") {
         @Override
         long allocate() {
@@ -37,7 +39,7 @@ public final class SslConfig extends NativeResource {
     private boolean defaultsLoaded; // guarded by this
     private boolean frozen; // guarded by this
     private boolean hasRng; // guarded by this
-    private boolean hasOwnCert; // guarded by this
+    private int ownCerts; // guarded by this: the pairs given to mbedtls_ssl_conf_own_cert
     private AuthMode authMode = AuthMode.REQUIRED; // guarded by this
     private Endpoint endpoint; // guarded by this
     private Transport transport; // guarded by this
@@ -239,18 +241,20 @@ public final class SslConfig extends NativeResource {
     }
 
     /**
-     * {@code mbedtls_ssl_conf_own_cert(&conf, &chain, &key)}: the client certificate chain (leaf
-     * first) and its private key, sent when the server asks for a certificate (mutual TLS). Both
-     * stay allocated, and become unchangeable, for the life of this config.
+     * {@code mbedtls_ssl_conf_own_cert(&conf, &chain, &key)}: a certificate chain (leaf first) and
+     * its private key. A client has one, sent when the server asks for a certificate (mutual
+     * TLS). A server may have several, one call per pair (an ECDSA and an RSA certificate, say):
+     * for each handshake Mbed TLS takes the first pair the client's cipher suites and signature
+     * algorithms can use. Both stay allocated, and become unchangeable, for the life of this config.
      *
-     * @throws IllegalStateException if a client certificate is already set, or the key is empty
+     * @throws IllegalStateException if a client config already has a certificate, or the key is empty
      * @throws MbedTlsException if Mbed TLS refuses them
      */
     public synchronized void setOwnCert(X509Crt chain, PkContext key) {
         Objects.requireNonNull(chain, "chain");
         Objects.requireNonNull(key, "key");
         checkConfigurable();
-        if (hasOwnCert) {
+        if (ownCerts > 0 && endpoint != Endpoint.SERVER) {
             throw new IllegalStateException("SslConfig already has a client certificate");
         }
         if (!key.hasKey()) {
@@ -269,10 +273,11 @@ public final class SslConfig extends NativeResource {
             chain.freeze();
             key.freeze();
             // The references just taken now belong to this config (released when it is freed).
-            handle.setDependency(OWN_CERT, chain.handle);
-            handle.setDependency(OWN_KEY, key.handle);
+            int slot = ownCerts == 0 ? OWN_CERT : MORE_OWN_CERTS + 2 * (ownCerts - 1);
+            handle.setDependency(slot, chain.handle);
+            handle.setDependency(slot == OWN_CERT ? OWN_KEY : slot + 1, key.handle);
             nSetOwnCert(self, crt, pk);
-            hasOwnCert = true;
+            ownCerts++;
         } finally {
             handle.release();
         }
@@ -566,6 +571,31 @@ public final class SslConfig extends NativeResource {
         }
     }
 
+    /**
+     * {@code mbedtls_ssl_conf_session_cache(&conf, &cache, mbedtls_ssl_cache_get,
+     * mbedtls_ssl_cache_set)}: a server keeps its TLS 1.2 sessions in {@code cache}, and a client
+     * that offers a cached session id resumes it. The config keeps the cache allocated for its
+     * life; one cache may serve several configs.
+     *
+     * @throws IllegalStateException if the config is not a server's, or is in use
+     */
+    public synchronized void setSessionCache(SslCache cache) {
+        Objects.requireNonNull(cache, "cache");
+        checkConfigurable();
+        if (endpoint != Endpoint.SERVER) {
+            throw new IllegalStateException("SslConfig.setSessionCache() is for servers: call "
+                    + "defaults(Endpoint.SERVER, transport) first");
+        }
+        long self = handle.acquire();
+        try {
+            long c = cache.handle.acquire();
+            handle.setDependency(CACHE, cache.handle); // owns the reference just taken
+            nSetSessionCache(self, c);
+        } finally {
+            handle.release();
+        }
+    }
+
     /** Whether a DTLS server config has had its cookies chosen (the rule of DTLS servers). */
     synchronized boolean dtlsCookiesChosen() {
         return cookiesChosen;
@@ -653,6 +683,8 @@ public final class SslConfig extends NativeResource {
     private static native void nSetPsk(long conf, byte[] key, byte[] identity);
 
     private static native void nSetPskLookup(long conf, PskLookup lookup);
+
+    private static native void nSetSessionCache(long conf, long cache);
 
     private static native void nSetVerifyProfile(long conf, int kind, int hashes, int pkTypes,
             int curves, int minRsaBits);

@@ -20,6 +20,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -98,6 +99,28 @@ class ThinServerTest {
             }
             assertEquals(MbedTlsVersions.hasTls13() ? "TLSv1.3" : "TLSv1.2",
                     served.get(HANG.toSeconds(), TimeUnit.SECONDS).protocol());
+        }
+    }
+
+    /** Two pairs, ECDSA first: a client that can only use RSA gets the RSA certificate. */
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256", "-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256",
+            "-tls1_3 -sigalgs rsa_pss_rsae_sha256", "-tls1_3 -sigalgs ecdsa_secp256r1_sha256"})
+    void eachClientGetsTheCertificateItCanUse(String options) throws Exception {
+        assumeTls13(options.substring(0, 7));
+        TestPki rsa = TestPki.create(dir, KeyType.RSA_2048, "rsa");
+        boolean wantsRsa = options.contains("RSA") || options.contains("rsa_");
+        try (GuideServer server = GuideServer.prepare(pki.serverChainPem(), pki.serverKeyPem(),
+                rsa.serverChainPem(), rsa.serverKeyPem()).listen()) {
+            CompletableFuture<GuideServer.Served> served = server.serveOne("two identities\n");
+            List<String> args = new ArrayList<>(List.of("s_client", "-connect", "127.0.0.1:" + server.port(),
+                    "-CAfile", (wantsRsa ? rsa : pki).rootPem().toString(), "-verify_return_error", "-ign_eof"));
+            args.addAll(List.of(options.split(" ")));
+            OpenSsl.Result client = OpenSsl.run(HANG, args.toArray(new String[0]));
+            served.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(client.output().contains("two identities"), client.output());
+            assertTrue(client.output().contains("Server public key is " + (wantsRsa ? "2048" : "256") + " bit"),
+                    client.output());
         }
     }
 
