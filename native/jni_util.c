@@ -19,6 +19,7 @@ const char *const mj_kind_names[MJ_KIND_COUNT] = {
     "mbedtls_ssl_session",
     "mbedtls_ssl_cookie_ctx",
     "mbedtls_ssl_cache_context",
+    "mbedtls_ssl_ticket_context",
 };
 
 /* The only mutable globals of the library: lock-free counters. */

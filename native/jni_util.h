@@ -122,6 +122,7 @@ enum mj_kind {
     MJ_KIND_SSL_SESSION,
     MJ_KIND_SSL_COOKIE,
     MJ_KIND_SSL_CACHE,
+    MJ_KIND_SSL_TICKET,
     MJ_KIND_COUNT
 };
 extern const char *const mj_kind_names[MJ_KIND_COUNT];

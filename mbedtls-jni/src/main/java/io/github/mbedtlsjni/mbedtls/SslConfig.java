@@ -23,6 +23,7 @@ public final class SslConfig extends NativeResource {
     private static final int OWN_KEY = 9;
     private static final int COOKIE = 10;
     private static final int CACHE = 11;
+    private static final int TICKET = 12;
     private static final int MORE_OWN_CERTS = 16; // a server's second pair and on: 16, 17; 18, 19; ...
     private static final Type TYPE = new Type("SslConfig") {
         @Override
@@ -124,9 +125,7 @@ public final class SslConfig extends NativeResource {
     public synchronized void setRng(CtrDrbg drbg) {
         Objects.requireNonNull(drbg, "drbg");
         checkConfigurable();
-        if (!drbg.isSeeded()) {
-            throw new IllegalStateException("CtrDrbg is not seeded: call drbg.seed(entropy, personalization) first");
-        }
+        drbg.requireSeeded();
         long self = handle.acquire();
         try {
             long rng = drbg.handle.acquire();
@@ -581,11 +580,7 @@ public final class SslConfig extends NativeResource {
      */
     public synchronized void setSessionCache(SslCache cache) {
         Objects.requireNonNull(cache, "cache");
-        checkConfigurable();
-        if (endpoint != Endpoint.SERVER) {
-            throw new IllegalStateException("SslConfig.setSessionCache() is for servers: call "
-                    + "defaults(Endpoint.SERVER, transport) first");
-        }
+        checkServer("setSessionCache");
         long self = handle.acquire();
         try {
             long c = cache.handle.acquire();
@@ -593,6 +588,59 @@ public final class SslConfig extends NativeResource {
             nSetSessionCache(self, c);
         } finally {
             handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write,
+     * mbedtls_ssl_ticket_parse, &ticket)}: a server issues session tickets sealed with
+     * {@code ticket}'s keys and resumes the sessions of tickets handed back (TLS 1.2 and TLS 1.3).
+     * The config keeps the ticket context allocated for its life.
+     *
+     * @throws IllegalStateException if the config is not a server's, is in use, or the ticket
+     *     context is not set up
+     */
+    public synchronized void setSessionTickets(SslTicket ticket) {
+        Objects.requireNonNull(ticket, "ticket");
+        checkServer("setSessionTickets");
+        if (!ticket.isSetUp()) {
+            throw new IllegalStateException("SslTicket is not set up: call ticket.setup(drbg, lifetimeSeconds) first");
+        }
+        long self = handle.acquire();
+        try {
+            long t = ticket.handle.acquire();
+            handle.setDependency(TICKET, ticket.handle); // owns the reference just taken
+            nSetSessionTickets(self, t);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_new_session_tickets}: how many tickets a TLS 1.3 server sends after
+     * each handshake (Mbed TLS's default: 1); 0 sends none.
+     *
+     * @throws IllegalStateException if the config is not a server's, is in use, or this Mbed TLS
+     *     has no TLS 1.3 tickets (2.28)
+     */
+    public synchronized void setTls13TicketCount(int count) {
+        if (count < 0 || count > 0xFFFF) {
+            throw new IllegalArgumentException("ticket count " + count + " is not 0..65535");
+        }
+        checkServer("setTls13TicketCount");
+        long self = handle.acquire();
+        try {
+            nSetTls13TicketCount(self, count);
+        } finally {
+            handle.release();
+        }
+    }
+
+    private void checkServer(String step) {
+        checkConfigurable();
+        if (endpoint != Endpoint.SERVER) {
+            throw new IllegalStateException("SslConfig." + step + "() is for servers: call "
+                    + "defaults(Endpoint.SERVER, transport) first");
         }
     }
 
@@ -685,6 +733,10 @@ public final class SslConfig extends NativeResource {
     private static native void nSetPskLookup(long conf, PskLookup lookup);
 
     private static native void nSetSessionCache(long conf, long cache);
+
+    private static native void nSetSessionTickets(long conf, long ticket);
+
+    private static native void nSetTls13TicketCount(long conf, int count);
 
     private static native void nSetVerifyProfile(long conf, int kind, int hashes, int pkTypes,
             int curves, int minRsaBits);
