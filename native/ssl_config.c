@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mbedtls/debug.h"
 #include "mbedtls/platform_util.h"
@@ -53,6 +54,10 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nFree(JNIEnv 
     if (c->psk_lookup != NULL) {
         (*env)->DeleteGlobalRef(env, c->psk_lookup);
     }
+    for (size_t i = 0; i < c->sni_count; i++) {
+        free(c->sni[i].name);
+    }
+    free(c->sni);
     mj_release(MJ_KIND_SSL_CONFIG, c);
 }
 
@@ -583,5 +588,59 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetPskLookup
     (void) handle;
     (void) lookup;
     mj_throw_state(env, "this Mbed TLS is built without the server side or a PSK key exchange");
+#endif
+}
+
+/* --- Certificates by server name (mbedtls_ssl_conf_sni) --------------------------------------- */
+
+#if defined(MBEDTLS_SSL_SRV_C) && defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
+/*
+ * The SNI callback: the pair registered for the name the client sent (ASCII case ignored, as DNS
+ * names compare), given to this handshake with mbedtls_ssl_set_hs_own_cert; a name without one
+ * keeps the config's own pairs. The table is read only: the config is frozen before handshakes.
+ */
+static int sni_lookup(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
+{
+    mj_conf *c = ctx;
+    for (size_t i = 0; i < c->sni_count; i++) {
+        if (strlen(c->sni[i].name) == len && strncasecmp(c->sni[i].name, (const char *) name, len) == 0) {
+            return mbedtls_ssl_set_hs_own_cert(ssl, c->sni[i].chain, c->sni[i].key);
+        }
+    }
+    return 0;
+}
+#endif
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nAddSniIdentity(JNIEnv *env, jclass cls, jlong handle,
+                                                                           jstring jname, jlong crt, jlong pk)
+{
+    (void) cls;
+#if defined(MBEDTLS_SSL_SRV_C) && defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
+    {
+        mj_conf *c = MJ_PTR(mj_conf, handle);
+        struct mj_sni_entry *grown;
+        char *name = mj_utf8(env, jname);
+        if (name == NULL) {
+            return;
+        }
+        grown = realloc(c->sni, (c->sni_count + 1) * sizeof *grown);
+        if (grown == NULL) {
+            free(name);
+            mj_throw_oom(env, "the SNI table");
+            return;
+        }
+        c->sni = grown;
+        c->sni[c->sni_count].name = name;
+        c->sni[c->sni_count].chain = MJ_PTR(mbedtls_x509_crt, crt);
+        c->sni[c->sni_count].key = MJ_PTR(mbedtls_pk_context, pk);
+        c->sni_count++;
+        mbedtls_ssl_conf_sni(&c->conf, sni_lookup, c);
+    }
+#else
+    (void) handle;
+    (void) jname;
+    (void) crt;
+    (void) pk;
+    mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_SERVER_NAME_INDICATION or MBEDTLS_SSL_SRV_C");
 #endif
 }

@@ -24,7 +24,10 @@ public final class SslConfig extends NativeResource {
     private static final int COOKIE = 10;
     private static final int CACHE = 11;
     private static final int TICKET = 12;
-    private static final int MORE_OWN_CERTS = 16; // a server's second pair and on: 16, 17; 18, 19; ...
+    // Pairs beyond the first, four slots per step: a server's further own certs at 16, 17; 20, 21;
+    // ...; addSniIdentity's at 18, 19; 22, 23; ... (the dependency array grows with the pairs).
+    private static final int MORE_OWN_CERTS = 16;
+    private static final int SNI_PAIRS = 18;
     private static final Type TYPE = new Type("SslConfig") {
         @Override
         long allocate() {
@@ -41,6 +44,7 @@ public final class SslConfig extends NativeResource {
     private boolean frozen; // guarded by this
     private boolean hasRng; // guarded by this
     private int ownCerts; // guarded by this: the pairs given to mbedtls_ssl_conf_own_cert
+    private int sniPairs; // guarded by this: the pairs given to addSniIdentity
     private AuthMode authMode = AuthMode.REQUIRED; // guarded by this
     private Endpoint endpoint; // guarded by this
     private Transport transport; // guarded by this
@@ -256,30 +260,64 @@ public final class SslConfig extends NativeResource {
         if (ownCerts > 0 && endpoint != Endpoint.SERVER) {
             throw new IllegalStateException("SslConfig already has a client certificate");
         }
-        if (!key.hasKey()) {
-            throw new IllegalStateException("PkContext holds no key: call key.parseKey(...) first");
-        }
         long self = handle.acquire();
         try {
-            long crt = chain.handle.acquire();
-            long pk;
-            try {
-                pk = key.handle.acquire();
-            } catch (RuntimeException e) {
-                chain.handle.release();
-                throw e;
-            }
-            chain.freeze();
-            key.freeze();
-            // The references just taken now belong to this config (released when it is freed).
-            int slot = ownCerts == 0 ? OWN_CERT : MORE_OWN_CERTS + 2 * (ownCerts - 1);
-            handle.setDependency(slot, chain.handle);
-            handle.setDependency(slot == OWN_CERT ? OWN_KEY : slot + 1, key.handle);
-            nSetOwnCert(self, crt, pk);
+            int slot = ownCerts == 0 ? OWN_CERT : MORE_OWN_CERTS + 4 * (ownCerts - 1);
+            long[] pair = keepPair(chain, key, slot, slot == OWN_CERT ? OWN_KEY : slot + 1);
+            nSetOwnCert(self, pair[0], pair[1]);
             ownCerts++;
         } finally {
             handle.release();
         }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_sni} with the binding's callback: a server gives the handshakes of
+     * clients asking for {@code serverName} (Server Name Indication; ASCII case ignored, no
+     * wildcards) this certificate chain and key instead of its {@link #setOwnCert} pairs
+     * ({@code mbedtls_ssl_set_hs_own_cert}). Other names, and clients sending none, get the
+     * {@code setOwnCert} pairs. Both stay allocated, and become unchangeable, for the life of
+     * this config.
+     *
+     * @throws IllegalStateException if the config is not a server's or is in use, or the key is empty
+     */
+    public synchronized void addSniIdentity(String serverName, X509Crt chain, PkContext key) {
+        Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(chain, "chain");
+        Objects.requireNonNull(key, "key");
+        if (serverName.isEmpty()) {
+            throw new IllegalArgumentException("server name is empty");
+        }
+        checkServer("addSniIdentity");
+        long self = handle.acquire();
+        try {
+            long[] pair = keepPair(chain, key, SNI_PAIRS + 4 * sniPairs, SNI_PAIRS + 4 * sniPairs + 1);
+            sniPairs++; // the slots are taken even if Mbed TLS refuses
+            nAddSniIdentity(self, serverName, pair[0], pair[1]);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Freezes and keeps (in the dependency slots given) a certificate chain and its key; their pointers. */
+    private long[] keepPair(X509Crt chain, PkContext key, int chainSlot, int keySlot) {
+        if (!key.hasKey()) {
+            throw new IllegalStateException("PkContext holds no key: call key.parseKey(...) first");
+        }
+        long crt = chain.handle.acquire();
+        long pk;
+        try {
+            pk = key.handle.acquire();
+        } catch (RuntimeException e) {
+            chain.handle.release();
+            throw e;
+        }
+        chain.freeze();
+        key.freeze();
+        // The references just taken now belong to this config (released when it is freed).
+        handle.setDependency(chainSlot, chain.handle);
+        handle.setDependency(keySlot, key.handle);
+        return new long[] {crt, pk};
     }
 
     /**
@@ -735,6 +773,8 @@ public final class SslConfig extends NativeResource {
     private static native void nSetSessionCache(long conf, long cache);
 
     private static native void nSetSessionTickets(long conf, long ticket);
+
+    private static native void nAddSniIdentity(long conf, String serverName, long crt, long pk);
 
     private static native void nSetTls13TicketCount(long conf, int count);
 

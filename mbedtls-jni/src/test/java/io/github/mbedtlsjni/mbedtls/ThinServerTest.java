@@ -124,6 +124,29 @@ class ThinServerTest {
         }
     }
 
+    /** An SNI pair for one name; other names and no name get the config's own pair. */
+    @ParameterizedTest
+    @ValueSource(strings = {"alpha.example", "ALPHA.example", "other.example", ""})
+    void theCertificateIsPickedByServerName(String name) throws Exception {
+        TestPki alpha = TestPki.create(dir, KeyType.EC_P256, "alpha");
+        try (GuideServer server = GuideServer.prepare(pki)) {
+            X509Crt chain = server.own(new X509Crt());
+            chain.parseFile(alpha.serverChainPem());
+            PkContext key = server.own(new PkContext());
+            key.parseKeyFile(alpha.serverKeyPem(), null, server.drbg);
+            server.config.addSniIdentity("alpha.example", chain, key);
+            server.listen();
+            CompletableFuture<GuideServer.Served> served = server.serveOne("by name\n");
+            List<String> args = new ArrayList<>(List.of("s_client", "-connect", "127.0.0.1:" + server.port(), "-ign_eof"));
+            args.addAll(name.isEmpty() ? List.of("-noservername") : List.of("-servername", name));
+            OpenSsl.Result client = OpenSsl.run(HANG, args.toArray(new String[0]));
+            served.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            boolean wantsAlpha = name.equalsIgnoreCase("alpha.example");
+            assertTrue(client.output().contains("issuer=CN = " + (wantsAlpha ? "alpha" : "Test") + " Intermediate CA"),
+                    client.output());
+        }
+    }
+
     @Test
     void acceptTimesOutAndStaysUsable() throws Exception {
         try (GuideServer server = GuideServer.prepare(pki).listen()) {
