@@ -50,6 +50,7 @@ public final class NetContext extends NativeResource {
     private boolean connected; // guarded by this
     private int boundPort; // guarded by this: the listening port after bind, else 0
     private volatile InetSocketAddress peer; // the client's address, of a context accept returned
+    private volatile boolean closing; // close() began: set before the socket is shut down
 
     /** {@code mbedtls_net_init}. */
     public NetContext() {
@@ -187,7 +188,7 @@ public final class NetContext extends NativeResource {
                 client.handle.release();
             }
         } catch (MbedTlsException e) {
-            if (isClosed()) {
+            if (closing || isClosed()) {
                 throw new IllegalStateException("NetContext was closed during accept()", e);
             }
             throw e;
@@ -285,6 +286,7 @@ public final class NetContext extends NativeResource {
     /** Shuts the socket down (both directions) at once, then frees as described above. */
     @Override
     public void close() {
+        closing = true; // before the shutdown wakes an accept, which then reports a close, not a failure
         shutdownSocket();
         super.close();
     }

@@ -16,6 +16,7 @@ import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,9 +24,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -178,6 +184,48 @@ class ThinServerTest {
         listener.close();
         Object outcome = accepting.get(HANG.toSeconds(), TimeUnit.SECONDS);
         assertInstanceOf(IllegalStateException.class, outcome, String.valueOf(outcome));
+        assertNull(LiveObjects.leaks(before, LiveObjects.awaitAtMost(before)), "everything freed");
+    }
+
+    /** Four threads accept on one listener: each of eight clients is accepted once; close ends all four. */
+    @Test
+    void severalThreadsAcceptOnOneListener() throws Exception {
+        Map<String, Long> before = LiveObjects.settle();
+        NetContext listener = new NetContext();
+        int port = listener.bind("127.0.0.1", 0);
+        Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+        AtomicInteger accepted = new AtomicInteger();
+        List<CompletableFuture<Object>> threads = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        for (int t = 0; t < 4; t++) {
+            threads.add(CompletableFuture.supplyAsync(() -> {
+                while (true) {
+                    try (NetContext client = listener.accept()) {
+                        clientPorts.add(client.peerAddress().getPort());
+                        accepted.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                }
+            }, pool));
+        }
+        List<Socket> clients = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            clients.add(new Socket("127.0.0.1", port));
+        }
+        for (Socket c : clients) { // each sees EOF once its connection was accepted and closed
+            c.setSoTimeout((int) HANG.toMillis());
+            assertEquals(-1, c.getInputStream().read());
+            c.close();
+        }
+        listener.close();
+        for (CompletableFuture<Object> t : threads) {
+            Object outcome = t.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, outcome, String.valueOf(outcome));
+        }
+        pool.shutdown();
+        assertEquals(8, accepted.get());
+        assertEquals(8, clientPorts.size());
         assertNull(LiveObjects.leaks(before, LiveObjects.awaitAtMost(before)), "everything freed");
     }
 
