@@ -347,8 +347,8 @@ public final class SslConfig extends NativeResource {
 
     /**
      * {@code mbedtls_ssl_conf_alpn_protocols}: the application protocols to offer (ALPN), in order
-     * of preference, e.g. {@code "h2", "http/1.1"}. The negotiated one is
-     * {@link SslContext#alpnProtocol()}.
+     * of preference, e.g. {@code "h2", "http/1.1"}. A server selects the first of its list the
+     * client offers. The negotiated one is {@link SslContext#alpnProtocol()}.
      *
      * @throws IllegalArgumentException if the list is empty or a name is empty
      * @throws MbedTlsException if Mbed TLS refuses the list (a name longer than 255 bytes)

@@ -153,6 +153,22 @@ class ThinServerTest {
         }
     }
 
+    /** The server's ALPN list decides (mbedtls_ssl_conf_alpn_protocols on a server): its first match. */
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_2", "-tls1_3"})
+    void theServerSelectsTheApplicationProtocol(String version) throws Exception {
+        assumeTls13(version);
+        try (GuideServer server = GuideServer.prepare(pki)) {
+            server.config.setAlpnProtocols("h2", "http/1.1");
+            server.listen();
+            CompletableFuture<GuideServer.Served> served = server.serveOne("alpn\n");
+            OpenSsl.Result client = OpenSsl.run(HANG, "s_client", version, "-connect", "127.0.0.1:" + server.port(),
+                    "-alpn", "spdy/3,http/1.1", "-ign_eof");
+            assertEquals("http/1.1", served.get(HANG.toSeconds(), TimeUnit.SECONDS).alpn());
+            assertTrue(client.output().contains("ALPN protocol: http/1.1"), client.output());
+        }
+    }
+
     @Test
     void acceptTimesOutAndStaysUsable() throws Exception {
         try (GuideServer server = GuideServer.prepare(pki).listen()) {

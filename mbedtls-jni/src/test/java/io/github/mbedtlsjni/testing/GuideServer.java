@@ -32,7 +32,7 @@ public final class GuideServer implements AutoCloseable {
     private int port;
 
     /** What one {@link #serveOne} saw. */
-    public record Served(String protocol, String ciphersuite, InetSocketAddress peer,
+    public record Served(String protocol, String ciphersuite, String alpn, InetSocketAddress peer,
             String request) {
     }
 
@@ -96,7 +96,7 @@ public final class GuideServer implements AutoCloseable {
                 }
                 ssl.writeFully(reply.getBytes(StandardCharsets.UTF_8));
                 ssl.closeNotify();
-                return new Served(ssl.protocol(), ssl.ciphersuite(), client.peerAddress(), request);
+                return new Served(ssl.protocol(), ssl.ciphersuite(), ssl.alpnProtocol(), client.peerAddress(), request);
             } catch (SocketTimeoutException e) {
                 throw new IllegalStateException("no client came", e);
             }
