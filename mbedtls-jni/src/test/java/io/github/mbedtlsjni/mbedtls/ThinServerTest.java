@@ -15,6 +15,7 @@ import io.github.mbedtlsjni.testing.MbedTlsPrograms;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.TestPki;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -167,6 +169,32 @@ class ThinServerTest {
             assertEquals("http/1.1", served.get(HANG.toSeconds(), TimeUnit.SECONDS).alpn());
             assertTrue(client.output().contains("ALPN protocol: http/1.1"), client.output());
         }
+    }
+
+    /** Plain HTTP, and a TLS record header cut off: each handshake fails, the next client is served. */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000"})
+    void aHostileClientFailsAndTheNextIsServed(String garbage) throws Exception {
+        Map<String, Long> before = LiveObjects.settle();
+        try (GuideServer server = GuideServer.prepare(pki).listen()) {
+            CompletableFuture<GuideServer.Served> hostile = server.serveOne("never");
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                try {
+                    s.getOutputStream().write(garbage.getBytes(StandardCharsets.ISO_8859_1));
+                    s.shutdownOutput(); // a ClientHello cut off: the server sees EOF
+                } catch (IOException alreadyRefused) {
+                    // the server may have answered the garbage with an alert and a close already
+                }
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> hostile.get(HANG.toSeconds(), TimeUnit.SECONDS));
+                assertInstanceOf(MbedTlsException.class, e.getCause(), String.valueOf(e));
+            }
+            CompletableFuture<GuideServer.Served> next = server.serveOne("still serving\n");
+            OpenSsl.Result client = OpenSsl.run(HANG, "s_client", "-connect", "127.0.0.1:" + server.port(), "-ign_eof");
+            next.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(client.output().contains("still serving"), client.output());
+        }
+        assertNull(LiveObjects.leaks(before, LiveObjects.awaitAtMost(before)), "everything freed");
     }
 
     @Test
