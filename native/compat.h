@@ -151,6 +151,24 @@ static inline void mj_conf_tls13_signal_tickets(mbedtls_ssl_config *conf, int en
 }
 
 /*
+ * How many NewSessionTicket messages a TLS 1.3 server sends after each handshake
+ * (mbedtls_ssl_conf_new_session_tickets, 3.x only; 2.28 has no TLS 1.3). 0, or -1 if this build
+ * has no such setting.
+ */
+static inline int mj_conf_new_session_tickets(mbedtls_ssl_config *conf, int count)
+{
+#if MJ_MBEDTLS_3 && defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS) && \
+    defined(MBEDTLS_SSL_SRV_C)
+    mbedtls_ssl_conf_new_session_tickets(conf, (uint16_t) count);
+    return 0;
+#else
+    (void) conf;
+    (void) count;
+    return -1;
+#endif
+}
+
+/*
  * mbedtls_net_connect: when every address fails, 2.28 leaves ctx->fd set to the last socket,
  * which it has already closed, so a later mbedtls_net_free() closes that descriptor number a
  * second time, by then possibly another file or connection of the process. 3.x resets it to -1

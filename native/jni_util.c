@@ -18,6 +18,8 @@ const char *const mj_kind_names[MJ_KIND_COUNT] = {
     "mbedtls_pk_context",
     "mbedtls_ssl_session",
     "mbedtls_ssl_cookie_ctx",
+    "mbedtls_ssl_cache_context",
+    "mbedtls_ssl_ticket_context",
 };
 
 /* The only mutable globals of the library: lock-free counters. */

@@ -40,6 +40,12 @@ typedef struct {
  * SslConfig. authmode mirrors what was configured (the handshake's hostname rule needs it);
  * profile is the verification profile conf points at once set (it must live as long as conf).
  */
+struct mj_sni_entry {
+    char *name;
+    mbedtls_x509_crt *chain;
+    mbedtls_pk_context *key;
+};
+
 typedef struct {
     mbedtls_ssl_config conf;
     int authmode;
@@ -50,6 +56,13 @@ typedef struct {
     /* conf_dbg: the level this config logs up to (0: off) and the Java DebugCallback (a global ref). */
     int debug_level;
     jobject debug_callback;
+    /* conf_sni: certificate/key pairs by server name (malloc'ed names; the certificates and keys
+     * are the Java side's, kept allocated by the config), sni_count of them. */
+    struct mj_sni_entry *sni;
+    size_t sni_count;
+    /* conf_psk_cb: the Java PskLookup (a global ref, or NULL) and its keyFor method. */
+    jobject psk_lookup;
+    jmethodID psk_key_for;
     mbedtls_x509_crt_profile profile;
 } mj_conf;
 
@@ -118,6 +131,8 @@ enum mj_kind {
     MJ_KIND_PK,
     MJ_KIND_SSL_SESSION,
     MJ_KIND_SSL_COOKIE,
+    MJ_KIND_SSL_CACHE,
+    MJ_KIND_SSL_TICKET,
     MJ_KIND_COUNT
 };
 extern const char *const mj_kind_names[MJ_KIND_COUNT];

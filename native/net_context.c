@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +15,18 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/* getaddrinfo() for TCP as net_sockets.c asks it (AI_PASSIVE for a bind); 0 or non-zero. */
+static int resolve_tcp(const char *host, const char *port, int passive, struct addrinfo **list)
+{
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = passive ? AI_PASSIVE : 0;
+    return getaddrinfo(host, port, &hints, list);
+}
 
 #if !defined(MJ_MBEDTLS_SHARED)
 /*
@@ -62,14 +76,10 @@ static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char
  */
 static int mj_net_connect(mbedtls_net_context *ctx, const char *host, const char *port)
 {
-    struct addrinfo hints, *list = NULL, *a;
+    struct addrinfo *list = NULL, *a;
     int ret = MBEDTLS_ERR_NET_UNKNOWN_HOST, err = 0;
 
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    if (getaddrinfo(host, port, &hints, &list) != 0) {
+    if (resolve_tcp(host, port, 0, &list) != 0) {
         return MBEDTLS_ERR_NET_UNKNOWN_HOST;
     }
     for (a = list; a != NULL; a = a->ai_next) {
@@ -372,7 +382,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nConnectTime
                                                                             jint timeout_ms)
 {
     mj_net *n = MJ_PTR(mj_net, handle);
-    struct addrinfo hints, *list = NULL, *a;
+    struct addrinfo *list = NULL, *a;
     char *host, *port;
     char where[300];
     long long end = now_ms() + timeout_ms;
@@ -389,11 +399,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nConnectTime
         return;
     }
     snprintf(where, sizeof where, "%s port %s", host, port);
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    if (getaddrinfo(host, port, &hints, &list) != 0 || list == NULL) {
+    if (resolve_tcp(host, port, 0, &list) != 0 || list == NULL) {
         mj_throw_mbedtls(env, MBEDTLS_ERR_NET_UNKNOWN_HOST, "mbedtls_net_connect", where);
         goto out;
     }
@@ -428,4 +434,190 @@ out:
     }
     free(host);
     free(port);
+}
+
+/* --- Servers: bind and accept ------------------------------------------------------------------ */
+
+/* Mbed TLS's listen() backlog is 10 (MBEDTLS_NET_LISTEN_BACKLOG): a burst of clients beyond it
+ * would wait for SYN retransmissions, so the queue is widened to the system's limit. */
+#define MJ_LISTEN_BACKLOG SOMAXCONN
+
+static void set_cloexec(int fd)
+{
+    /* Sockets Mbed TLS opens lack FD_CLOEXEC: a child process started meanwhile (the JVM runs
+     * programs) would keep a listening socket open. Best effort: the socket works either way. */
+    int flags = fcntl(fd, F_GETFD, 0);
+    if (flags >= 0) {
+        (void) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+
+#if !defined(MJ_MBEDTLS_SHARED)
+static int mj_net_bind(mbedtls_net_context *ctx, const char *address, const char *port)
+{
+    return mbedtls_net_bind(ctx, address, port, MBEDTLS_NET_PROTO_TCP);
+}
+#else
+/* mbedtls_net_bind() done here for the reason of mj_net_connect above (net_sockets.c: the first
+ * address that binds, SO_REUSEADDR, its error codes), without net_prepare()'s signal(). */
+static int mj_net_bind(mbedtls_net_context *ctx, const char *address, const char *port)
+{
+    struct addrinfo *list = NULL, *a;
+    int ret = MBEDTLS_ERR_NET_UNKNOWN_HOST, err = 0;
+
+    if (resolve_tcp(address, port, address == NULL, &list) != 0) {
+        return MBEDTLS_ERR_NET_UNKNOWN_HOST;
+    }
+    for (a = list; a != NULL; a = a->ai_next) {
+        int one = 1, fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            ret = MBEDTLS_ERR_NET_SOCKET_FAILED;
+            continue;
+        }
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+            err = errno;
+            (void) close(fd);
+            ret = MBEDTLS_ERR_NET_SOCKET_FAILED;
+            continue;
+        }
+        if (bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            err = errno;
+            (void) close(fd);
+            ret = MBEDTLS_ERR_NET_BIND_FAILED;
+            continue;
+        }
+        if (listen(fd, MBEDTLS_NET_LISTEN_BACKLOG) != 0) {
+            err = errno;
+            (void) close(fd);
+            ret = MBEDTLS_ERR_NET_LISTEN_FAILED;
+            continue;
+        }
+        ctx->fd = fd;
+        ret = 0;
+        break;
+    }
+    freeaddrinfo(list);
+    errno = err;
+    return ret;
+}
+#endif
+
+/*
+ * mbedtls_net_bind(&net, address, port, MBEDTLS_NET_PROTO_TCP) (address NULL: every interface),
+ * then the listening socket is made non-blocking, so that accept waits in poll() (with its
+ * timeout, and woken by shutdown() from close()) and a connection another thread took first
+ * gives WANT_READ instead of blocking. Returns the port bound (useful for port 0).
+ */
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nBind(JNIEnv *env, jclass cls, jlong handle,
+                                                                  jstring jaddress, jstring jport)
+{
+    mj_net *n = MJ_PTR(mj_net, handle);
+    struct sockaddr_storage local;
+    socklen_t local_len = sizeof local;
+    char *address = NULL, *port;
+    char where[300];
+    int ret;
+    (void) cls;
+
+    if (jaddress != NULL && (address = mj_utf8(env, jaddress)) == NULL) {
+        return 0;
+    }
+    port = mj_utf8(env, jport);
+    if (port == NULL) {
+        free(address);
+        return 0;
+    }
+    snprintf(where, sizeof where, "%s port %s", address != NULL ? address : "*", port);
+    errno = 0;
+    ret = mj_net_bind(&n->net, address, port);
+    if (ret != 0) {
+        char failure[450];
+        describe_failure(failure, sizeof failure, address != NULL ? address : "*", port,
+                         ret == MBEDTLS_ERR_NET_UNKNOWN_HOST ? 0 : errno);
+        mj_throw_mbedtls(env, ret, "mbedtls_net_bind", failure);
+        goto out;
+    }
+    set_cloexec(n->net.fd);
+    if (listen(n->net.fd, MJ_LISTEN_BACKLOG) != 0 || (ret = mbedtls_net_set_nonblock(&n->net)) != 0 ||
+        getsockname(n->net.fd, (struct sockaddr *) &local, &local_len) != 0) {
+        mbedtls_net_free(&n->net); /* back to the state before bind: fd -1 */
+        mj_throw_mbedtls(env, MBEDTLS_ERR_NET_LISTEN_FAILED, "mbedtls_net_bind", where);
+        goto out;
+    }
+    atomic_store(&n->fd, n->net.fd);
+    ret = ntohs(local.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &local)->sin6_port
+                                            : ((struct sockaddr_in *) &local)->sin_port);
+out:
+    free(address);
+    free(port);
+    return ret;
+}
+
+/*
+ * mbedtls_net_accept(&listen, &client, ip, sizeof ip, &ip_len), waiting in poll() for at most
+ * timeout_ms (<= 0: forever). The peer's address goes into peer[0..ip_len) and its port into
+ * peer[16..17] (big-endian); returns ip_len (4 or 16). A listening socket shut down by close()
+ * wakes the poll, and accept then fails (MBEDTLS_ERR_NET_ACCEPT_FAILED).
+ */
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_NetContext_nAccept(JNIEnv *env, jclass cls, jlong handle,
+                                                                    jlong client_handle, jint timeout_ms,
+                                                                    jbyteArray peer)
+{
+    mj_net *n = MJ_PTR(mj_net, handle), *c = MJ_PTR(mj_net, client_handle);
+    unsigned char ip[16];
+    unsigned char out[18];
+    struct sockaddr_storage remote;
+    socklen_t remote_len = sizeof remote;
+    size_t ip_len = 0;
+    long long end = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    int ret;
+    (void) cls;
+
+    if ((*env)->GetArrayLength(env, peer) < (jsize) sizeof out) {
+        mj_throw_argument(env, "peer address buffer too short");
+        return 0;
+    }
+    for (;;) {
+        int wait = -1, r;
+        if (timeout_ms > 0) {
+            long long left = end - now_ms();
+            if (left <= 0) {
+                char message[80];
+                snprintf(message, sizeof message, "accept timed out after %d ms", (int) timeout_ms);
+                mj_throw_socket_timeout(env, message);
+                return 0;
+            }
+            wait = left > INT_MAX ? INT_MAX : (int) left;
+        }
+        r = wait_for(n->net.fd, POLLIN, wait);
+        if (r < 0) {
+            mj_throw_mbedtls(env, MBEDTLS_ERR_NET_POLL_FAILED, "mbedtls_net_accept", NULL);
+            return 0;
+        }
+        if (r == 0) {
+            continue; /* the timeout, reported at the top */
+        }
+        ret = mbedtls_net_accept(&n->net, &c->net, ip, sizeof ip, &ip_len);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ) {
+            continue; /* another thread took it, or the client went before accept() */
+        }
+        if (ret != 0) {
+            mj_throw_mbedtls(env, ret, "mbedtls_net_accept", NULL);
+            return 0;
+        }
+        break;
+    }
+    set_cloexec(c->net.fd);
+    atomic_store(&c->fd, c->net.fd);
+    memset(out, 0, sizeof out);
+    memcpy(out, ip, ip_len);
+    if (getpeername(c->net.fd, (struct sockaddr *) &remote, &remote_len) == 0) {
+        unsigned short p = ntohs(remote.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &remote)->sin6_port
+                                                              : ((struct sockaddr_in *) &remote)->sin_port);
+        out[16] = (unsigned char) (p >> 8);
+        out[17] = (unsigned char) p;
+    }
+    (*env)->SetByteArrayRegion(env, peer, 0, (jsize) sizeof out, (const jbyte *) out);
+    return (jint) ip_len;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mbedtls/debug.h"
 #include "mbedtls/platform_util.h"
@@ -50,6 +51,13 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nFree(JNIEnv 
     if (c->debug_callback != NULL) {
         (*env)->DeleteGlobalRef(env, c->debug_callback);
     }
+    if (c->psk_lookup != NULL) {
+        (*env)->DeleteGlobalRef(env, c->psk_lookup);
+    }
+    for (size_t i = 0; i < c->sni_count; i++) {
+        free(c->sni[i].name);
+    }
+    free(c->sni);
     mj_release(MJ_KIND_SSL_CONFIG, c);
 }
 
@@ -499,5 +507,140 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetPsk(JNIEn
     (void) key;
     (void) identity;
     mj_throw_state(env, "this Mbed TLS is built without a PSK key exchange");
+#endif
+}
+
+/* --- The server's PSK lookup (mbedtls_ssl_conf_psk_cb) ---------------------------------------- */
+
+#if defined(MBEDTLS_SSL_SRV_C) && (defined(MBEDTLS_SSL_HANDSHAKE_WITH_PSK_ENABLED) || \
+                                   defined(MBEDTLS_KEY_EXCHANGE_SOME_PSK_ENABLED))
+/*
+ * Asks the Java PskLookup for the key of identity, during a handshake (a Java thread in a JNI
+ * call, holding the context's lock). No key (null, empty, or an exception, which is cleared) is
+ * -1: Mbed TLS refuses the identity (MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY in TLS 1.2; in TLS 1.3 the
+ * PSK does not match). The key is copied, given to mbedtls_ssl_set_hs_psk (which keeps its own
+ * copy), and both the copy and the Java array are wiped.
+ */
+static int psk_lookup(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *id, size_t id_len)
+{
+    mj_conf *c = ctx;
+    JNIEnv *env = NULL;
+    jbyteArray jid, jkey;
+    int ret = -1;
+
+    if (mj_vm == NULL || (*mj_vm)->GetEnv(mj_vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK ||
+        (*env)->ExceptionCheck(env) || id_len > INT_MAX || (*env)->PushLocalFrame(env, 4) != 0) {
+        return -1;
+    }
+    jid = (*env)->NewByteArray(env, (jsize) id_len);
+    if (jid != NULL) {
+        (*env)->SetByteArrayRegion(env, jid, 0, (jsize) id_len, (const jbyte *) id);
+        jkey = (*env)->CallObjectMethod(env, c->psk_lookup, c->psk_key_for, jid);
+        if (!(*env)->ExceptionCheck(env) && jkey != NULL) {
+            jsize len = (*env)->GetArrayLength(env, jkey);
+            unsigned char *key = len > 0 ? calloc(1, (size_t) len) : NULL;
+            if (key != NULL) {
+                jbyte *zero = calloc(1, (size_t) len);
+                (*env)->GetByteArrayRegion(env, jkey, 0, len, (jbyte *) key);
+                ret = mbedtls_ssl_set_hs_psk(ssl, key, (size_t) len) == 0 ? 0 : -1;
+                mbedtls_platform_zeroize(key, (size_t) len);
+                free(key);
+                if (zero != NULL) {
+                    (*env)->SetByteArrayRegion(env, jkey, 0, len, zero);
+                    free(zero);
+                }
+            }
+        }
+    }
+    (*env)->ExceptionClear(env);
+    (*env)->PopLocalFrame(env, NULL);
+    return ret;
+}
+#endif
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetPskLookup(JNIEnv *env, jclass cls, jlong handle,
+                                                                         jobject lookup)
+{
+    (void) cls;
+#if defined(MBEDTLS_SSL_SRV_C) && (defined(MBEDTLS_SSL_HANDSHAKE_WITH_PSK_ENABLED) || \
+                                   defined(MBEDTLS_KEY_EXCHANGE_SOME_PSK_ENABLED))
+    {
+        mj_conf *c = MJ_PTR(mj_conf, handle);
+        jclass type = (*env)->FindClass(env, "io/github/mbedtlsjni/mbedtls/PskLookup");
+        jmethodID key_for;
+        jobject ref;
+        if (type == NULL) {
+            return;
+        }
+        key_for = (*env)->GetMethodID(env, type, "keyFor", "([B)[B");
+        (*env)->DeleteLocalRef(env, type);
+        if (key_for == NULL || (ref = (*env)->NewGlobalRef(env, lookup)) == NULL) {
+            return;
+        }
+        if (c->psk_lookup != NULL) {
+            (*env)->DeleteGlobalRef(env, c->psk_lookup);
+        }
+        c->psk_lookup = ref;
+        c->psk_key_for = key_for;
+        mbedtls_ssl_conf_psk_cb(&c->conf, psk_lookup, c);
+    }
+#else
+    (void) handle;
+    (void) lookup;
+    mj_throw_state(env, "this Mbed TLS is built without the server side or a PSK key exchange");
+#endif
+}
+
+/* --- Certificates by server name (mbedtls_ssl_conf_sni) --------------------------------------- */
+
+#if defined(MBEDTLS_SSL_SRV_C) && defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
+/*
+ * The SNI callback: the pair registered for the name the client sent (ASCII case ignored, as DNS
+ * names compare), given to this handshake with mbedtls_ssl_set_hs_own_cert; a name without one
+ * keeps the config's own pairs. The table is read only: the config is frozen before handshakes.
+ */
+static int sni_lookup(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
+{
+    mj_conf *c = ctx;
+    for (size_t i = 0; i < c->sni_count; i++) {
+        if (strlen(c->sni[i].name) == len && strncasecmp(c->sni[i].name, (const char *) name, len) == 0) {
+            return mbedtls_ssl_set_hs_own_cert(ssl, c->sni[i].chain, c->sni[i].key);
+        }
+    }
+    return 0;
+}
+#endif
+
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nAddSniIdentity(JNIEnv *env, jclass cls, jlong handle,
+                                                                           jstring jname, jlong crt, jlong pk)
+{
+    (void) cls;
+#if defined(MBEDTLS_SSL_SRV_C) && defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
+    {
+        mj_conf *c = MJ_PTR(mj_conf, handle);
+        struct mj_sni_entry *grown;
+        char *name = mj_utf8(env, jname);
+        if (name == NULL) {
+            return;
+        }
+        grown = realloc(c->sni, (c->sni_count + 1) * sizeof *grown);
+        if (grown == NULL) {
+            free(name);
+            mj_throw_oom(env, "the SNI table");
+            return;
+        }
+        c->sni = grown;
+        c->sni[c->sni_count].name = name;
+        c->sni[c->sni_count].chain = MJ_PTR(mbedtls_x509_crt, crt);
+        c->sni[c->sni_count].key = MJ_PTR(mbedtls_pk_context, pk);
+        c->sni_count++;
+        mbedtls_ssl_conf_sni(&c->conf, sni_lookup, c);
+    }
+#else
+    (void) handle;
+    (void) jname;
+    (void) crt;
+    (void) pk;
+    mj_throw_state(env, "this Mbed TLS is built without MBEDTLS_SSL_SERVER_NAME_INDICATION or MBEDTLS_SSL_SRV_C");
 #endif
 }

@@ -86,6 +86,13 @@ public final class CtrDrbg extends NativeResource {
         }
     }
 
+    /** Throws the one message for an unseeded DRBG given to a step that draws from it. */
+    void requireSeeded() {
+        if (!isSeeded()) {
+            throw new IllegalStateException("CtrDrbg is not seeded: call drbg.seed(entropy, personalization) first");
+        }
+    }
+
     synchronized boolean isSeeded() {
         return seeded;
     }

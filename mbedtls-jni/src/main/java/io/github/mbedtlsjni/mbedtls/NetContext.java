@@ -1,7 +1,11 @@
 package io.github.mbedtlsjni.mbedtls;
 
 import io.github.mbedtlsjni.TlsClient;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -11,6 +15,13 @@ import java.util.Objects;
  * {@code mbedtls_net_connect}; {@link #close()} shuts the socket down at once (waking any thread
  * blocked on it) and then {@code mbedtls_net_free} closes it, once no {@link SslContext} uses it
  * any more.
+ *
+ * <p>A server's side: {@link #bind} is {@code mbedtls_net_bind} and {@link #accept(int)}
+ * {@code mbedtls_net_accept}, which returns each client's connection as a new
+ * {@code NetContext} (its own to close) knowing the client's {@link #peerAddress()}. The
+ * listening socket is non-blocking: {@code accept} waits in {@code poll()}, for at most its
+ * timeout, and {@link #close()} of the listening context from another thread wakes it (it then
+ * throws). Any number of threads may accept on one listening context.
  *
  * <p>Beyond the guide: {@link #connect(String, int, int)} connects within a time limit, and
  * {@link #setReadTimeout} and {@link #setWriteTimeout} limit how long an {@link SslContext} waits
@@ -37,6 +48,9 @@ public final class NetContext extends NativeResource {
     };
 
     private boolean connected; // guarded by this
+    private int boundPort; // guarded by this: the listening port after bind, else 0
+    private volatile InetSocketAddress peer; // the client's address, of a context accept returned
+    private volatile boolean closing; // close() began: set before the socket is shut down
 
     /** {@code mbedtls_net_init}. */
     public NetContext() {
@@ -89,6 +103,119 @@ public final class NetContext extends NativeResource {
         } finally {
             handle.release();
         }
+    }
+
+    /**
+     * {@code mbedtls_net_bind(&net, address, port, MBEDTLS_NET_PROTO_TCP)}: opens a listening TCP
+     * socket ({@code SO_REUSEADDR}, the first of the address's resolutions that binds). Then
+     * {@link #accept(int)} takes the clients' connections. The listen queue is the system's
+     * largest ({@code SOMAXCONN}) rather than Mbed TLS's 10, so that a burst of clients waits
+     * in the queue instead of retransmitting.
+     *
+     * @param address the local address to listen on ({@code "127.0.0.1"}, {@code "::"}), or null
+     *     for every interface
+     * @param port the port, or 0 for one the system picks ({@link #localPort()} tells which)
+     * @return the port bound
+     * @throws IllegalArgumentException if the port is not 0..65535 or the address is empty
+     * @throws IllegalStateException if already bound, connected or closed
+     * @throws MbedTlsException ({@code MBEDTLS_ERR_NET_BIND_FAILED} with the system's reason, such
+     *     as "Address already in use"; {@code ..._UNKNOWN_HOST}) on failure
+     */
+    public synchronized int bind(String address, int port) {
+        if (address != null && address.isEmpty()) {
+            throw new IllegalArgumentException("address is empty (null means every interface)");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not in 0..65535");
+        }
+        if (connected || boundPort != 0) {
+            throw new IllegalStateException("NetContext is already " + (connected ? "connected" : "bound"));
+        }
+        long self = handle.acquire();
+        try {
+            boundPort = nBind(self, address, Integer.toString(port));
+            return boundPort;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** The port {@link #bind} listens on, or 0 if this context is not listening. */
+    public synchronized int localPort() {
+        return boundPort;
+    }
+
+    /** {@link #accept(int)} without a time limit. */
+    public NetContext accept() {
+        try {
+            return accept(0);
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("accept without a timeout timed out", e);
+        }
+    }
+
+    /**
+     * {@code mbedtls_net_accept}: waits for a client's connection on this listening context and
+     * returns it as a new, connected {@code NetContext}, which the caller closes. Its
+     * {@link #peerAddress()} is the client's address and port. Not synchronized on this context:
+     * several threads may wait at once, each gets another connection.
+     *
+     * @param timeoutMillis the longest wait, 0 for none
+     * @throws SocketTimeoutException if no client connected in time (the context stays usable)
+     * @throws IllegalStateException if this context is not {@link #bind bound}, or was closed
+     *     (also while this call waited: then the {@link MbedTlsException} is the cause)
+     * @throws MbedTlsException ({@code MBEDTLS_ERR_NET_ACCEPT_FAILED}) on failure
+     */
+    public NetContext accept(int timeoutMillis) throws SocketTimeoutException {
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("timeout " + timeoutMillis + " ms is negative");
+        }
+        if (localPort() == 0) {
+            throw new IllegalStateException("NetContext is not listening: call bind(address, port) first");
+        }
+        long self = handle.acquire();
+        NetContext client = new NetContext();
+        boolean ok = false;
+        try {
+            long c = client.handle.acquire();
+            try {
+                byte[] address = new byte[18];
+                int length = nAccept(self, c, timeoutMillis, address);
+                client.accepted(address, length);
+                ok = true;
+                return client;
+            } finally {
+                client.handle.release();
+            }
+        } catch (MbedTlsException e) {
+            if (closing || isClosed()) {
+                throw new IllegalStateException("NetContext was closed during accept()", e);
+            }
+            throw e;
+        } finally {
+            handle.release();
+            if (!ok) {
+                client.close();
+            }
+        }
+    }
+
+    private synchronized void accepted(byte[] address, int length) {
+        connected = true;
+        int port = (address[16] & 0xff) << 8 | (address[17] & 0xff);
+        try {
+            peer = new InetSocketAddress(InetAddress.getByAddress(Arrays.copyOf(address, length)), port);
+        } catch (UnknownHostException e) {
+            throw new AssertionError("mbedtls_net_accept gave a " + length + "-byte address", e);
+        }
+    }
+
+    /**
+     * The client's address and port, of a context {@link #accept(int)} returned (no name lookup
+     * is made); null for any other context.
+     */
+    public InetSocketAddress peerAddress() {
+        return peer;
     }
 
     /**
@@ -146,8 +273,8 @@ public final class NetContext extends NativeResource {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is not in 1..65535");
         }
-        if (connected) {
-            throw new IllegalStateException("NetContext is already connected");
+        if (connected || boundPort != 0) {
+            throw new IllegalStateException("NetContext is already " + (connected ? "connected" : "bound"));
         }
     }
 
@@ -159,6 +286,7 @@ public final class NetContext extends NativeResource {
     /** Shuts the socket down (both directions) at once, then frees as described above. */
     @Override
     public void close() {
+        closing = true; // before the shutdown wakes an accept, which then reports a close, not a failure
         shutdownSocket();
         super.close();
     }
@@ -193,4 +321,8 @@ public final class NetContext extends NativeResource {
     private static native void nConnectTimeout(long net, String host, String port, int timeoutMillis);
 
     private static native void nSetTimeout(long net, int kind, int millis);
+
+    private static native int nBind(long net, String address, String port);
+
+    private static native int nAccept(long net, long client, int timeoutMillis, byte[] peer);
 }

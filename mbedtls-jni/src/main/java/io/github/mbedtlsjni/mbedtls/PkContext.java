@@ -89,9 +89,7 @@ public final class PkContext extends NativeResource {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(rng, "rng");
         checkEmpty();
-        if (!rng.isSeeded()) {
-            throw new IllegalStateException("CtrDrbg is not seeded: call drbg.seed(entropy, personalization) first");
-        }
+        rng.requireSeeded();
         byte[] pwd = utf8(password);
         long self = handle.acquire();
         try {
@@ -130,9 +128,7 @@ public final class PkContext extends NativeResource {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(rng, "rng");
         checkEmpty();
-        if (!rng.isSeeded()) {
-            throw new IllegalStateException("CtrDrbg is not seeded: call drbg.seed(entropy, personalization) first");
-        }
+        rng.requireSeeded();
         InputFiles.requireReadableFile(file, null);
         byte[] pwd = utf8(password);
         long self = handle.acquire();

@@ -22,6 +22,12 @@ public final class SslConfig extends NativeResource {
     private static final int OWN_CERT = 8;
     private static final int OWN_KEY = 9;
     private static final int COOKIE = 10;
+    private static final int CACHE = 11;
+    private static final int TICKET = 12;
+    // Pairs beyond the first, four slots per step: a server's further own certs at 16, 17; 20, 21;
+    // ...; addSniIdentity's at 18, 19; 22, 23; ... (the dependency array grows with the pairs).
+    private static final int MORE_OWN_CERTS = 16;
+    private static final int SNI_PAIRS = 18;
     private static final Type TYPE = new Type("SslConfig") {
         @Override
         long allocate() {
@@ -37,7 +43,8 @@ public final class SslConfig extends NativeResource {
     private boolean defaultsLoaded; // guarded by this
     private boolean frozen; // guarded by this
     private boolean hasRng; // guarded by this
-    private boolean hasOwnCert; // guarded by this
+    private int ownCerts; // guarded by this: the pairs given to mbedtls_ssl_conf_own_cert
+    private int sniPairs; // guarded by this: the pairs given to addSniIdentity
     private AuthMode authMode = AuthMode.REQUIRED; // guarded by this
     private Endpoint endpoint; // guarded by this
     private Transport transport; // guarded by this
@@ -78,7 +85,10 @@ public final class SslConfig extends NativeResource {
 
     /**
      * {@code mbedtls_ssl_config_defaults(&conf, endpoint, transport, MBEDTLS_SSL_PRESET_DEFAULT)},
-     * then, explicitly, {@code VERIFY_REQUIRED} and (D)TLS 1.2 as the minimum version. For
+     * then, explicitly, {@code VERIFY_REQUIRED} and (D)TLS 1.2 as the minimum version. On a
+     * {@link Endpoint#SERVER} that means client certificates are required (Mbed TLS's own server
+     * default is none): a server that serves anyone says so with {@link #setAuthMode}
+     * ({@link AuthMode#NONE}). For
      * {@link Transport#DATAGRAM} that is DTLS 1.2, the only DTLS version Mbed TLS speaks; a DTLS
      * server config also refuses every ClientHello until {@link #setDtlsCookies} names the
      * cookie secret (or turns HelloVerifyRequest off by name).
@@ -119,9 +129,7 @@ public final class SslConfig extends NativeResource {
     public synchronized void setRng(CtrDrbg drbg) {
         Objects.requireNonNull(drbg, "drbg");
         checkConfigurable();
-        if (!drbg.isSeeded()) {
-            throw new IllegalStateException("CtrDrbg is not seeded: call drbg.seed(entropy, personalization) first");
-        }
+        drbg.requireSeeded();
         long self = handle.acquire();
         try {
             long rng = drbg.handle.acquire();
@@ -236,43 +244,80 @@ public final class SslConfig extends NativeResource {
     }
 
     /**
-     * {@code mbedtls_ssl_conf_own_cert(&conf, &chain, &key)}: the client certificate chain (leaf
-     * first) and its private key, sent when the server asks for a certificate (mutual TLS). Both
-     * stay allocated, and become unchangeable, for the life of this config.
+     * {@code mbedtls_ssl_conf_own_cert(&conf, &chain, &key)}: a certificate chain (leaf first) and
+     * its private key. A client has one, sent when the server asks for a certificate (mutual
+     * TLS). A server may have several, one call per pair (an ECDSA and an RSA certificate, say):
+     * for each handshake Mbed TLS takes the first pair the client's cipher suites and signature
+     * algorithms can use. Both stay allocated, and become unchangeable, for the life of this config.
      *
-     * @throws IllegalStateException if a client certificate is already set, or the key is empty
+     * @throws IllegalStateException if a client config already has a certificate, or the key is empty
      * @throws MbedTlsException if Mbed TLS refuses them
      */
     public synchronized void setOwnCert(X509Crt chain, PkContext key) {
         Objects.requireNonNull(chain, "chain");
         Objects.requireNonNull(key, "key");
         checkConfigurable();
-        if (hasOwnCert) {
+        if (ownCerts > 0 && endpoint != Endpoint.SERVER) {
             throw new IllegalStateException("SslConfig already has a client certificate");
-        }
-        if (!key.hasKey()) {
-            throw new IllegalStateException("PkContext holds no key: call key.parseKey(...) first");
         }
         long self = handle.acquire();
         try {
-            long crt = chain.handle.acquire();
-            long pk;
-            try {
-                pk = key.handle.acquire();
-            } catch (RuntimeException e) {
-                chain.handle.release();
-                throw e;
-            }
-            chain.freeze();
-            key.freeze();
-            // The references just taken now belong to this config (released when it is freed).
-            handle.setDependency(OWN_CERT, chain.handle);
-            handle.setDependency(OWN_KEY, key.handle);
-            nSetOwnCert(self, crt, pk);
-            hasOwnCert = true;
+            int slot = ownCerts == 0 ? OWN_CERT : MORE_OWN_CERTS + 4 * (ownCerts - 1);
+            long[] pair = keepPair(chain, key, slot, slot == OWN_CERT ? OWN_KEY : slot + 1);
+            nSetOwnCert(self, pair[0], pair[1]);
+            ownCerts++;
         } finally {
             handle.release();
         }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_sni} with the binding's callback: a server gives the handshakes of
+     * clients asking for {@code serverName} (Server Name Indication; ASCII case ignored, no
+     * wildcards) this certificate chain and key instead of its {@link #setOwnCert} pairs
+     * ({@code mbedtls_ssl_set_hs_own_cert}). Other names, and clients sending none, get the
+     * {@code setOwnCert} pairs. Both stay allocated, and become unchangeable, for the life of
+     * this config.
+     *
+     * @throws IllegalStateException if the config is not a server's or is in use, or the key is empty
+     */
+    public synchronized void addSniIdentity(String serverName, X509Crt chain, PkContext key) {
+        Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(chain, "chain");
+        Objects.requireNonNull(key, "key");
+        if (serverName.isEmpty()) {
+            throw new IllegalArgumentException("server name is empty");
+        }
+        checkServer("addSniIdentity");
+        long self = handle.acquire();
+        try {
+            long[] pair = keepPair(chain, key, SNI_PAIRS + 4 * sniPairs, SNI_PAIRS + 4 * sniPairs + 1);
+            sniPairs++; // the slots are taken even if Mbed TLS refuses
+            nAddSniIdentity(self, serverName, pair[0], pair[1]);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** Freezes and keeps (in the dependency slots given) a certificate chain and its key; their pointers. */
+    private long[] keepPair(X509Crt chain, PkContext key, int chainSlot, int keySlot) {
+        if (!key.hasKey()) {
+            throw new IllegalStateException("PkContext holds no key: call key.parseKey(...) first");
+        }
+        long crt = chain.handle.acquire();
+        long pk;
+        try {
+            pk = key.handle.acquire();
+        } catch (RuntimeException e) {
+            chain.handle.release();
+            throw e;
+        }
+        chain.freeze();
+        key.freeze();
+        // The references just taken now belong to this config (released when it is freed).
+        handle.setDependency(chainSlot, chain.handle);
+        handle.setDependency(keySlot, key.handle);
+        return new long[] {crt, pk};
     }
 
     /**
@@ -302,8 +347,8 @@ public final class SslConfig extends NativeResource {
 
     /**
      * {@code mbedtls_ssl_conf_alpn_protocols}: the application protocols to offer (ALPN), in order
-     * of preference, e.g. {@code "h2", "http/1.1"}. The negotiated one is
-     * {@link SslContext#alpnProtocol()}.
+     * of preference, e.g. {@code "h2", "http/1.1"}. A server selects the first of its list the
+     * client offers. The negotiated one is {@link SslContext#alpnProtocol()}.
      *
      * @throws IllegalArgumentException if the list is empty or a name is empty
      * @throws MbedTlsException if Mbed TLS refuses the list (a name longer than 255 bytes)
@@ -538,6 +583,105 @@ public final class SslConfig extends NativeResource {
         }
     }
 
+    /**
+     * {@code mbedtls_ssl_conf_psk_cb}: a server's pre-shared keys, looked up by the identity each
+     * client sends (see {@link PskLookup} for how and when it is called). An identity the lookup
+     * refuses fails the handshake with {@code MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY} (TLS 1.2; in
+     * TLS 1.3 the PSK does not match and the handshake fails unless a certificate can be used).
+     * The config keeps the lookup for its life; a later call replaces it.
+     *
+     * @throws IllegalStateException if the config is not a server's, is in use, or this Mbed TLS
+     *     has no PSK key exchange
+     */
+    public synchronized void setPskLookup(PskLookup lookup) {
+        Objects.requireNonNull(lookup, "lookup");
+        checkConfigurable();
+        if (endpoint != Endpoint.SERVER) {
+            throw new IllegalStateException("SslConfig.setPskLookup() is for servers: call "
+                    + "defaults(Endpoint.SERVER, transport) first (a client names its key with setPsk)");
+        }
+        long self = handle.acquire();
+        try {
+            nSetPskLookup(self, lookup);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_session_cache(&conf, &cache, mbedtls_ssl_cache_get,
+     * mbedtls_ssl_cache_set)}: a server keeps its TLS 1.2 sessions in {@code cache}, and a client
+     * that offers a cached session id resumes it. The config keeps the cache allocated for its
+     * life; one cache may serve several configs.
+     *
+     * @throws IllegalStateException if the config is not a server's, or is in use
+     */
+    public synchronized void setSessionCache(SslCache cache) {
+        Objects.requireNonNull(cache, "cache");
+        checkServer("setSessionCache");
+        long self = handle.acquire();
+        try {
+            long c = cache.handle.acquire();
+            handle.setDependency(CACHE, cache.handle); // owns the reference just taken
+            nSetSessionCache(self, c);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_session_tickets_cb(&conf, mbedtls_ssl_ticket_write,
+     * mbedtls_ssl_ticket_parse, &ticket)}: a server issues session tickets sealed with
+     * {@code ticket}'s keys and resumes the sessions of tickets handed back (TLS 1.2 and TLS 1.3).
+     * The config keeps the ticket context allocated for its life.
+     *
+     * @throws IllegalStateException if the config is not a server's, is in use, or the ticket
+     *     context is not set up
+     */
+    public synchronized void setSessionTickets(SslTicket ticket) {
+        Objects.requireNonNull(ticket, "ticket");
+        checkServer("setSessionTickets");
+        if (!ticket.isSetUp()) {
+            throw new IllegalStateException("SslTicket is not set up: call ticket.setup(drbg, lifetimeSeconds) first");
+        }
+        long self = handle.acquire();
+        try {
+            long t = ticket.handle.acquire();
+            handle.setDependency(TICKET, ticket.handle); // owns the reference just taken
+            nSetSessionTickets(self, t);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * {@code mbedtls_ssl_conf_new_session_tickets}: how many tickets a TLS 1.3 server sends after
+     * each handshake (Mbed TLS's default: 1); 0 sends none.
+     *
+     * @throws IllegalStateException if the config is not a server's, is in use, or this Mbed TLS
+     *     has no TLS 1.3 tickets (2.28)
+     */
+    public synchronized void setTls13TicketCount(int count) {
+        if (count < 0 || count > 0xFFFF) {
+            throw new IllegalArgumentException("ticket count " + count + " is not 0..65535");
+        }
+        checkServer("setTls13TicketCount");
+        long self = handle.acquire();
+        try {
+            nSetTls13TicketCount(self, count);
+        } finally {
+            handle.release();
+        }
+    }
+
+    private void checkServer(String step) {
+        checkConfigurable();
+        if (endpoint != Endpoint.SERVER) {
+            throw new IllegalStateException("SslConfig." + step + "() is for servers: call "
+                    + "defaults(Endpoint.SERVER, transport) first");
+        }
+    }
+
     /** Whether a DTLS server config has had its cookies chosen (the rule of DTLS servers). */
     synchronized boolean dtlsCookiesChosen() {
         return cookiesChosen;
@@ -623,6 +767,16 @@ public final class SslConfig extends NativeResource {
     private static native void nSetDtlsCookies(long conf, long cookie);
 
     private static native void nSetPsk(long conf, byte[] key, byte[] identity);
+
+    private static native void nSetPskLookup(long conf, PskLookup lookup);
+
+    private static native void nSetSessionCache(long conf, long cache);
+
+    private static native void nSetSessionTickets(long conf, long ticket);
+
+    private static native void nAddSniIdentity(long conf, String serverName, long crt, long pk);
+
+    private static native void nSetTls13TicketCount(long conf, int count);
 
     private static native void nSetVerifyProfile(long conf, int kind, int hashes, int pkTypes,
             int curves, int minRsaBits);

@@ -48,9 +48,7 @@ public final class SslCookie extends NativeResource {
         if (setUp) {
             throw new IllegalStateException("SslCookie is already set up");
         }
-        if (!drbg.isSeeded()) {
-            throw new IllegalStateException("CtrDrbg is not seeded: call drbg.seed(entropy, personalization) first");
-        }
+        drbg.requireSeeded();
         long self = handle.acquire();
         try {
             long rng = drbg.handle.acquire();

@@ -70,6 +70,14 @@ public final class OpenSsl {
         List<String> command = new ArrayList<>();
         command.add(executable().toString());
         command.addAll(List.of(args));
+        return runCommand(timeout, command);
+    }
+
+    /**
+     * Runs any program ({@code command}, the program first) to completion the way {@link #run}
+     * runs openssl: stdin empty, stdout and stderr merged, killed if it outlives {@code timeout}.
+     */
+    public static Result runCommand(Duration timeout, List<String> command) {
         Path outputFile = null;
         try {
             outputFile = Files.createTempFile("openssl-", ".out");
