@@ -92,6 +92,31 @@ final class DtlsCommand {
         boolean help;
     }
 
+    /** An option with a value: {@code --name=value}, or {@code --name value} ({@code last}: the index of the value). */
+    static final class Option {
+        final String name;
+        final String value;
+        final int last;
+
+        private Option(String name, String value, int last) {
+            this.name = name;
+            this.value = value;
+            this.last = last;
+        }
+
+        static Option at(String[] args, int i) throws UsageException {
+            String arg = args[i];
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                return new Option(arg.substring(0, eq), arg.substring(eq + 1), i);
+            }
+            if (i + 1 >= args.length) {
+                throw new UsageException(arg + " needs a value");
+            }
+            return new Option(arg, args[i + 1], i + 1);
+        }
+    }
+
     /** Parses {@code args} from index 1 on ({@code connect} or {@code serve} first), skipping {@code --dtls}. */
     static Options parse(String[] args, boolean server) throws UsageException {
         Options o = new Options();
@@ -116,18 +141,10 @@ final class DtlsCommand {
                 address = arg;
                 continue;
             }
-            String name = arg;
-            String value;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            } else {
-                if (i + 1 >= args.length) {
-                    throw new UsageException(name + " needs a value");
-                }
-                value = args[++i];
-            }
+            Option option = Option.at(args, i);
+            String name = option.name;
+            String value = option.value;
+            i = option.last;
             switch (name) {
                 case "--psk":
                     o.psk = unhex(value);
@@ -227,7 +244,7 @@ final class DtlsCommand {
         return o;
     }
 
-    private static int number(String name, String value, int min, int max) throws UsageException {
+    static int number(String name, String value, int min, int max) throws UsageException {
         try {
             int n = Integer.parseInt(value);
             if (n >= min && n <= max) {
@@ -416,7 +433,7 @@ final class DtlsCommand {
         }
     }
 
-    private static synchronized void event(PrintStream out, boolean json, JsonWriter object, String text) {
+    static synchronized void event(PrintStream out, boolean json, JsonWriter object, String text) {
         out.println(json ? object.toString() : text);
         out.flush();
     }
@@ -433,7 +450,7 @@ final class DtlsCommand {
     }
 
     /** Hex digits as bytes, or null if {@code text} is not an even number of them. */
-    private static byte[] unhex(String text) {
+    static byte[] unhex(String text) {
         if (text.length() % 2 != 0) {
             return null;
         }
