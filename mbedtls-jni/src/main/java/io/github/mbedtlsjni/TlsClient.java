@@ -299,6 +299,8 @@ public final class TlsClient implements AutoCloseable {
         private final List<ClientMaterial.TrustSource> trust = settings.trust;
         private final List<ClientMaterial.CrlSource> crls = settings.crls;
         private ClientMaterial.IdentitySource identity;
+        private byte[] pskIdentity;
+        private byte[] pskKey;
         private boolean tls13Tickets = true;
         private int connectTimeoutMillis;
 
@@ -408,6 +410,27 @@ public final class TlsClient implements AutoCloseable {
         }
 
         /**
+         * A pre-shared key and the identity the server knows it by ({@link SslConfig#setPsk}):
+         * PSK suites are then offered besides the others (TLS 1.2's, e.g. CoAP's
+         * {@code TLS-PSK-WITH-AES-128-CCM-8} with {@link #ciphersuites}, and TLS 1.3's external
+         * PSK). A client with a key needs no trust anchors: a server that answers with a
+         * certificate instead is still verified, and refused without them. The builder keeps
+         * copies; Mbed TLS copies them into the config.
+         *
+         * @throws IllegalArgumentException if the identity or the key is empty
+         */
+        public Builder psk(String identity, byte[] key) {
+            Objects.requireNonNull(identity, "identity");
+            Objects.requireNonNull(key, "key");
+            if (identity.isEmpty() || key.length == 0) {
+                throw new IllegalArgumentException("the PSK identity and key must not be empty");
+            }
+            this.pskIdentity = identity.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            this.pskKey = key.clone();
+            return this;
+        }
+
+        /**
          * How the server's certificate is checked ({@code mbedtls_ssl_conf_authmode}; default
          * {@link AuthMode#REQUIRED}). With {@link AuthMode#OPTIONAL} every handshake completes and
          * the caller must check {@link TlsConnection#verifyResult()}.
@@ -508,17 +531,20 @@ public final class TlsClient implements AutoCloseable {
          *     an encrypted key with a password: "wrong password, or a damaged key"); with Mbed
          *     TLS's code ({@link TlsException#code()}) and, as cause, the {@link MbedTlsException}
          * @throws IllegalStateException if the server would be verified ({@link AuthMode#REQUIRED})
-         *     without any trust anchor
+         *     without any trust anchor and there is no {@link #psk}
          * @throws IllegalArgumentException for an unknown cipher suite, a TLS version this build lacks...
          */
         public TlsClient build() throws IOException {
-            if (trust.isEmpty() && settings.authMode == AuthMode.REQUIRED) {
+            if (trust.isEmpty() && settings.authMode == AuthMode.REQUIRED && pskKey == null) {
                 throw new IllegalStateException("no trust anchors: call trustPemFile(...), trustPath(...), trust(...) "
                         + "or trustJdkDefaults() (or authMode(AuthMode.OPTIONAL) to inspect without verifying)");
             }
             SslConfig config = settings.build(SslConfig.Endpoint.CLIENT, (c, drbg, owners) -> {
                 if (identity != null) {
                     TlsSettings.ownCert(c, identity, null, drbg, owners);
+                }
+                if (pskKey != null) {
+                    c.setPsk(pskKey, pskIdentity);
                 }
                 c.setTls13SessionTickets(tls13Tickets);
             });

@@ -196,6 +196,30 @@ class TlsServerTest {
         }
     }
 
+    /** Both ends this library: TlsClient.Builder.psk against TlsServer's lookup, with the IoT suite. */
+    @Test
+    void pskEndToEndWithThisLibrarysClient() throws Exception {
+        try (TlsServer server = TlsServer.builder()
+                .pskLookup(id -> new String(id, StandardCharsets.UTF_8).equals("device-17") ? PSK.clone() : null)
+                .build().bind("127.0.0.1", 0);
+                TlsClient client = TlsClient.builder().psk("device-17", PSK).tlsVersions(TlsVersion.TLS1_2, TlsVersion.TLS1_2)
+                        .ciphersuites("TLS-PSK-WITH-AES-128-CCM-8").build();
+                TlsClient intruder = TlsClient.builder().psk("intruder", PSK).tlsVersions(TlsVersion.TLS1_2,
+                        TlsVersion.TLS1_2).ciphersuites("TLS-PSK-WITH-AES-128-CCM-8").build()) {
+            CompletableFuture<Void> loop = serving(server, TlsServerTest::greet);
+            try (TlsConnection c = client.connect("127.0.0.1", server.port())) {
+                assertEquals("TLS-PSK-WITH-AES-128-CCM-8", c.ciphersuite());
+                assertEquals("greetings TLS-PSK-WITH-AES-128-CCM-8 client none\n",
+                        new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+            TlsException refused = org.junit.jupiter.api.Assertions.assertThrows(TlsException.class,
+                    () -> intruder.connect("127.0.0.1", server.port()).close());
+            assertNotEquals(0, refused.code(), refused.getMessage());
+            server.close();
+            loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void sniPicksTheIdentity() throws Exception {
         try (TlsServer server = server().sniIdentity("other.example", other.serverChainPem(), other.serverKeyPem(), null)

@@ -92,31 +92,6 @@ final class DtlsCommand {
         boolean help;
     }
 
-    /** An option with a value: {@code --name=value}, or {@code --name value} ({@code last}: the index of the value). */
-    static final class Option {
-        final String name;
-        final String value;
-        final int last;
-
-        private Option(String name, String value, int last) {
-            this.name = name;
-            this.value = value;
-            this.last = last;
-        }
-
-        static Option at(String[] args, int i) throws UsageException {
-            String arg = args[i];
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                return new Option(arg.substring(0, eq), arg.substring(eq + 1), i);
-            }
-            if (i + 1 >= args.length) {
-                throw new UsageException(arg + " needs a value");
-            }
-            return new Option(arg, args[i + 1], i + 1);
-        }
-    }
-
     /** Parses {@code args} from index 1 on ({@code connect} or {@code serve} first), skipping {@code --dtls}. */
     static Options parse(String[] args, boolean server) throws UsageException {
         Options o = new Options();
@@ -141,10 +116,10 @@ final class DtlsCommand {
                 address = arg;
                 continue;
             }
-            Option option = Option.at(args, i);
+            ConnectOptions.Option option = ConnectOptions.option(args, i, true);
             String name = option.name;
             String value = option.value;
-            i = option.last;
+            i += option.separate ? 1 : 0;
             switch (name) {
                 case "--psk":
                     o.psk = unhex(value);

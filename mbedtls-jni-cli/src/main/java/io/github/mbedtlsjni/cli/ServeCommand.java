@@ -90,15 +90,18 @@ final class ServeCommand {
             if (!arg.startsWith("--")) {
                 throw new UsageException("unexpected argument '" + arg + "'");
             }
-            DtlsCommand.Option option = DtlsCommand.Option.at(args, i);
+            ConnectOptions.Option option = ConnectOptions.option(args, i, true);
             String name = option.name;
             String value = option.value;
-            i = option.last;
+            i += option.separate ? 1 : 0;
             switch (name) {
                 case "--bind": bind(o, value); break;
                 case "--cert": o.cert = Path.of(value); break;
                 case "--key": o.key = Path.of(value); break;
-                case "--psk": psk(o, value); break;
+                case "--psk":
+                    o.psk = ConnectOptions.psk(value);
+                    o.pskIdentity = value.substring(0, value.lastIndexOf(':'));
+                    break;
                 case "--ca-file": o.caFile = Path.of(value); break;
                 case "--verify": o.verify = authMode(value); break;
                 case "--alpn": o.alpn = list(name, value); break;
@@ -137,17 +140,6 @@ final class ServeCommand {
         }
         o.host = value.substring(0, colon).replace("[", "").replace("]", "");
         o.port = DtlsCommand.number("port", value.substring(colon + 1), 0, 65535);
-    }
-
-    /** {@code IDENTITY:HEX}, the hex after the last colon (an identity may hold colons). */
-    static void psk(Options o, String value) throws UsageException {
-        int colon = value.lastIndexOf(':');
-        byte[] key = colon > 0 ? DtlsCommand.unhex(value.substring(colon + 1)) : null;
-        if (key == null || key.length == 0) {
-            throw new UsageException("--psk takes IDENTITY:HEX, e.g. device-17:00112233445566778899aabbccddeeff");
-        }
-        o.pskIdentity = value.substring(0, colon);
-        o.psk = key;
     }
 
     private static AuthMode authMode(String value) throws UsageException {

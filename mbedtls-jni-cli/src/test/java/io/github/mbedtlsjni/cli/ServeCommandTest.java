@@ -149,6 +149,35 @@ class ServeCommandTest {
         assertEquals("TLS-PSK-WITH-AES-128-CCM-8", accepted.get("ciphersuite"), accepted.toString());
     }
 
+    /** {@code connect --psk} against {@code serve --psk}, both in this JVM: TLS 1.2 with CCM-8, and TLS 1.3 where there is. */
+    @Test
+    void connectWithAPskToServe() throws Exception {
+        List<String> versions = io.github.mbedtlsjni.testing.MbedTlsVersions.hasTls13() ? List.of("1.2", "1.3") : List.of("1.2");
+        for (String version : versions) {
+            Serve serve = new Serve("--psk", "device-17:" + PSK, "--count", "1");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            List<String> args = new ArrayList<>(List.of("connect", "127.0.0.1:" + serve.port, "--psk", "device-17:" + PSK,
+                    "--server-name", "device-gateway", "--send", "ping", "--tls-min", version, "--tls-max", version, "--json"));
+            if (version.equals("1.2")) {
+                args.addAll(List.of("--ciphersuites", "TLS-PSK-WITH-AES-128-CCM-8"));
+            }
+            int status = Main.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            Map<String, Object> client = MiniJson.parseObject(out.toString(StandardCharsets.UTF_8));
+            Map<String, Object> handshake = serve.next();
+            assertEquals(0, serve.exit());
+            assertEquals(0, status, out + " " + err);
+            assertEquals("TLSv" + version, client.get("protocol"), client.toString());
+            assertEquals(client.get("ciphersuite"), handshake.get("ciphersuite"), handshake.toString());
+            assertTrue(String.valueOf(client.get("received")).startsWith("ping"), client.toString());
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(64, Main.run(new String[] {"connect", "127.0.0.1:1", "--psk", "device-17"}, new PrintStream(
+                new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("IDENTITY:HEX"), err.toString(StandardCharsets.UTF_8));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
         "serve", "serve --cert c.pem", "serve --psk nohex", "serve --psk id:zz", "serve --psk id:00 --verify required",
