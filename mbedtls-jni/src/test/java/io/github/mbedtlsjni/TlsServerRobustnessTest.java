@@ -28,6 +28,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -99,6 +101,33 @@ class TlsServerRobustnessTest {
             assertEquals(2, server.failedHandshakes(), "both hostile clients failed their handshake");
         }
         assertNull(LiveObjects.leaks(before, LiveObjects.awaitAtMost(before)), "every native object freed");
+    }
+
+    /**
+     * One handshake at a time: a silent client holds the only slot until its handshake times
+     * out, and the client behind it is served after that, on the caller's executor.
+     */
+    @Test
+    void aCapOfOneHandshakeAndTheCallersExecutor() throws Exception {
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> new Thread(r, "callers-executor"));
+        ConcurrentLinkedQueue<String> threads = new ConcurrentLinkedQueue<>();
+        try (TlsServer server = server().maxHandshakes(1).handshakeTimeout(Duration.ofMillis(300)).executor(executor)
+                .build().bind("127.0.0.1", 0); Socket silent = new Socket("127.0.0.1", server.port())) {
+            CompletableFuture<Void> loop = TlsServerTest.serving(server, c -> {
+                threads.add(Thread.currentThread().getName());
+                greet(c);
+            });
+            try (TlsConnection c = connect(server)) {
+                assertEquals("served\n", readAll(c));
+            }
+            assertEquals(-1, silent.getInputStream().read(), "the silent client's handshake ended");
+            assertEquals(1, server.failedHandshakes(), "the silent client timed out");
+            assertEquals("[callers-executor]", threads.toString());
+            server.close();
+            loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            executor.shutdownNow();
+        }
     }
 
     @Test
