@@ -220,6 +220,47 @@ class TlsServerTest {
         }
     }
 
+    /** Mbed TLS's own client: an HTTP request, then a reconnection that resumes (the server sees it resumed). */
+    @Test
+    void mbedTlsClient2ResumesAndTheServerSeesIt() throws Exception {
+        java.util.Queue<Boolean> resumed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try (TlsServer server = server().build().bind("127.0.0.1", 0)) {
+            CompletableFuture<Void> loop = serving(server, c -> {
+                resumed.add(c.isResumed());
+                http(c);
+            });
+            OpenSsl.Result client = OpenSsl.runCommand(HANG, List.of(
+                    io.github.mbedtlsjni.testing.MbedTlsPrograms.sslClient2().toString(), "server_addr=127.0.0.1",
+                    "server_port=" + server.port(), "server_name=localhost", "ca_file=" + pki.rootPem(),
+                    "force_version=tls12", "reconnect=1"));
+            assertEquals(0, client.exitCode(), client.output());
+            assertTrue(client.output().contains("200 OK"), client.output());
+            server.close();
+            loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertEquals("[false, true]", resumed.toString(), "the second connection resumed the first's session");
+        }
+    }
+
+    /** GnuTLS's client with a pre-shared key, TLS 1.2 and 1.3 as GnuTLS and Mbed TLS agree. */
+    @Test
+    void gnutlsClientWithAPsk() throws Exception {
+        Path gnutls = io.github.mbedtlsjni.testing.ExternalServer.require("gnutls-cli", "gnutls-bin");
+        java.util.Queue<String> suites = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try (TlsServer server = TlsServer.builder()
+                .pskLookup(id -> new String(id, StandardCharsets.UTF_8).equals("device-17") ? PSK.clone() : null)
+                .build().bind("127.0.0.1", 0)) {
+            CompletableFuture<Void> loop = serving(server, c -> suites.add(c.protocol() + " " + c.ciphersuite()));
+            OpenSsl.Result client = OpenSsl.runCommand(HANG, List.of(gnutls.toString(), "-p", String.valueOf(server.port()),
+                    "--pskusername=device-17", "--pskkey=" + HexFormat.of().formatHex(PSK),
+                    "--priority=NORMAL:-KX-ALL:+PSK:+DHE-PSK:+ECDHE-PSK", "127.0.0.1"));
+            assertTrue(client.output().contains("Handshake was completed"), client.output());
+            server.close();
+            loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(1, suites.size(), suites.toString());
+            assertTrue(suites.peek().contains("PSK") || suites.peek().startsWith("TLSv1.3"), suites.toString());
+        }
+    }
+
     @Test
     void sniPicksTheIdentity() throws Exception {
         try (TlsServer server = server().sniIdentity("other.example", other.serverChainPem(), other.serverKeyPem(), null)
