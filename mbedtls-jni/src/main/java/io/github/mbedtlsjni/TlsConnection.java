@@ -36,8 +36,8 @@ import java.util.Objects;
  * connection owns its {@link SslContext} and {@link NetContext}; everything it returns
  * ({@link #peerChain()}, {@link #session()}) is a copy the caller owns.
  *
- * <p><b>End of stream.</b> The input stream returns -1 only after the server's close_notify. A
- * connection the server ends without close_notify may have been cut short by anyone on the
+ * <p><b>End of stream.</b> The input stream returns -1 only after the peer's close_notify. A
+ * connection the peer ends without close_notify may have been cut short by anyone on the
  * path: the read throws {@link TruncationException} (an {@link java.io.EOFException}) instead,
  * now and on every later read. {@link #inbound()} tells the two apart as well.
  *
@@ -74,7 +74,7 @@ public final class TlsConnection implements AutoCloseable {
     private final String alpnProtocol;
     private final VerifyResult verifyResult;
     private final boolean resumed;
-    private final List<byte[]> peerDers; // the server's chain as Mbed TLS received it
+    private final List<byte[]> peerDers; // the peer's chain as Mbed TLS received it
     private volatile List<X509Certificate> peerCertificates; // JDK copies, made when first asked for
     private final InputStream in = new In();
     private final OutputStream out = new Out();
@@ -186,12 +186,12 @@ public final class TlsConnection implements AutoCloseable {
         return port;
     }
 
-    /** The application data from the server: -1 after close_notify, {@link TruncationException} at an EOF without. */
+    /** The application data from the peer: -1 after close_notify, {@link TruncationException} at an EOF without. */
     public InputStream getInputStream() {
         return in;
     }
 
-    /** The application data to the server ({@code mbedtls_ssl_write}; {@code flush()} does nothing, writes are sent at once). */
+    /** The application data to the peer ({@code mbedtls_ssl_write}; {@code flush()} does nothing, writes are sent at once). */
     public OutputStream getOutputStream() {
         return out;
     }
@@ -226,9 +226,9 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     /**
-     * The chain the server sent, leaf first, as JDK certificates (empty if none): the DER Mbed TLS
-     * received, parsed by the JDK's {@link java.security.cert.CertificateFactory} on the first
-     * call. After a resumed handshake Mbed TLS knows only the leaf, from the session.
+     * The chain the peer sent (on a server's connection: the client's, if any), leaf first, as
+     * JDK certificates (empty if none): the DER Mbed TLS received, parsed by the JDK's
+     * {@link java.security.cert.CertificateFactory} on the first call. After a resumed handshake Mbed TLS knows only the leaf, from the session.
      *
      * <p>The JDK refuses some certificates that Mbed TLS accepts; that changes nothing about the
      * connection, whose outcome ({@link #verifyResult()}) is Mbed TLS's alone. {@link #peerChain()}
@@ -247,7 +247,7 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     /**
-     * The chain the server sent, leaf first, as a new {@link X509Crt} parsed by Mbed TLS (null if
+     * The chain the peer sent, leaf first, as a new {@link X509Crt} parsed by Mbed TLS (null if
      * none); the caller closes it. Available after {@link #close()} too.
      */
     public X509Crt peerChain() {
@@ -288,7 +288,7 @@ public final class TlsConnection implements AutoCloseable {
         }
     }
 
-    /** How the server has ended its side, as far as reads have seen. */
+    /** How the peer has ended its side, as far as reads have seen. */
     public SslContext.Inbound inbound() throws SocketException {
         if (closed) {
             throw closed();
