@@ -130,6 +130,41 @@ class TlsServerRobustnessTest {
         }
     }
 
+    /** A client that never reads: the handler's write times out, and the next client is served meanwhile. */
+    @Test
+    void aClientThatNeverReadsTimesOutItsWriter() throws Exception {
+        ConcurrentLinkedQueue<Throwable> writeFailures = new ConcurrentLinkedQueue<>();
+        try (TlsServer server = server().writeTimeout(Duration.ofMillis(200)).build().bind("127.0.0.1", 0)) {
+            CompletableFuture<Void> loop = TlsServerTest.serving(server, c -> {
+                if (c.getInputStream().read() == 'f') { // the flooded client asks to be flooded
+                    byte[] chunk = new byte[64 * 1024];
+                    try {
+                        while (true) {
+                            c.getOutputStream().write(chunk);
+                        }
+                    } catch (IOException e) {
+                        writeFailures.add(e);
+                        throw e;
+                    }
+                }
+                greet(c);
+            });
+            try (TlsConnection flooded = connect(server)) {
+                flooded.getOutputStream().write('f'); // and then never reads
+                try (TlsConnection next = connect(server)) {
+                    next.getOutputStream().write('n');
+                    assertEquals("served\n", readAll(next));
+                }
+                for (long end = System.nanoTime() + HANG.toNanos(); writeFailures.isEmpty() && System.nanoTime() < end; ) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+                assertInstanceOf(java.net.SocketTimeoutException.class, writeFailures.peek(), writeFailures.toString());
+            }
+            server.close();
+            loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void closeWakesABlockedAccept() throws Exception {
         TlsServer server = server().build().bind("127.0.0.1", 0);
