@@ -261,6 +261,26 @@ class TlsServerTest {
         }
     }
 
+    /** An ECDSA and an RSA identity on one server: each client gets the one its suites can use. */
+    @Test
+    void ecdsaAndRsaIdentitiesOnOneServer() throws Exception {
+        try (TlsServer server = server().identity(other.serverChainPem(), other.serverKeyPem(), null).build()
+                .bind("127.0.0.1", 0)) {
+            CompletableFuture<Void> loop = serving(server, TlsServerTest::greet);
+            for (TestPki expected : List.of(pki, other)) {
+                String cipher = expected == pki ? "ECDHE-ECDSA-AES128-GCM-SHA256" : "ECDHE-RSA-AES128-GCM-SHA256";
+                OpenSsl.Result client = OpenSsl.run(HANG, "s_client", "-tls1_2", "-cipher", cipher, "-connect",
+                        "127.0.0.1:" + server.port(), "-CAfile", expected.rootPem().toString(), "-verify_return_error",
+                        "-ign_eof");
+                assertTrue(client.output().contains("greetings TLS-ECDHE-" + (expected == pki ? "ECDSA" : "RSA")),
+                        client.output());
+                assertTrue(client.output().contains("Verify return code: 0 (ok)"), client.output());
+            }
+            server.close();
+            loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void sniPicksTheIdentity() throws Exception {
         try (TlsServer server = server().sniIdentity("other.example", other.serverChainPem(), other.serverKeyPem(), null)
