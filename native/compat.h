@@ -169,6 +169,27 @@ static inline int mj_conf_new_session_tickets(mbedtls_ssl_config *conf, int coun
 }
 
 /*
+ * The TLS 1.3 key exchange modes a config allows (mbedtls_ssl_conf_tls13_key_exchange_modes, 3.x
+ * with TLS 1.3 only; 2.28 has no TLS 1.3): each flag 1 allows psk, ephemeral, psk_ephemeral.
+ * 0, or -1 if this build has no such setting.
+ */
+static inline int mj_conf_tls13_key_exchange_modes(mbedtls_ssl_config *conf, int psk, int ephemeral, int psk_ephemeral)
+{
+#if MJ_MBEDTLS_3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    mbedtls_ssl_conf_tls13_key_exchange_modes(conf, (psk ? MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK : 0) |
+                                                        (ephemeral ? MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL : 0) |
+                                                        (psk_ephemeral ? MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL : 0));
+    return 0;
+#else
+    (void) conf;
+    (void) psk;
+    (void) ephemeral;
+    (void) psk_ephemeral;
+    return -1;
+#endif
+}
+
+/*
  * mbedtls_net_connect: when every address fails, 2.28 leaves ctx->fd set to the last socket,
  * which it has already closed, so a later mbedtls_net_free() closes that descriptor number a
  * second time, by then possibly another file or connection of the process. 3.x resets it to -1

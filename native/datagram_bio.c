@@ -519,8 +519,7 @@ JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nCheckHell
         return 0;
     }
     enter(s, &c);
-    ret = mbedtls_ssl_session_reset(&s->ssl);
-    s->inbound = MJ_INBOUND_OPEN;
+    ret = mj_io_session_reset(s);
     if (ret == 0) {
         ret = mbedtls_ssl_set_client_transport_id(&s->ssl, id, (size_t) id_len);
     }
@@ -562,8 +561,7 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_DatagramBio_nSessionRes
     int ret;
     (void) cls;
     mj_ssl_lock(s);
-    ret = mbedtls_ssl_session_reset(&s->ssl);
-    s->inbound = MJ_INBOUND_OPEN;
+    ret = mj_io_session_reset(s);
     mj_ssl_unlock(s);
     if (ret != 0) {
         mj_throw_mbedtls(env, ret, "mbedtls_ssl_session_reset", NULL);

@@ -100,6 +100,10 @@ typedef struct {
     int wrote_last;
     int session_offered; /* mbedtls_ssl_set_session succeeded */
     int leaf_verified;   /* the verify callback saw the server's leaf: a full handshake */
+    /* A server's view (mj_io_server_resumed): the handshake passed MBEDTLS_SSL_SERVER_CERTIFICATE
+     * (a full one), and the PskLookup gave a key (an external PSK, not a ticket). Under lock. */
+    int full_handshake;
+    int external_psk;
     /* The state of the I/O call holding the lock (the buffers a memory bio's send and receive
      * functions use), set by the I/O core for the duration of each Mbed TLS call; else NULL. */
     void *call;

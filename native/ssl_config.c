@@ -274,6 +274,16 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetTls13Tick
     mj_conf_tls13_signal_tickets(&MJ_PTR(mj_conf, handle)->conf, enable);
 }
 
+/* Java's Tls13KeyExchangeMode set as bits by ordinal: PSK, EPHEMERAL, PSK_EPHEMERAL (NativeConstantsTest). */
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetTls13KeyExchangeModes(JNIEnv *env, jclass cls,
+                                                                                     jlong handle, jint modes)
+{
+    (void) cls;
+    if (mj_conf_tls13_key_exchange_modes(&MJ_PTR(mj_conf, handle)->conf, modes & 1, modes & 2, modes & 4) != 0) {
+        mj_throw_state(env, "this Mbed TLS has no TLS 1.3 key exchange modes (3.x with MBEDTLS_SSL_PROTO_TLS1_3)");
+    }
+}
+
 /* --- Debug output ------------------------------------------------------------------------------ */
 
 /*
@@ -543,6 +553,9 @@ static int psk_lookup(void *ctx, mbedtls_ssl_context *ssl, const unsigned char *
                 jbyte *zero = calloc(1, (size_t) len);
                 (*env)->GetByteArrayRegion(env, jkey, 0, len, (jbyte *) key);
                 ret = mbedtls_ssl_set_hs_psk(ssl, key, (size_t) len) == 0 ? 0 : -1;
+                if (ret == 0) { /* every context of the binding is an mj_ssl, its ssl first */
+                    ((mj_ssl *) (void *) ssl)->external_psk = 1;
+                }
                 mbedtls_platform_zeroize(key, (size_t) len);
                 free(key);
                 if (zero != NULL) {

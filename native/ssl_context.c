@@ -260,14 +260,16 @@ JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nGetSess
     return JNI_FALSE;
 }
 
-JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nResumed(JNIEnv *env, jclass cls, jlong handle)
+JNIEXPORT jboolean JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nResumed(JNIEnv *env, jclass cls, jlong handle,
+                                                                        jboolean server)
 {
     mj_ssl *s = MJ_PTR(mj_ssl, handle);
     int resumed;
     (void) env;
     (void) cls;
     mj_ssl_lock(s);
-    resumed = s->session_offered && !s->leaf_verified && s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE;
+    resumed = server ? mj_io_server_resumed(s)
+                     : s->session_offered && !s->leaf_verified && s->conf->authmode != MBEDTLS_SSL_VERIFY_NONE;
     mj_ssl_unlock(s);
     return resumed;
 }
@@ -318,6 +320,32 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSetBio(JNIE
     (void) cls;
     mbedtls_ssl_set_bio(&s->ssl, n, mj_net_send, mj_net_recv, NULL);
     s->net = n;
+}
+
+/*
+ * mbedtls_ssl_session_reset of a socket context, which the Java side runs only with no other call
+ * in flight. The socket goes with the old connection (the Java side lets go of it), so nothing
+ * may point at it until the next setBio; what the binding knew of the connection goes too.
+ */
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nSessionReset(JNIEnv *env, jclass cls, jlong handle)
+{
+    mj_ssl *s = MJ_PTR(mj_ssl, handle);
+    jobject refused;
+    int ret;
+    (void) cls;
+    mj_ssl_lock(s);
+    ret = mj_io_session_reset(s);
+    mbedtls_ssl_set_bio(&s->ssl, NULL, NULL, NULL, NULL);
+    s->net = NULL;
+    refused = s->refused_chain;
+    s->refused_chain = NULL;
+    mj_ssl_unlock(s);
+    if (refused != NULL) {
+        (*env)->DeleteGlobalRef(env, refused);
+    }
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_session_reset", NULL);
+    }
 }
 
 /* --- Calls that do I/O: the I/O core (ssl_io.c) with the socket as its bio -------------------- */

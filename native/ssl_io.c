@@ -110,6 +110,24 @@ const unsigned char *mj_io_session_id(const mj_ssl *s, size_t *len)
     return session->MBEDTLS_PRIVATE(id);
 }
 
+int mj_io_session_reset(mj_ssl *s)
+{
+    s->inbound = MJ_INBOUND_OPEN;
+    s->wrote_last = 0;
+    s->session_offered = 0;
+    s->leaf_verified = 0;
+    s->chain_flags = 0;
+    s->failure = 0;
+    s->full_handshake = 0;
+    s->external_psk = 0;
+    return mbedtls_ssl_session_reset(&s->ssl);
+}
+
+int mj_io_server_resumed(const mj_ssl *s)
+{
+    return s->ssl.MBEDTLS_PRIVATE(state) == MBEDTLS_SSL_HANDSHAKE_OVER && !s->full_handshake && !s->external_psk;
+}
+
 /* --- The rules every bio shares ------------------------------------------------------------------ */
 
 /*
@@ -162,12 +180,29 @@ static int after(mj_ssl *s, const struct mj_bio *bio, void *call, int ret, int a
 
 /* --- The operations ------------------------------------------------------------------------------ */
 
+/*
+ * mbedtls_ssl_handshake's own loop of mbedtls_ssl_handshake_step (its sanity checks hold: a
+ * config is set up, and a datagram bio sets its timer), written out so that each state is seen:
+ * a server about to write its Certificate does a full handshake (mj_io_server_resumed).
+ */
+static int handshake_steps(mj_ssl *s)
+{
+    int ret = 0;
+    while (ret == 0 && s->ssl.MBEDTLS_PRIVATE(state) != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        if (s->ssl.MBEDTLS_PRIVATE(state) == MBEDTLS_SSL_SERVER_CERTIFICATE) {
+            s->full_handshake = 1;
+        }
+        ret = mbedtls_ssl_handshake_step(&s->ssl);
+    }
+    return ret;
+}
+
 int mj_io_handshake(mj_ssl *s, const struct mj_bio *bio, void *call)
 {
     int ret, again;
     do {
         enter(s, call);
-        ret = mbedtls_ssl_handshake(&s->ssl);
+        ret = handshake_steps(s);
         again = call_again(s, ret);
         leave(s);
     } while (ret != 0 && (ret = after(s, bio, call, ret, again)) == MJ_IO_AGAIN);

@@ -95,6 +95,21 @@ int mj_io_flush(mj_ssl *s, const struct mj_bio *bio, void *call);
  */
 int mj_io_close_notify(mj_ssl *s, const struct mj_bio *bio, void *call);
 
+/*
+ * With the lock held: mbedtls_ssl_session_reset, and what the core and the binding knew of the
+ * connection goes with it (how the peer ended, the last call, offered session, verified leaf,
+ * full handshake, external PSK). Mbed TLS's result.
+ */
+int mj_io_session_reset(mj_ssl *s);
+
+/*
+ * With the lock held, on a server: whether the finished handshake resumed a session (by the
+ * cache or a ticket). Mbed TLS has no getter; the core's handshake loop sees the states: a full
+ * handshake writes MBEDTLS_SSL_SERVER_CERTIFICATE (TLS 1.2 always, PSK suites too; TLS 1.3
+ * unless a PSK is used), and an external PSK comes from the PskLookup.
+ */
+int mj_io_server_resumed(const mj_ssl *s);
+
 /* With the lock held: the bytes Mbed TLS has made and the bio has not taken (out_left). */
 size_t mj_io_pending_output(const mj_ssl *s);
 

@@ -30,8 +30,8 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * What a {@link TlsClient.Builder} loads into Mbed TLS when it builds: trust anchors, CRLs and
- * the client's identity, from files, bytes, JDK certificates and key stores. Each builder call
+ * What a {@link TlsClient.Builder} or a {@link TlsServer.Builder} loads into Mbed TLS when it
+ * builds: trust anchors, CRLs and its identities (the role named in messages), from files, bytes, JDK certificates and key stores. Each builder call
  * makes one source here (reading what it is given at once when that is a Java object, a file
  * only at {@code build()}), and each source reports what goes wrong as {@link TlsClient}'s class
  * comment promises: a file that is missing or unreadable as the JDK's {@link IOException}, what
@@ -165,14 +165,14 @@ final class ClientMaterial {
         });
     }
 
-    // --- The client's identity ------------------------------------------------------------------------
+    // --- An identity (the client's, or one of the server's) ------------------------------------------
 
-    /** A chain file and a key file, read at build(). */
-    static IdentitySource identityFiles(Path chainFile, Path keyFile, char[] password) {
+    /** A chain file and a key file, read at build(); {@code role} ("client", "server") names it in messages. */
+    static IdentitySource identityFiles(Path chainFile, Path keyFile, char[] password, String role) {
         char[] pwd = password == null ? null : password.clone();
         return (chain, key, rng) -> {
-            String chainWhat = "the client certificate chain of identity";
-            String keyWhat = "the client key of identity";
+            String chainWhat = "the " + role + " certificate chain of identity";
+            String keyWhat = "the " + role + " key of identity";
             InputFiles.checkReadableFile(chainFile, chainWhat, null);
             InputFiles.checkReadableFile(keyFile, keyWhat, null);
             String what = chainWhat + " " + chainFile;
@@ -187,17 +187,17 @@ final class ClientMaterial {
         };
     }
 
-    static IdentitySource identityBytes(byte[] chainData, byte[] keyData, char[] password) {
+    static IdentitySource identityBytes(byte[] chainData, byte[] keyData, char[] password, String role) {
         byte[] chainCopy = chainData.clone();
         byte[] keyCopy = keyData.clone();
         char[] pwd = password == null ? null : password.clone();
         return (chain, key, rng) -> {
-            String what = "the client certificate chain of identity(byte[], ...)";
+            String what = "the " + role + " certificate chain of identity(byte[], ...)";
             int failed = loading(what, () -> chain.parse(chainCopy));
             if (failed != 0) {
                 throw unparsable(what, failed, chainCopy);
             }
-            loading("the client key of identity(byte[], ...)", () -> {
+            loading("the " + role + " key of identity(byte[], ...)", () -> {
                 key.parseKey(keyCopy, pwd, rng);
                 return 0;
             });

@@ -215,13 +215,7 @@ final class DtlsSettings {
             config = null;
             return result;
         } finally {
-            for (AutoCloseable owner : owners) {
-                try {
-                    owner.close();
-                } catch (Exception ignored) {
-                    // close() of these classes throws nothing
-                }
-            }
+            TlsSettings.closeOwners(owners);
             if (config != null) {
                 config.close();
             }

@@ -14,13 +14,11 @@ import io.github.mbedtlsjni.mbedtls.TlsVersion;
 import io.github.mbedtlsjni.mbedtls.X509Crl;
 import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.net.ssl.TrustManagerFactory;
@@ -80,16 +78,17 @@ public final class TlsClient implements AutoCloseable {
     private final List<String> alpnProtocols;
     private final boolean hasIdentity;
 
-    private TlsClient(Builder b, SslConfig config, int trustAnchorCount) {
+    private TlsClient(Builder b, SslConfig config) {
+        TlsSettings settings = b.settings;
         this.config = config;
-        this.authMode = b.authMode;
+        this.authMode = settings.authMode;
         this.connectTimeoutMillis = b.connectTimeoutMillis;
-        this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
-        this.readTimeoutMillis = b.readTimeoutMillis;
-        this.writeTimeoutMillis = b.writeTimeoutMillis;
-        this.trustAnchorCount = trustAnchorCount;
-        this.skippedTrustAnchors = b.skippedTrustAnchors;
-        this.alpnProtocols = b.alpn == null ? List.of() : List.of(b.alpn);
+        this.handshakeTimeoutMillis = settings.handshakeTimeoutMillis;
+        this.readTimeoutMillis = settings.readTimeoutMillis;
+        this.writeTimeoutMillis = settings.writeTimeoutMillis;
+        this.trustAnchorCount = settings.trustAnchorCount;
+        this.skippedTrustAnchors = settings.skippedTrustAnchors;
+        this.alpnProtocols = settings.alpn == null ? List.of() : List.of(settings.alpn);
         this.hasIdentity = b.identity != null;
     }
 
@@ -296,23 +295,14 @@ public final class TlsClient implements AutoCloseable {
      * value. Not thread-safe.
      */
     public static final class Builder {
-        private final List<ClientMaterial.TrustSource> trust = new ArrayList<>();
-        private final List<ClientMaterial.CrlSource> crls = new ArrayList<>();
+        private final TlsSettings settings = new TlsSettings(AuthMode.REQUIRED, "mbedtls-jni TlsClient");
+        private final List<ClientMaterial.TrustSource> trust = settings.trust;
+        private final List<ClientMaterial.CrlSource> crls = settings.crls;
         private ClientMaterial.IdentitySource identity;
-        private AuthMode authMode = AuthMode.REQUIRED;
-        private TlsVersion minVersion;
-        private TlsVersion maxVersion;
-        private String[] ciphersuites;
-        private String[] alpn;
+        private byte[] pskIdentity;
+        private byte[] pskKey;
         private boolean tls13Tickets = true;
         private int connectTimeoutMillis;
-        private int handshakeTimeoutMillis;
-        private int readTimeoutMillis;
-        private int writeTimeoutMillis;
-        private int debugLevel;
-        private DebugCallback debugCallback;
-        private String personalization = "mbedtls-jni TlsClient";
-        private int skippedTrustAnchors;
 
         private Builder() {}
 
@@ -394,14 +384,14 @@ public final class TlsClient implements AutoCloseable {
         public Builder identity(Path chainFile, Path keyFile, char[] password) {
             Objects.requireNonNull(chainFile, "chainFile");
             Objects.requireNonNull(keyFile, "keyFile");
-            identity = ClientMaterial.identityFiles(chainFile, keyFile, password);
+            identity = ClientMaterial.identityFiles(chainFile, keyFile, password, "client");
             return this;
         }
 
         /** {@link #identity(Path, Path, char[])} from bytes: the chain (PEM or one DER) and the key. */
         public Builder identity(byte[] chainData, byte[] keyData, char[] password) {
             identity = ClientMaterial.identityBytes(Objects.requireNonNull(chainData, "chainData"),
-                    Objects.requireNonNull(keyData, "keyData"), password);
+                    Objects.requireNonNull(keyData, "keyData"), password, "client");
             return this;
         }
 
@@ -420,36 +410,51 @@ public final class TlsClient implements AutoCloseable {
         }
 
         /**
+         * A pre-shared key and the identity the server knows it by ({@link SslConfig#setPsk}):
+         * PSK suites are then offered besides the others (TLS 1.2's, e.g. CoAP's
+         * {@code TLS-PSK-WITH-AES-128-CCM-8} with {@link #ciphersuites}, and TLS 1.3's external
+         * PSK). A client with a key needs no trust anchors: a server that answers with a
+         * certificate instead is still verified, and refused without them. The builder keeps
+         * copies; Mbed TLS copies them into the config.
+         *
+         * @throws IllegalArgumentException if the identity or the key is empty
+         */
+        public Builder psk(String identity, byte[] key) {
+            Objects.requireNonNull(identity, "identity");
+            Objects.requireNonNull(key, "key");
+            if (identity.isEmpty() || key.length == 0) {
+                throw new IllegalArgumentException("the PSK identity and key must not be empty");
+            }
+            this.pskIdentity = identity.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            this.pskKey = key.clone();
+            return this;
+        }
+
+        /**
          * How the server's certificate is checked ({@code mbedtls_ssl_conf_authmode}; default
          * {@link AuthMode#REQUIRED}). With {@link AuthMode#OPTIONAL} every handshake completes and
          * the caller must check {@link TlsConnection#verifyResult()}.
          */
         public Builder authMode(AuthMode mode) {
-            this.authMode = Objects.requireNonNull(mode, "mode");
+            settings.authMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
         /** The TLS versions allowed ({@code mbedtls_ssl_conf_min/max_tls_version}); default 1.2 to 1.3. */
         public Builder tlsVersions(TlsVersion min, TlsVersion max) {
-            Objects.requireNonNull(min, "min");
-            Objects.requireNonNull(max, "max");
-            if (min.compareTo(max) > 0) {
-                throw new IllegalArgumentException("minimum " + min + " is above maximum " + max);
-            }
-            this.minVersion = min;
-            this.maxVersion = max;
+            settings.tlsVersions(min, max);
             return this;
         }
 
         /** The cipher suites to offer, by Mbed TLS name, in order ({@link SslConfig#setCiphersuites}). */
         public Builder ciphersuites(String... names) {
-            this.ciphersuites = Objects.requireNonNull(names, "names").clone();
+            settings.ciphersuites = Objects.requireNonNull(names, "names").clone();
             return this;
         }
 
         /** The application protocols to offer by ALPN, in order ({@link SslConfig#setAlpnProtocols}). */
         public Builder alpn(String... protocols) {
-            this.alpn = Objects.requireNonNull(protocols, "protocols").clone();
+            settings.alpn = Objects.requireNonNull(protocols, "protocols").clone();
             return this;
         }
 
@@ -464,13 +469,13 @@ public final class TlsClient implements AutoCloseable {
 
         /** Limit for the TCP connect ({@link NetContext#connect(String, int, int)}); zero: none (the default). */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeoutMillis = millis(timeout, "connect timeout");
+            this.connectTimeoutMillis = TlsSettings.millis(timeout, "connect timeout");
             return this;
         }
 
         /** Limit for the whole TLS handshake (a deadline for every receive in it); zero: none. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeoutMillis = millis(timeout, "handshake timeout");
+            settings.handshakeTimeoutMillis = TlsSettings.millis(timeout, "handshake timeout");
             return this;
         }
 
@@ -479,7 +484,7 @@ public final class TlsClient implements AutoCloseable {
          * that times out throws {@link java.net.SocketTimeoutException} and may be retried.
          */
         public Builder readTimeout(Duration timeout) {
-            this.readTimeoutMillis = millis(timeout, "read timeout");
+            settings.readTimeoutMillis = TlsSettings.millis(timeout, "read timeout");
             return this;
         }
 
@@ -489,7 +494,7 @@ public final class TlsClient implements AutoCloseable {
          * connection cannot be written to afterwards (part of the data may have gone out).
          */
         public Builder writeTimeout(Duration timeout) {
-            this.writeTimeoutMillis = millis(timeout, "write timeout");
+            settings.writeTimeoutMillis = TlsSettings.millis(timeout, "write timeout");
             return this;
         }
 
@@ -499,25 +504,18 @@ public final class TlsClient implements AutoCloseable {
          */
         public Builder debug(int level) {
             System.Logger logger = System.getLogger("io.github.mbedtlsjni.mbedtls");
-            return debug(level, toLogger(logger, System.Logger.Level.DEBUG));
+            return debug(level, TlsSettings.toLogger(logger, System.Logger.Level.DEBUG));
         }
 
         /** Routes Mbed TLS's debug messages of level 1 to {@code level} (0: off) to {@code callback} ({@link SslConfig#setDebug}). */
         public Builder debug(int level, DebugCallback callback) {
-            if (level < 0 || level > 5) {
-                throw new IllegalArgumentException("debug level " + level + " is not 0 (off) to 5");
-            }
-            if (level > 0) {
-                Objects.requireNonNull(callback, "callback");
-            }
-            this.debugLevel = level;
-            this.debugCallback = callback;
+            settings.debug(level, callback);
             return this;
         }
 
         /** The personalization string of the DRBG seed ({@code mbedtls_ctr_drbg_seed}). */
         public Builder personalization(String value) {
-            this.personalization = Objects.requireNonNull(value, "value");
+            settings.personalization = Objects.requireNonNull(value, "value");
             return this;
         }
 
@@ -533,109 +531,24 @@ public final class TlsClient implements AutoCloseable {
          *     an encrypted key with a password: "wrong password, or a damaged key"); with Mbed
          *     TLS's code ({@link TlsException#code()}) and, as cause, the {@link MbedTlsException}
          * @throws IllegalStateException if the server would be verified ({@link AuthMode#REQUIRED})
-         *     without any trust anchor
+         *     without any trust anchor and there is no {@link #psk}
          * @throws IllegalArgumentException for an unknown cipher suite, a TLS version this build lacks...
          */
         public TlsClient build() throws IOException {
-            if (trust.isEmpty() && authMode == AuthMode.REQUIRED) {
+            if (trust.isEmpty() && settings.authMode == AuthMode.REQUIRED && pskKey == null) {
                 throw new IllegalStateException("no trust anchors: call trustPemFile(...), trustPath(...), trust(...) "
                         + "or trustJdkDefaults() (or authMode(AuthMode.OPTIONAL) to inspect without verifying)");
             }
-            skippedTrustAnchors = 0;
-            List<AutoCloseable> owners = new ArrayList<>();
-            SslConfig config = null;
-            try {
-                Entropy entropy = add(owners, new Entropy());
-                CtrDrbg drbg = add(owners, new CtrDrbg());
-                drbg.seed(entropy, personalization.getBytes(StandardCharsets.UTF_8));
-                config = new SslConfig();
-                config.defaults();
-                config.setRng(drbg);
-                config.setAuthMode(authMode);
-                if (minVersion != null) {
-                    // Widen first so that min <= max holds at every step.
-                    config.setMaxTlsVersion(maxVersion);
-                    config.setMinTlsVersion(minVersion);
-                }
-                int anchors = 0;
-                if (!trust.isEmpty()) {
-                    X509Crt ca = add(owners, new X509Crt());
-                    for (ClientMaterial.TrustSource source : trust) {
-                        skippedTrustAnchors += source.addTo(ca);
-                    }
-                    anchors = ca.size();
-                    X509Crl crl = null;
-                    if (!crls.isEmpty()) {
-                        crl = add(owners, new X509Crl());
-                        for (ClientMaterial.CrlSource source : crls) {
-                            source.addTo(crl);
-                        }
-                    }
-                    config.setCaChain(ca, crl);
-                } else if (!crls.isEmpty()) {
-                    throw new IllegalStateException("CRLs without trust anchors: add trust anchors too");
-                }
+            SslConfig config = settings.build(SslConfig.Endpoint.CLIENT, (c, drbg, owners) -> {
                 if (identity != null) {
-                    X509Crt chain = add(owners, new X509Crt());
-                    PkContext key = add(owners, new PkContext());
-                    identity.load(chain, key, drbg);
-                    config.setOwnCert(chain, key);
+                    TlsSettings.ownCert(c, identity, null, drbg, owners);
                 }
-                if (ciphersuites != null) {
-                    config.setCiphersuites(ciphersuites);
+                if (pskKey != null) {
+                    c.setPsk(pskKey, pskIdentity);
                 }
-                if (alpn != null) {
-                    config.setAlpnProtocols(alpn);
-                }
-                config.setTls13SessionTickets(tls13Tickets);
-                if (debugLevel > 0) {
-                    config.setDebug(debugLevel, debugCallback);
-                }
-                TlsClient client = new TlsClient(this, config, anchors);
-                config = null;
-                return client;
-            } finally {
-                // The config keeps what it uses allocated; the Java owners are no longer needed.
-                for (AutoCloseable owner : owners) {
-                    try {
-                        owner.close();
-                    } catch (Exception ignored) {
-                        // close() of these classes throws nothing
-                    }
-                }
-                if (config != null) {
-                    config.close();
-                }
-            }
-        }
-
-        private static <T extends AutoCloseable> T add(List<AutoCloseable> owners, T owner) {
-            owners.add(owner);
-            return owner;
-        }
-
-        private static int millis(Duration timeout, String what) {
-            Objects.requireNonNull(timeout, what);
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException(what + " is negative: " + timeout);
-            }
-            long ms = timeout.toMillis();
-            if (ms == 0 && !timeout.isZero()) {
-                ms = 1;
-            }
-            if (ms > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(what + " is too long: " + timeout);
-            }
-            return (int) ms;
-        }
-
-        private static DebugCallback toLogger(System.Logger logger, System.Logger.Level at) {
-            return (level, file, line, text) -> {
-                if (logger.isLoggable(at)) {
-                    String shortFile = file.substring(file.lastIndexOf('/') + 1);
-                    logger.log(at, "[" + level + "] " + shortFile + ":" + line + ": " + text.stripTrailing());
-                }
-            };
+                c.setTls13SessionTickets(tls13Tickets);
+            });
+            return new TlsClient(this, config);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.github.mbedtlsjni.internal.ThinAccess;
 import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.NetContext;
+import io.github.mbedtlsjni.mbedtls.SslConfig;
 import io.github.mbedtlsjni.mbedtls.SslContext;
 import io.github.mbedtlsjni.mbedtls.SslSession;
 import io.github.mbedtlsjni.mbedtls.VerifyResult;
@@ -11,6 +12,7 @@ import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.security.cert.CertificateException;
@@ -20,8 +22,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One verified TLS connection of a {@link TlsClient}, with an {@link InputStream} and an
- * {@link OutputStream} and what the handshake negotiated.
+ * One TLS connection, a {@link TlsClient}'s (verified) or one a {@link TlsServer} accepted, with
+ * an {@link InputStream} and an {@link OutputStream} and what the handshake negotiated. On a
+ * server's connection, {@link #host()} and {@link #port()} are the client's address and port, and
+ * the peer's chain is the client's certificate, if it sent one.
  *
  * <p>Opening runs the guide's per-connection steps through the thin classes:
  * {@code mbedtls_net_init}, {@code mbedtls_ssl_init}, {@code mbedtls_ssl_setup},
@@ -32,8 +36,8 @@ import java.util.Objects;
  * connection owns its {@link SslContext} and {@link NetContext}; everything it returns
  * ({@link #peerChain()}, {@link #session()}) is a copy the caller owns.
  *
- * <p><b>End of stream.</b> The input stream returns -1 only after the server's close_notify. A
- * connection the server ends without close_notify may have been cut short by anyone on the
+ * <p><b>End of stream.</b> The input stream returns -1 only after the peer's close_notify. A
+ * connection the peer ends without close_notify may have been cut short by anyone on the
  * path: the read throws {@link TruncationException} (an {@link java.io.EOFException}) instead,
  * now and on every later read. {@link #inbound()} tells the two apart as well.
  *
@@ -70,7 +74,7 @@ public final class TlsConnection implements AutoCloseable {
     private final String alpnProtocol;
     private final VerifyResult verifyResult;
     private final boolean resumed;
-    private final List<byte[]> peerDers; // the server's chain as Mbed TLS received it
+    private final List<byte[]> peerDers; // the peer's chain as Mbed TLS received it
     private volatile List<X509Certificate> peerCertificates; // JDK copies, made when first asked for
     private final InputStream in = new In();
     private final OutputStream out = new Out();
@@ -95,7 +99,6 @@ public final class TlsConnection implements AutoCloseable {
             SslSession session) throws IOException {
         NetContext net = new NetContext();
         SslContext ssl = new SslContext();
-        boolean ok = false;
         try {
             ssl.setup(client.config());                     // mbedtls_ssl_setup
             if (sni != null) {
@@ -110,16 +113,50 @@ public final class TlsConnection implements AutoCloseable {
                 ssl.setSession(session);                    // mbedtls_ssl_set_session
             }
             connect(net, host, port, client.connectTimeoutMillis());
+        } catch (IOException | RuntimeException e) {
+            ssl.close();
+            net.close();
+            throw e;
+        }
+        return established(net, ssl, host, port, client.handshakeTimeoutMillis(), client.readTimeoutMillis(),
+                client.writeTimeoutMillis());
+    }
+
+    /**
+     * A server's side: {@code mbedtls_ssl_setup} with the server's config, then the handshake with
+     * the client {@code net} was accepted from. The connection owns {@code net}; a failure closes it.
+     */
+    static TlsConnection accepted(SslConfig config, NetContext net, int handshakeMillis, int readMillis,
+            int writeMillis) throws IOException {
+        SslContext ssl = new SslContext();
+        InetSocketAddress peer;
+        try {
+            peer = net.peerAddress();
+            ssl.setup(config);                              // mbedtls_ssl_setup
+        } catch (RuntimeException e) {
+            ssl.close();
+            net.close();
+            throw e;
+        }
+        return established(net, ssl, peer.getAddress().getHostAddress(), peer.getPort(), handshakeMillis, readMillis,
+                writeMillis);
+    }
+
+    /** Both roles: {@code mbedtls_ssl_set_bio}, the handshake within its time limit, the I/O timeouts; closes both on a failure. */
+    private static TlsConnection established(NetContext net, SslContext ssl, String host, int port, int handshakeMillis,
+            int readMillis, int writeMillis) throws IOException {
+        boolean ok = false;
+        try {
             ssl.setBio(net);                                // mbedtls_ssl_set_bio
-            THIN.setDeadline(net, client.handshakeTimeoutMillis());
+            THIN.setDeadline(net, handshakeMillis);
             try {
                 ssl.handshake();                            // mbedtls_ssl_handshake
             } catch (MbedTlsException e) {
-                throw IoErrors.of(e, "TLS handshake with " + host + ":" + port, client.handshakeTimeoutMillis());
+                throw IoErrors.of(e, "TLS handshake with " + host + ":" + port, handshakeMillis);
             }
             THIN.setDeadline(net, 0);
-            net.setReadTimeout(client.readTimeoutMillis());
-            net.setWriteTimeout(client.writeTimeoutMillis());
+            net.setReadTimeout(readMillis);
+            net.setWriteTimeout(writeMillis);
             TlsConnection connection = new TlsConnection(host, port, net, ssl);
             ok = true;
             return connection;
@@ -139,22 +176,22 @@ public final class TlsConnection implements AutoCloseable {
         }
     }
 
-    /** The host this connection was opened to. */
+    /** The host this connection was opened to (a server's connection: the client's IP address). */
     public String host() {
         return host;
     }
 
-    /** The port this connection was opened to. */
+    /** The port this connection was opened to (a server's connection: the client's port). */
     public int port() {
         return port;
     }
 
-    /** The application data from the server: -1 after close_notify, {@link TruncationException} at an EOF without. */
+    /** The application data from the peer: -1 after close_notify, {@link TruncationException} at an EOF without. */
     public InputStream getInputStream() {
         return in;
     }
 
-    /** The application data to the server ({@code mbedtls_ssl_write}; {@code flush()} does nothing, writes are sent at once). */
+    /** The application data to the peer ({@code mbedtls_ssl_write}; {@code flush()} does nothing, writes are sent at once). */
     public OutputStream getOutputStream() {
         return out;
     }
@@ -180,17 +217,18 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     /**
-     * Whether the handshake resumed the session given to
-     * {@link TlsClient.ConnectionBuilder#resume} (see {@link SslContext#isResumed()}).
+     * Whether the handshake resumed a session: the one given to
+     * {@link TlsClient.ConnectionBuilder#resume}, or on a server's connection one from its cache
+     * or a ticket (see {@link SslContext#isResumed()}).
      */
     public boolean isResumed() {
         return resumed;
     }
 
     /**
-     * The chain the server sent, leaf first, as JDK certificates (empty if none): the DER Mbed TLS
-     * received, parsed by the JDK's {@link java.security.cert.CertificateFactory} on the first
-     * call. After a resumed handshake Mbed TLS knows only the leaf, from the session.
+     * The chain the peer sent (on a server's connection: the client's, if any), leaf first, as
+     * JDK certificates (empty if none): the DER Mbed TLS received, parsed by the JDK's
+     * {@link java.security.cert.CertificateFactory} on the first call. After a resumed handshake Mbed TLS knows only the leaf, from the session.
      *
      * <p>The JDK refuses some certificates that Mbed TLS accepts; that changes nothing about the
      * connection, whose outcome ({@link #verifyResult()}) is Mbed TLS's alone. {@link #peerChain()}
@@ -209,7 +247,7 @@ public final class TlsConnection implements AutoCloseable {
     }
 
     /**
-     * The chain the server sent, leaf first, as a new {@link X509Crt} parsed by Mbed TLS (null if
+     * The chain the peer sent, leaf first, as a new {@link X509Crt} parsed by Mbed TLS (null if
      * none); the caller closes it. Available after {@link #close()} too.
      */
     public X509Crt peerChain() {
@@ -250,7 +288,7 @@ public final class TlsConnection implements AutoCloseable {
         }
     }
 
-    /** How the server has ended its side, as far as reads have seen. */
+    /** How the peer has ended its side, as far as reads have seen. */
     public SslContext.Inbound inbound() throws SocketException {
         if (closed) {
             throw closed();

@@ -131,6 +131,9 @@ final class ConnectCommand {
         if (options.crlFile() != null) {
             b.crlFile(options.crlFile());
         }
+        if (options.psk() != null) {
+            b.psk(options.pskIdentity(), options.psk());
+        }
         if (options.cert() != null) {
             char[] password = options.keyPassword() == null ? null : options.keyPassword().toCharArray();
             b.identity(options.cert(), options.key(), password);

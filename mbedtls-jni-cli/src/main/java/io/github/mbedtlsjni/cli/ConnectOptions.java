@@ -43,6 +43,10 @@ final class ConnectOptions {
             "                         whatever the certificate, and the verification result is",
             "                         reported (insecure: for inspecting certificates only).",
             "",
+            "Pre-shared key:",
+            "  --psk IDENTITY:HEX     offer PSK suites with this key (hex) and identity; no",
+            "                         trust is needed then (a certificate is still verified)",
+            "",
             "Client certificate (mutual TLS):",
             "  --cert PEM             the client's certificate chain, leaf first (needs --key)",
             "  --key PEM              its private key, PEM or DER (needs --cert)",
@@ -123,6 +127,8 @@ final class ConnectOptions {
     private Integer debugLevel;
     private Integer reconnect;
     private boolean showChain;
+    private String pskIdentity;
+    private byte[] psk;
 
     private ConnectOptions() {}
 
@@ -239,6 +245,11 @@ final class ConnectOptions {
                     once(name, o.debugLevel);
                     o.debugLevel = number(name, value, 0, 4, "a level from 0 (none) to 4 (everything)");
                     break;
+                case "--psk":
+                    once(name, o.psk);
+                    o.pskIdentity = value.substring(0, Math.max(0, value.lastIndexOf(':')));
+                    o.psk = psk(value);
+                    break;
                 case "--reconnect":
                     once(name, o.reconnect);
                     o.reconnect = number(name, value, 0, MAX_RECONNECT, "a number from 0 to " + MAX_RECONNECT);
@@ -262,7 +273,7 @@ final class ConnectOptions {
             throw new UsageException("--crl-file needs --ca-file, --ca-path or --jdk-trust "
                     + "(the CRLs are checked along the CA chain)");
         }
-        if (!trust && o.verify == AuthMode.REQUIRED) {
+        if (!trust && o.verify == AuthMode.REQUIRED && o.psk == null) {
             throw new UsageException("--ca-file is required, or --ca-path or --jdk-trust: there is no default "
                     + "trust store (or use --verify optional to inspect a certificate without trusting it)");
         }
@@ -291,6 +302,29 @@ final class ConnectOptions {
     /** The TCP port, 1..65535. */
     int port() {
         return port;
+    }
+
+    /** {@code --psk}'s identity, or null. */
+    String pskIdentity() {
+        return pskIdentity;
+    }
+
+    /** {@code --psk}'s key, or null. */
+    byte[] psk() {
+        return psk == null ? null : psk.clone();
+    }
+
+    /**
+     * The key of {@code --psk IDENTITY:HEX} (the identity is what precedes the last colon, and
+     * may hold colons itself).
+     */
+    static byte[] psk(String value) throws UsageException {
+        int colon = value.lastIndexOf(':');
+        byte[] key = colon > 0 ? DtlsCommand.unhex(value.substring(colon + 1)) : null;
+        if (key == null || key.length == 0) {
+            throw new UsageException("--psk takes IDENTITY:HEX, e.g. device-17:00112233445566778899aabbccddeeff");
+        }
+        return key;
     }
 
     /** {@code --ca-file}, or null. */
@@ -501,6 +535,7 @@ final class ConnectOptions {
             case "--timeout":
             case "--debug":
             case "--reconnect":
+            case "--psk":
                 return true;
             default:
                 return false;

@@ -116,18 +116,10 @@ final class DtlsCommand {
                 address = arg;
                 continue;
             }
-            String name = arg;
-            String value;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            } else {
-                if (i + 1 >= args.length) {
-                    throw new UsageException(name + " needs a value");
-                }
-                value = args[++i];
-            }
+            ConnectOptions.Option option = ConnectOptions.option(args, i, true);
+            String name = option.name;
+            String value = option.value;
+            i += option.separate ? 1 : 0;
             switch (name) {
                 case "--psk":
                     o.psk = unhex(value);
@@ -227,7 +219,7 @@ final class DtlsCommand {
         return o;
     }
 
-    private static int number(String name, String value, int min, int max) throws UsageException {
+    static int number(String name, String value, int min, int max) throws UsageException {
         try {
             int n = Integer.parseInt(value);
             if (n >= min && n <= max) {
@@ -416,7 +408,7 @@ final class DtlsCommand {
         }
     }
 
-    private static synchronized void event(PrintStream out, boolean json, JsonWriter object, String text) {
+    static synchronized void event(PrintStream out, boolean json, JsonWriter object, String text) {
         out.println(json ? object.toString() : text);
         out.flush();
     }
@@ -433,7 +425,7 @@ final class DtlsCommand {
     }
 
     /** Hex digits as bytes, or null if {@code text} is not an even number of them. */
-    private static byte[] unhex(String text) {
+    static byte[] unhex(String text) {
         if (text.length() % 2 != 0) {
             return null;
         }

@@ -32,6 +32,9 @@ public final class Main {
             "  connect --dtls HOST:PORT [options]",
             "                                the same over UDP: DTLS 1.2, PSK or certificates, the",
             "                                Connection ID (--cid LEN), one datagram sent (--send)",
+            "  serve [options]               a TLS server like openssl s_server: certificates or a",
+            "                                PSK, client certificates, ALPN, echo or --http; one",
+            "                                line (or JSON object) per handshake",
             "  serve --dtls [options]        a DTLS 1.2 echo server (PSK or certificates, --cid LEN)",
             "  demo [HOST:PORT]              a TLS server on 127.0.0.1 with a fresh PKI: a verified",
             "                                session, an echo, and a table of certificate failures;",
@@ -77,7 +80,7 @@ public final class Main {
                     return help(out, DtlsCommand.CONNECT_USAGE);
                 }
                 if (args.length > 1 && args[1].equals("serve")) {
-                    return help(out, DtlsCommand.SERVE_USAGE);
+                    return help(out, args.length > 2 && args[2].equals("--dtls") ? DtlsCommand.SERVE_USAGE : ServeCommand.USAGE);
                 }
                 if (args.length > 1 && args[1].equals("connect")) {
                     return help(out, ConnectOptions.USAGE);
@@ -105,7 +108,7 @@ public final class Main {
                 if (java.util.Arrays.asList(args).contains("--dtls")) {
                     return DtlsCommand.serve(args, out, err);
                 }
-                return usage(err, "serve without --dtls (a TLS server) is not in this build: use serve --dtls", "serve --dtls");
+                return ServeCommand.run(args, out, err);
             case "verify":
                 return verify(args, out, err);
             default:

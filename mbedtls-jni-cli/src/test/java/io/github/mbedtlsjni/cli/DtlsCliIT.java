@@ -137,9 +137,12 @@ class DtlsCliIT {
         assertTrue(halfPsk.err().contains("--psk-identity"), halfPsk.err());
         CliRun badHex = CliRun.of(dir, "connect", "--dtls", "127.0.0.1:5684", "--psk", "xyz", "--psk-identity", ID);
         assertEquals(64, badHex.status());
-        CliRun help = CliRun.of(dir, "help", "serve");
+        CliRun help = CliRun.of(dir, "help", "serve", "--dtls");
         assertEquals(0, help.status());
         assertTrue(help.out().contains("--cid LEN"), help.out());
+        CliRun tlsHelp = CliRun.of(dir, "help", "serve");
+        assertEquals(0, tlsHelp.status());
+        assertTrue(tlsHelp.out().contains("--psk IDENTITY:HEX"), tlsHelp.out());
         if (!MbedTlsVersions.hasCid()) {
             CliRun cid = CliRun.of(dir, "connect", "--dtls", "127.0.0.1:5684", "--psk", PSK, "--psk-identity", ID,
                     "--cid", "4");

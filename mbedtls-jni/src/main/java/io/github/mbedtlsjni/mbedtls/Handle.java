@@ -95,6 +95,11 @@ final class Handle {
         return (state.get() & COUNT) > 1;
     }
 
+    /** True while more than {@code references} references are held (calls in flight, dependants, the owner). */
+    boolean usedBeyond(int references) {
+        return (state.get() & COUNT) > references;
+    }
+
     /**
      * Makes {@code dependency} live at least as long as this structure: the caller has
      * acquired it, and that reference now belongs to this handle. A previous dependency in the

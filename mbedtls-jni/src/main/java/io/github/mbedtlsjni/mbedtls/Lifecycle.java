@@ -9,6 +9,7 @@ package io.github.mbedtlsjni.mbedtls;
  * <pre>
  * NEW --setup--&gt; SET_UP --setBio/setMemoryBio--&gt; CONFIGURED --handshake--&gt; HANDSHAKING --done--&gt; OPEN
  * OPEN --a write timed out--&gt; WRITE_TIMED_OUT          any state --close--&gt; CLOSED
+ * socket bio: CONFIGURED, HANDSHAKING, OPEN, WRITE_TIMED_OUT --session reset--&gt; SET_UP (no bio)
  * DTLS ({@link DatagramBio} only): HANDSHAKING, OPEN --session reset, save--&gt; CONFIGURED
  *      CONFIGURED --load--&gt; OPEN      OPEN --the client reconnects from the same address--&gt; HANDSHAKING
  * </pre>
@@ -118,6 +119,39 @@ final class Lifecycle {
         }
     }
 
+    /**
+     * A socket context starts over ({@code mbedtls_ssl_session_reset}): back to {@code SET_UP}
+     * without a bio, so that the next connection's {@code setBio} is required. Refused unless a
+     * bio was given, and while another call holds a reference ({@code references}: the owner's
+     * and the caller's): a read waiting for the socket would otherwise go on, after the reset,
+     * on the next connection. The state changes first, so a call that starts meanwhile is
+     * refused by its own check; one that started before is seen in the count, and the state goes
+     * back (that call may have been refused in between: it raced a misuse).
+     */
+    void resetForNextConnection(int references) {
+        State before;
+        synchronized (this) {
+            before = state;
+            if (before != State.CONFIGURED && before != State.HANDSHAKING && before != State.OPEN
+                    && before != State.WRITE_TIMED_OUT) {
+                throw new IllegalStateException("SslContext.sessionReset() " + (before == State.CLOSED
+                        ? "after close()" : "before setBio(net): there is no connection to reset"));
+            }
+            state = State.SET_UP;
+            bio = Bio.NONE;
+        }
+        if (handle.usedBeyond(references)) {
+            synchronized (this) {
+                if (state == State.SET_UP) {
+                    state = before;
+                    bio = Bio.SOCKET;
+                }
+            }
+            throw new IllegalStateException("SslContext.sessionReset() while another thread reads or writes: "
+                    + "reset a connection only when no call on it is in flight");
+        }
+    }
+
     /** {@code mbedtls_ssl_setup} succeeded with a config that verifies the peer or not. */
     void setUp(boolean verifiesPeer) {
         this.verifiesPeer = verifiesPeer;
@@ -223,6 +257,21 @@ final class Lifecycle {
             handle.release();
             throw e;
         }
+    }
+
+    /**
+     * A reference for a socket read or write once the handshake is done. The state is checked
+     * after the reference is taken: a {@code sessionReset} changes the state before it counts the
+     * references, so one of the two always sees the other.
+     */
+    long acquireOpen(String method) {
+        long self = handle.acquire();
+        if (!isOpen()) {
+            handle.release();
+            throw new IllegalStateException(handle.isClosed() ? "SslContext was closed during " + method
+                    : "SslContext." + method + "() during sessionReset(): the connection was reset");
+        }
+        return self;
     }
 
     /** A reference for a memory bio call; {@code open}: only once the handshake is done. */

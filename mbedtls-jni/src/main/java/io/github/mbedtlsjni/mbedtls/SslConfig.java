@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.mbedtls;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The shared TLS settings, {@code mbedtls_ssl_config}.
@@ -609,6 +610,34 @@ public final class SslConfig extends NativeResource {
     }
 
     /**
+     * {@code mbedtls_ssl_conf_tls13_key_exchange_modes}: which TLS 1.3 key exchanges this side
+     * allows (Mbed TLS's default: all three). A TLS 1.3 handshake succeeds only in a mode both
+     * sides allow: {@code EnumSet.of(PSK_EPHEMERAL)} keeps forward secrecy with PSKs;
+     * {@link Tls13KeyExchangeMode#PSK} alone gives it up.
+     *
+     * @throws IllegalArgumentException if {@code modes} is empty (cap the version at TLS 1.2 instead)
+     * @throws IllegalStateException if the config is in use, or this Mbed TLS has no TLS 1.3 (2.28)
+     */
+    public synchronized void setTls13KeyExchangeModes(Set<Tls13KeyExchangeMode> modes) {
+        Objects.requireNonNull(modes, "modes");
+        int bits = 0;
+        for (Tls13KeyExchangeMode mode : modes) {
+            bits |= Objects.requireNonNull(mode, "mode").bit();
+        }
+        if (bits == 0) {
+            throw new IllegalArgumentException("no TLS 1.3 key exchange mode: to refuse TLS 1.3, "
+                    + "setMaxTlsVersion(TlsVersion.TLS1_2)");
+        }
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetTls13KeyExchangeModes(self, bits);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
      * {@code mbedtls_ssl_conf_session_cache(&conf, &cache, mbedtls_ssl_cache_get,
      * mbedtls_ssl_cache_set)}: a server keeps its TLS 1.2 sessions in {@code cache}, and a client
      * that offers a cached session id resumes it. The config keeps the cache allocated for its
@@ -733,51 +762,29 @@ public final class SslConfig extends NativeResource {
     }
 
     private static native long nInit();
-
     private static native void nFree(long conf);
-
     private static native void nDefaults(long conf, int endpoint, int transport);
-
     private static native void nSetRng(long conf, long drbg);
-
     private static native void nSetAuthMode(long conf, int mode);
-
     private static native void nSetVersion(long conf, int version, boolean minimum);
-
     private static native void nSetCaChain(long conf, long ca, long crl);
-
     private static native void nSetOwnCert(long conf, long crt, long pk);
-
     private static native void nSetCiphersuites(long conf, String[] names);
-
     private static native void nSetAlpn(long conf, String[] protocols);
-
     private static native void nSetTls13Tickets(long conf, boolean enable);
-
     private static native void nSetDebug(long conf, int level, DebugCallback callback);
-
     private static native void nSetHandshakeTimeout(long conf, int minMs, int maxMs);
-
     private static native void nSetAntiReplay(long conf, boolean enable);
-
     private static native void nSetCid(long conf, int length, boolean ignoreOther);
-
     private static native int nMaxCidLength();
-
     private static native void nSetDtlsCookies(long conf, long cookie);
-
     private static native void nSetPsk(long conf, byte[] key, byte[] identity);
-
     private static native void nSetPskLookup(long conf, PskLookup lookup);
-
     private static native void nSetSessionCache(long conf, long cache);
-
     private static native void nSetSessionTickets(long conf, long ticket);
-
     private static native void nAddSniIdentity(long conf, String serverName, long crt, long pk);
-
     private static native void nSetTls13TicketCount(long conf, int count);
-
+    private static native void nSetTls13KeyExchangeModes(long conf, int modes);
     private static native void nSetVerifyProfile(long conf, int kind, int hashes, int pkTypes,
             int curves, int minRsaBits);
 }

@@ -165,6 +165,31 @@ public final class SslContext extends NativeResource {
     }
 
     /**
+     * {@code mbedtls_ssl_session_reset}: the context starts over for the next connection (a
+     * server reusing one context per worker, as {@code ssl_server2.c}). It keeps its config,
+     * hostname and verify settings, forgets the connection and lets go of its {@link NetContext}
+     * (close that as usual): give the next one with {@link #setBio}. Allowed once a socket was
+     * given, while no other thread is in a call on this context. DTLS: {@link DatagramBio#sessionReset}.
+     *
+     * @throws IllegalStateException before {@link #setBio}, on a memory or datagram bio, during
+     *     another thread's call, or once closed
+     * @throws MbedTlsException if Mbed TLS fails to reset (out of memory): close the context
+     */
+    public void sessionReset() {
+        synchronized (lifecycle.steps) {
+            long self = handle.acquire();
+            try {
+                lifecycle.requireSocket("SslContext.sessionReset");
+                lifecycle.resetForNextConnection(2); // the owner's reference and this call's
+                nSessionReset(self);
+                handle.setDependency(NET, null); // the socket went with the old connection
+            } finally {
+                handle.release();
+            }
+        }
+    }
+
+    /**
      * {@code mbedtls_ssl_set_bio} with memory instead of a socket: the returned {@link MemoryBio}
      * performs the handshake, reads and writes over {@link ByteBuffer}s given to each call
      * (for event loops and engine-style APIs). The socket calls of this class ({@link #handshake()},
@@ -358,18 +383,16 @@ public final class SslContext extends NativeResource {
     }
 
     /**
-     * Whether the handshake resumed the session offered with {@link #setSession} (an abbreviated
-     * handshake) rather than doing a full one. Mbed TLS 3.6 has no getter for this; the binding
-     * observes it: a full handshake verifies the server's certificate (its verify callback sees
-     * the leaf), a resumed one receives no certificate. So it needs certificate verification:
-     * under {@link AuthMode#NONE} it is always false.
-     *
-     * @return true if a session was offered, the handshake succeeded and no certificate was verified
+     * Whether the handshake resumed a session rather than doing a full one; Mbed TLS 3.6 has no
+     * getter, so the binding observes it. A client: a session was offered ({@link #setSession})
+     * and no server certificate was verified (so under {@link AuthMode#NONE} always false). A
+     * server: the handshake never reached the server's Certificate (which a full TLS 1.2
+     * handshake always does, and TLS 1.3 without a PSK) and used no key of its {@link PskLookup}.
      */
     public boolean isResumed() {
         long self = handle.acquire();
         try {
-            return lifecycle.isOpen() && nResumed(self);
+            return lifecycle.isOpen() && nResumed(self, config.endpoint() == SslConfig.Endpoint.SERVER);
         } finally {
             handle.release();
         }
@@ -720,7 +743,7 @@ public final class SslContext extends NativeResource {
         if (!lifecycle.isOpen()) {
             handshake(step);
         }
-        return handle.acquire();
+        return lifecycle.acquireOpen(step);
     }
 
     private long acquireForWrite() {
@@ -747,48 +770,27 @@ public final class SslContext extends NativeResource {
     }
 
     private static native long nInit();
-
     private static native void nFree(long ssl);
-
     private static native void nSetup(long ssl, long conf);
-
     private static native void nSetHostname(long ssl, String hostname);
-
     private static native void nSetBio(long ssl, long net);
-
     private static native void nHandshake(long ssl);
-
     private static native void nSetVerifyName(long ssl, String name);
-
     private static native void nSkipNameCheck(long ssl);
-
     private static native void nSetVerifyCallback(long ssl, VerifyCallback callback);
-
     private static native void nSetSession(long ssl, long session);
-
     private static native boolean nGetSession(long ssl, long session);
-
-    private static native boolean nResumed(long ssl);
-
+    private static native boolean nResumed(long ssl, boolean server);
     private static native String nAlpnProtocol(long ssl);
-
     private static native int nVerifyFlags(long ssl);
-
     static native String nVerifyInfo(int flags);
-
     private static native String nProtocol(long ssl);
-
     private static native String nCiphersuite(long ssl);
-
     private static native byte[][] nPeerCertificates(long ssl);
-
     private static native int nRead(long ssl, Object dst, int off, int len);
-
     private static native int nWrite(long ssl, Object src, int off, int len, boolean fully);
-
     private static native boolean nCloseNotify(long ssl, boolean wait);
-
     private static native int nInbound(long ssl);
-
     private static native byte[] nSessionId(long ssl);
+    private static native void nSessionReset(long ssl);
 }

@@ -2,6 +2,7 @@ package io.github.mbedtlsjni.mbedtls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,12 +14,16 @@ import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,6 +78,7 @@ class PskServerTest {
             GuideServer.Served s = served.get(HANG.toSeconds(), TimeUnit.SECONDS);
             assertTrue(client.output().contains("psk 1.3"), client.output());
             assertEquals("TLSv1.3", s.protocol());
+            assertFalse(s.resumed(), "an external PSK is no resumption");
         }
     }
 
@@ -142,6 +148,78 @@ class PskServerTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> config.setPskLookup(PskServerTest::lookup));
             assertTrue(e.getMessage().contains("setPsk"), e.getMessage());
+        }
+    }
+
+    /** {@code s_client -tls1_3 -psk} against a PSK server allowing {@code modes}; the server's outcome too. */
+    private static OpenSsl.Result tls13PskClient(Set<Tls13KeyExchangeMode> modes, CompletableFuture<?>[] outcome,
+            String... extra) {
+        try (GuideServer server = GuideServer.prepare()) {
+            server.config.setPskLookup(PskServerTest::lookup);
+            server.config.setTls13KeyExchangeModes(modes);
+            server.listen();
+            CompletableFuture<GuideServer.Served> served = server.serveOne("modes " + modes + "\n");
+            List<String> args = new ArrayList<>(List.of("s_client", "-tls1_3", "-connect", "127.0.0.1:" + server.port(),
+                    "-psk", HexFormat.of().formatHex(KEY), "-psk_identity", IDENTITY, "-ign_eof"));
+            args.addAll(List.of(extra));
+            OpenSsl.Result client = OpenSsl.run(HANG, args.toArray(new String[0]));
+            try {
+                served.get(HANG.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // reported through outcome
+            }
+            outcome[0] = served;
+            return client;
+        }
+    }
+
+    @Test
+    void tls13PskEphemeralKeepsTheKeyShare() {
+        MbedTlsVersions.assumeTls13();
+        CompletableFuture<?>[] outcome = new CompletableFuture<?>[1];
+        OpenSsl.Result client = tls13PskClient(EnumSet.of(Tls13KeyExchangeMode.PSK_EPHEMERAL), outcome);
+        assertTrue(client.output().contains("modes [PSK_EPHEMERAL]"), client.output());
+        assertTrue(client.output().contains("Server Temp Key"), "psk_dhe_ke: an (EC)DHE share\n" + client.output());
+        assertFalse(outcome[0].isCompletedExceptionally());
+    }
+
+    @Test
+    void tls13PskAloneIsUsedOnlyWithAClientThatAllowsIt() {
+        MbedTlsVersions.assumeTls13();
+        CompletableFuture<?>[] outcome = new CompletableFuture<?>[1];
+        Set<Tls13KeyExchangeMode> pskOnly = EnumSet.of(Tls13KeyExchangeMode.PSK);
+        OpenSsl.Result allowing = tls13PskClient(pskOnly, outcome, "-allow_no_dhe_kex"); // offers psk_ke too
+        assertTrue(allowing.output().contains("modes [PSK]"), allowing.output());
+        assertFalse(allowing.output().contains("Server Temp Key"), "psk_ke: no (EC)DHE\n" + allowing.output());
+        assertFalse(outcome[0].isCompletedExceptionally());
+
+        OpenSsl.Result dheOnly = tls13PskClient(pskOnly, outcome); // OpenSSL offers psk_dhe_ke only
+        assertFalse(dheOnly.output().contains("modes [PSK]"), dheOnly.output());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> outcome[0].get());
+        assertInstanceOf(MbedTlsException.class, e.getCause(), String.valueOf(e));
+    }
+
+    @Test
+    void keyExchangeModesMisuse() {
+        try (SslConfig config = new SslConfig()) {
+            config.defaults();
+            IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                    () -> config.setTls13KeyExchangeModes(EnumSet.noneOf(Tls13KeyExchangeMode.class)));
+            assertTrue(empty.getMessage().contains("TLS1_2"), empty.getMessage());
+            if (!MbedTlsVersions.hasTls13()) {
+                IllegalStateException none = assertThrows(IllegalStateException.class,
+                        () -> config.setTls13KeyExchangeModes(EnumSet.allOf(Tls13KeyExchangeMode.class)));
+                assertTrue(none.getMessage().contains("TLS 1.3"), none.getMessage());
+                Assumptions.abort("no TLS 1.3 in this Mbed TLS: the rest is about a frozen config");
+            }
+            config.setTls13KeyExchangeModes(EnumSet.allOf(Tls13KeyExchangeMode.class));
+            try (SslContext ssl = new SslContext(); CtrDrbg drbg = new CtrDrbg(); Entropy entropy = new Entropy()) {
+                drbg.seed(entropy, "modes");
+                config.setRng(drbg);
+                ssl.setup(config);
+                assertThrows(IllegalStateException.class,
+                        () -> config.setTls13KeyExchangeModes(EnumSet.of(Tls13KeyExchangeMode.PSK_EPHEMERAL)));
+            }
         }
     }
 }

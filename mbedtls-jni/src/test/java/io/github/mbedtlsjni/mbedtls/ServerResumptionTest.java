@@ -1,5 +1,7 @@
 package io.github.mbedtlsjni.mbedtls;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,8 +46,8 @@ class ServerResumptionTest {
 
     /**
      * Two s_client runs, the second offering the first's session; s_client's report of the
-     * second. (Mbed TLS decides whether to resume; s_client reports it: "Reused" or "New".
-     * SslContext.isResumed() is a client's view, so the server's side is not asked.)
+     * second. (Mbed TLS decides whether to resume; s_client reports it: "Reused" or "New", and
+     * the server's SslContext.isResumed() must agree with it on both visits.)
      */
     private String secondVisit(GuideServer server, String name) throws Exception {
         return secondVisit(server, name, "1.2");
@@ -57,12 +59,13 @@ class ServerResumptionTest {
                 pki.rootPem().toString(), "-ign_eof"};
         var first = server.serveOne("first visit\n");
         OpenSsl.Result one = OpenSsl.run(HANG, concat(common, "-sess_out", session.toString()));
-        first.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        assertFalse(first.get(HANG.toSeconds(), TimeUnit.SECONDS).resumed(), "a first visit is a full handshake");
         assertTrue(one.output().contains("New, TLSv" + version), one.output());
         var second = server.serveOne("second visit\n");
         OpenSsl.Result two = OpenSsl.run(HANG, concat(common, "-sess_in", session.toString()));
-        second.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        boolean resumed = second.get(HANG.toSeconds(), TimeUnit.SECONDS).resumed();
         assertTrue(two.output().contains("second visit"), two.output());
+        assertEquals(two.output().contains("Reused, TLSv" + version), resumed, "the server's isResumed() agrees with s_client");
         return two.output();
     }
 

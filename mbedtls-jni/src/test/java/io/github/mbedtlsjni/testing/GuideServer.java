@@ -33,7 +33,7 @@ public final class GuideServer implements AutoCloseable {
 
     /** What one {@link #serveOne} saw. */
     public record Served(String protocol, String ciphersuite, String alpn, InetSocketAddress peer,
-            String request) {
+            String request, boolean resumed) {
     }
 
     private GuideServer() {}
@@ -96,7 +96,8 @@ public final class GuideServer implements AutoCloseable {
                 }
                 ssl.writeFully(reply.getBytes(StandardCharsets.UTF_8));
                 ssl.closeNotify();
-                return new Served(ssl.protocol(), ssl.ciphersuite(), ssl.alpnProtocol(), client.peerAddress(), request);
+                return new Served(ssl.protocol(), ssl.ciphersuite(), ssl.alpnProtocol(), client.peerAddress(), request,
+                        ssl.isResumed());
             } catch (SocketTimeoutException e) {
                 throw new IllegalStateException("no client came", e);
             }
