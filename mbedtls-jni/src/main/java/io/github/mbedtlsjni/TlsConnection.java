@@ -118,33 +118,39 @@ public final class TlsConnection implements AutoCloseable {
             net.close();
             throw e;
         }
-        return established(net, ssl, host, port, client.handshakeTimeoutMillis(), client.readTimeoutMillis(),
+        return established(net, ssl, host, port, null, client.handshakeTimeoutMillis(), client.readTimeoutMillis(),
                 client.writeTimeoutMillis());
     }
 
     /**
      * A server's side: {@code mbedtls_ssl_setup} with the server's config, then the handshake with
-     * the client {@code net} was accepted from. The connection owns {@code net}; a failure closes it.
+     * the client {@code net} was accepted from. The connection owns {@code net}; a failure runs
+     * {@code onFailure}, then closes it.
      */
-    static TlsConnection accepted(SslConfig config, NetContext net, int handshakeMillis, int readMillis,
-            int writeMillis) throws IOException {
+    static TlsConnection accepted(SslConfig config, NetContext net, Runnable onFailure, int handshakeMillis,
+            int readMillis, int writeMillis) throws IOException {
         SslContext ssl = new SslContext();
         InetSocketAddress peer;
         try {
             peer = net.peerAddress();
             ssl.setup(config);                              // mbedtls_ssl_setup
         } catch (RuntimeException e) {
+            onFailure.run();
             ssl.close();
             net.close();
             throw e;
         }
-        return established(net, ssl, peer.getAddress().getHostAddress(), peer.getPort(), handshakeMillis, readMillis,
-                writeMillis);
+        return established(net, ssl, peer.getAddress().getHostAddress(), peer.getPort(), onFailure, handshakeMillis,
+                readMillis, writeMillis);
     }
 
-    /** Both roles: {@code mbedtls_ssl_set_bio}, the handshake within its time limit, the I/O timeouts; closes both on a failure. */
-    private static TlsConnection established(NetContext net, SslContext ssl, String host, int port, int handshakeMillis,
-            int readMillis, int writeMillis) throws IOException {
+    /**
+     * Both roles: {@code mbedtls_ssl_set_bio}, the handshake within its time limit, the I/O
+     * timeouts. On a failure, runs {@code onFailure} (if any) and then closes both, so that what
+     * it records is there before the peer can see the connection end.
+     */
+    private static TlsConnection established(NetContext net, SslContext ssl, String host, int port, Runnable onFailure,
+            int handshakeMillis, int readMillis, int writeMillis) throws IOException {
         boolean ok = false;
         try {
             ssl.setBio(net);                                // mbedtls_ssl_set_bio
@@ -162,6 +168,9 @@ public final class TlsConnection implements AutoCloseable {
             return connection;
         } finally {
             if (!ok) {
+                if (onFailure != null) {
+                    onFailure.run();
+                }
                 ssl.close();
                 net.close();
             }

@@ -179,8 +179,8 @@ public final class TlsServer implements AutoCloseable {
                 executor.execute(() -> serveOne(client, handler));
             } catch (RejectedExecutionException e) {
                 endHandshake();
-                client.close();
                 failedHandshakes.increment();
+                client.close();
             }
         }
     }
@@ -228,12 +228,14 @@ public final class TlsServer implements AutoCloseable {
         live.add(client);
         try {
             if (closed) { // close() sets closed before it closes what is live
+                failedHandshakes.increment();
                 client.close();
                 throw closedException(null);
             }
-            return TlsConnection.accepted(config, client, handshakeTimeoutMillis, readTimeoutMillis, writeTimeoutMillis);
+            // A failure is counted before the client's connection is closed: whoever saw it end sees the count.
+            return TlsConnection.accepted(config, client, failedHandshakes::increment, handshakeTimeoutMillis,
+                    readTimeoutMillis, writeTimeoutMillis);
         } catch (IOException | RuntimeException e) {
-            failedHandshakes.increment();
             if (closed) {
                 throw closedException(e);
             }
