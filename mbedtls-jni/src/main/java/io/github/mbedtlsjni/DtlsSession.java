@@ -45,7 +45,7 @@ public final class DtlsSession {
 
     DtlsSession(DtlsServer server, SslContext ssl, DatagramBio bio, byte[] cid, InetSocketAddress address) {
         this.server = server;
-        this.engine = new DtlsEngine(ssl, bio, datagram -> server.sendTo(datagram, this.address), address.toString());
+        this.engine = new DtlsEngine(ssl, bio, datagram -> server.sendTo(datagram, this.address), address.toString(), false);
         this.cid = cid;
         this.address = address;
         this.plaintext = ByteBuffer.allocateDirect(DatagramBio.maxPlaintext());
