@@ -2,18 +2,23 @@
  * dtls_bench: the DTLS benchmark workloads in plain C on the same Mbed TLS archives and config as
  * libmbedtlsjni.so, doing what the binding does step for step (bench/ DtlsBench does the same
  * through DtlsClient and DtlsServer): one shared config (DTLS, defaults, CTR_DRBG, a PSK or a CA
- * chain, the CID length), and per handshake mbedtls_net_connect (UDP), mbedtls_ssl_setup,
+ * chain, the one cipher suite DtlsBench asks for, the CID length), and per handshake mbedtls_net_connect (UDP), mbedtls_ssl_setup,
  * set_hostname, set_bio, set_timer_cb, set_mtu, set_cid, handshake (with the cookie exchange),
  * close_notify, mbedtls_ssl_free + mbedtls_net_free.
  *
  *   dtls_bench MODE [--port N] [--psk HEX --psk-identity ID | --ca FILE] [--cert FILE --key FILE]
- *                   [--cid LEN] [--mtu N] [--warmup S] [--seconds S]
+ *                   [--ciphersuite NAME] [--cid LEN] [--mtu N] [--warmup S] [--seconds S]
+ *
+ * The only cipher suite offered and accepted is --ciphersuite, by default the one DtlsBench
+ * configures: TLS-PSK-WITH-AES-128-CCM-8 with --psk, else TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8
+ * (Mbed TLS's default list would negotiate an ECDHE-PSK suite for a PSK: another workload).
  *
  * MODE:
  *   server      a DTLS server on 127.0.0.1 (port 0: any; prints "PORT n"), one client at a time as
  *               Mbed TLS's dtls_server.c: cookies (mbedtls_ssl_cookie_*), handshake, then each
  *               datagram echoed until close_notify; runs until killed
- *   handshake   full DTLS handshakes per second against --port ("RESULT dtls_handshakes_per_s")
+ *   handshake   full DTLS handshakes per second against --port ("RESULT dtls_handshakes_per_s"),
+ *               after "INFO ciphersuite NAME" of the first handshake
  *   memory      heap bytes (glibc mallinfo2) one established server-side connection holds, with
  *               both ends in this process over loopback UDP: after the handshake and after the
  *               client's first record (which frees the handshake's state)
@@ -49,6 +54,8 @@ static const char *psk_identity = NULL;
 static const char *ca_file = NULL;
 static const char *cert_file = NULL;
 static const char *key_file = NULL;
+static const char *ciphersuite = NULL;
+static int ciphersuites[2];
 static int cid_len = -1;
 static int mtu = 1232;
 static double warmup = 1.0;
@@ -95,6 +102,7 @@ static void setup_config(mbedtls_ssl_config *conf, int endpoint, mbedtls_x509_cr
         fail("mbedtls_ssl_config_defaults", ret);
     }
     mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &drbg);
+    mbedtls_ssl_conf_ciphersuites(conf, ciphersuites);
     mbedtls_ssl_conf_authmode(conf, endpoint == MBEDTLS_SSL_IS_CLIENT && ca_file != NULL ? MBEDTLS_SSL_VERIFY_REQUIRED
                                                                                        : MBEDTLS_SSL_VERIFY_NONE);
     if (psk_hex != NULL) {
@@ -247,7 +255,7 @@ static void run_server(void)
 static mbedtls_ssl_config client_conf;
 static mbedtls_x509_crt client_ca;
 
-static void one_handshake(const char *server_port)
+static void one_handshake(const char *server_port, int print_ciphersuite)
 {
     mbedtls_net_context net;
     mbedtls_ssl_context ssl;
@@ -274,6 +282,10 @@ static void one_handshake(const char *server_port)
     if (ret != 0) {
         fail("mbedtls_ssl_handshake", ret);
     }
+    if (print_ciphersuite) {
+        printf("INFO ciphersuite %s\n", mbedtls_ssl_get_ciphersuite(&ssl));
+        fflush(stdout);
+    }
     while ((ret = mbedtls_ssl_close_notify(&ssl)) == MBEDTLS_ERR_SSL_WANT_WRITE) {
     }
     mbedtls_ssl_free(&ssl);
@@ -288,13 +300,14 @@ static void run_handshake(const char *server_port)
     mbedtls_x509_crt_init(&client_ca);
     setup_config(&client_conf, MBEDTLS_SSL_IS_CLIENT, &client_ca, NULL, NULL, NULL);
     mbedtls_ssl_conf_read_timeout(&client_conf, 0);
+    one_handshake(server_port, 1);
     start = now();
     while (now() - start < warmup) {
-        one_handshake(server_port);
+        one_handshake(server_port, 0);
     }
     measure_from = now();
     do {
-        one_handshake(server_port);
+        one_handshake(server_port, 0);
         n++;
         t = now();
     } while (t - measure_from < seconds);
@@ -419,6 +432,8 @@ int main(int argc, char **argv)
             cert_file = argv[i + 1];
         } else if (strcmp(argv[i], "--key") == 0) {
             key_file = argv[i + 1];
+        } else if (strcmp(argv[i], "--ciphersuite") == 0) {
+            ciphersuite = argv[i + 1];
         } else if (strcmp(argv[i], "--cid") == 0) {
             cid_len = atoi(argv[i + 1]);
         } else if (strcmp(argv[i], "--mtu") == 0) {
@@ -434,6 +449,14 @@ int main(int argc, char **argv)
     }
     if (psk_hex != NULL && psk_identity == NULL) {
         psk_identity = "bench";
+    }
+    if (ciphersuite == NULL) {
+        ciphersuite = psk_hex != NULL ? "TLS-PSK-WITH-AES-128-CCM-8" : "TLS-ECDHE-ECDSA-WITH-AES-128-CCM-8";
+    }
+    ciphersuites[0] = mbedtls_ssl_get_ciphersuite_id(ciphersuite);
+    if (ciphersuites[0] == 0) {
+        fprintf(stderr, "dtls_bench: unknown cipher suite %s (not in this Mbed TLS build)\n", ciphersuite);
+        return 64;
     }
     mj_platform_memory_init();
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000

@@ -95,7 +95,7 @@ public final class DtlsClient implements AutoCloseable {
     public DtlsEngine newEngine(String serverName, DtlsEngine.Sender sender) {
         requireOpen();
         Objects.requireNonNull(sender, "sender");
-        return newEngine(serverName, null, null, sender, serverName == null ? "the server" : serverName);
+        return newEngine(serverName, null, null, sender, serverName == null ? "the server" : serverName, false);
     }
 
     /** The CID length connections ask the server for, or -1 when CID is not used. */
@@ -129,9 +129,11 @@ public final class DtlsClient implements AutoCloseable {
      * The per-connection steps: {@code mbedtls_ssl_setup}, {@code mbedtls_ssl_set_hostname},
      * the datagram bio and timer, {@code mbedtls_ssl_set_mtu}, {@code mbedtls_ssl_set_cid} with
      * a random CID, {@code mbedtls_ssl_set_session}, or {@code mbedtls_ssl_context_load} of a
-     * saved connection instead of a handshake.
+     * saved connection instead of a handshake. {@code sharedOutput}: see {@link DtlsEngine}'s
+     * constructor.
      */
-    DtlsEngine newEngine(String serverName, SslSession resume, byte[] saved, DtlsEngine.Sender sender, String peer) {
+    DtlsEngine newEngine(String serverName, SslSession resume, byte[] saved, DtlsEngine.Sender sender, String peer,
+            boolean sharedOutput) {
         SslContext ssl = new SslContext();
         try {
             ssl.setup(config);
@@ -154,7 +156,7 @@ public final class DtlsClient implements AutoCloseable {
                     ssl.setSession(resume);
                 }
             }
-            DtlsEngine engine = new DtlsEngine(ssl, bio, sender, peer);
+            DtlsEngine engine = new DtlsEngine(ssl, bio, sender, peer, sharedOutput);
             ssl = null;
             return engine;
         } finally {

@@ -2,9 +2,12 @@ package io.github.mbedtlsjni;
 
 import io.github.mbedtlsjni.mbedtls.SslSession;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -32,7 +35,9 @@ import java.util.function.Consumer;
  * throws {@link SocketException}. Lock order: {@code receiving}, then {@code engineLock}.
  *
  * <p>{@link #send(ByteBuffer)} and {@link #receive(ByteBuffer, Duration)} allocate nothing on the
- * Java heap in steady state.
+ * Java heap in steady state. The direct buffers a datagram passes through (in, and the engine's
+ * out) are the calling thread's, shared by the connections it serves, not each connection's own:
+ * two zeroed 18 KB allocations fewer per connection, and no native memory left for the GC to free.
  */
 public final class DtlsConnection implements AutoCloseable {
     private final DatagramChannel channel;
@@ -41,16 +46,22 @@ public final class DtlsConnection implements AutoCloseable {
     private final String peer;
     private final Object engineLock = new Object();
     private final Object receiving = new Object();
-    private final ByteBuffer in; // guarded by receiving
     private final Consumer<SelectionKey> ignoreKey = key -> { };
     private volatile boolean closed;
+
+    /**
+     * Each thread's buffer for the datagram it reads: used from channel.read to the engine's call
+     * that takes it (the engine copies it), all on that thread, with nothing in between that could
+     * read into it for another connection.
+     */
+    private static final ThreadLocal<ByteBuffer> INPUT = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(io.github.mbedtlsjni.mbedtls.DatagramBio.maxDatagramIn()));
 
     private DtlsConnection(DatagramChannel channel, Selector selector, DtlsEngine engine, String peer) {
         this.channel = channel;
         this.selector = selector;
         this.engine = engine;
         this.peer = peer;
-        this.in = ByteBuffer.allocateDirect(io.github.mbedtlsjni.mbedtls.DatagramBio.maxDatagramIn());
     }
 
     static DtlsConnection open(DtlsClient client, String host, int port, int localPort, String serverName,
@@ -60,18 +71,25 @@ public final class DtlsConnection implements AutoCloseable {
             throw new UnknownHostException(host);
         }
         String peer = host + ":" + port;
-        DatagramChannel channel = DatagramChannel.open();
+        // Fewer system calls per connection: an IPv4 socket for an IPv4 server (a dual-stack one
+        // costs three setsockopt), non-blocking before connect (whose flush of queued datagrams
+        // then needs no mode switches), and bound by connect unless a local port is asked for.
+        boolean ipv4 = address.getAddress() instanceof Inet4Address;
+        DatagramChannel channel = ipv4 ? DatagramChannel.open(StandardProtocolFamily.INET) : DatagramChannel.open();
         Selector selector = null;
         DtlsEngine engine = null;
         DtlsConnection connection = null;
         try {
-            channel.bind(new InetSocketAddress(localPort));
-            channel.connect(address);
             channel.configureBlocking(false);
+            if (localPort != 0) {
+                channel.bind(ipv4 ? new InetSocketAddress(InetAddress.getByAddress(new byte[4]), localPort)
+                        : new InetSocketAddress(localPort));
+            }
+            channel.connect(address);
             selector = Selector.open();
             channel.register(selector, SelectionKey.OP_READ);
             DatagramChannel sendOn = channel;
-            engine = client.newEngine(serverName, resume, saved, datagram -> sendOn.write(datagram), peer);
+            engine = client.newEngine(serverName, resume, saved, datagram -> sendOn.write(datagram), peer, true);
             connection = new DtlsConnection(channel, selector, engine, peer);
             if (saved == null) {
                 connection.handshake();
@@ -126,6 +144,7 @@ public final class DtlsConnection implements AutoCloseable {
                 if (!awaitDatagram(wait)) {
                     continue;
                 }
+                ByteBuffer in = INPUT.get();
                 in.clear();
                 if (channel.read(in) <= 0) {
                     continue;
@@ -223,6 +242,7 @@ public final class DtlsConnection implements AutoCloseable {
 
     /** One datagram from the socket through the engine: its plaintext count, NO_DATA or CLOSED. */
     private int readOne(ByteBuffer dst, long deadline) throws IOException {
+        ByteBuffer in = INPUT.get();
         in.clear();
         int got;
         try {

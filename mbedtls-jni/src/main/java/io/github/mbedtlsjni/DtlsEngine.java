@@ -48,19 +48,33 @@ public final class DtlsEngine implements AutoCloseable {
     /** {@link #receive}: the peer closed the connection (close_notify); nothing more will come. */
     public static final int CLOSED = -2;
 
+    /**
+     * The output buffer of each thread, for the engines that share one (see the constructor):
+     * the output is empty between calls, so the engines a thread drives can all use it.
+     */
+    private static final ThreadLocal<ByteBuffer> SHARED_OUTPUT =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(DatagramBio.minOutputBuffer()));
+
     private final SslContext ssl;
     private final DatagramBio bio;
     private final Sender sender;
-    private final ByteBuffer out;
+    private final ByteBuffer ownOutput; // null: the calling thread's SHARED_OUTPUT
     private final String peer;
     private boolean established;
     private boolean peerClosed;
 
-    DtlsEngine(SslContext ssl, DatagramBio bio, Sender sender, String peer) {
+    /**
+     * An engine on {@code ssl}. With {@code sharedOutput} its datagrams are framed in the calling
+     * thread's buffer instead of one of its own (a direct buffer of
+     * {@link DatagramBio#minOutputBuffer()} bytes, zeroed, freed only by the GC): only for a
+     * sender that never calls another engine on the same thread (a socket's write), since that
+     * call would reuse the buffer the sender is reading.
+     */
+    DtlsEngine(SslContext ssl, DatagramBio bio, Sender sender, String peer, boolean sharedOutput) {
         this.ssl = ssl;
         this.bio = bio;
         this.sender = Objects.requireNonNull(sender, "sender");
-        this.out = ByteBuffer.allocateDirect(DatagramBio.minOutputBuffer());
+        this.ownOutput = sharedOutput ? null : ByteBuffer.allocateDirect(DatagramBio.minOutputBuffer());
         this.peer = peer;
         this.established = bio.isEstablished();
     }
@@ -98,20 +112,21 @@ public final class DtlsEngine implements AutoCloseable {
             }
             datagram = null; // taken by the handshake; records after its last message wait in Mbed TLS
         }
+        ByteBuffer out = output();
         for (;;) {
             int n;
             try {
                 n = bio.read(datagram, plaintext, out);
             } catch (MbedTlsException e) {
-                flushQuietly();
+                flushQuietly(out);
                 throw new TlsException("DTLS connection with " + peer + " failed: " + e.getMessage(), e);
             }
-            drain();
+            drain(out);
             if (n >= 0) {
                 return n;
             }
             if (n == DatagramBio.WANT_WRITE) {
-                flushAll();
+                flushAll(out);
                 datagram = null;
                 continue;
             }
@@ -144,6 +159,7 @@ public final class DtlsEngine implements AutoCloseable {
         if (!established) {
             throw new IllegalStateException("DtlsEngine.send() before the handshake is done");
         }
+        ByteBuffer out = output();
         for (;;) {
             int n;
             try {
@@ -151,11 +167,11 @@ public final class DtlsEngine implements AutoCloseable {
             } catch (MbedTlsException e) {
                 throw new TlsException("DTLS write to " + peer + " failed: " + e.getMessage(), e);
             }
-            drain();
+            drain(out);
             if (n != DatagramBio.WANT_WRITE) {
                 return;
             }
-            flushAll();
+            flushAll(out);
         }
     }
 
@@ -213,8 +229,9 @@ public final class DtlsEngine implements AutoCloseable {
             return;
         }
         try {
+            ByteBuffer out = output();
             if (established && bio.closeNotify(out) == DatagramBio.OK) {
-                drain();
+                drain(out);
             }
         } catch (IOException | RuntimeException ignored) {
             // closing: the peer learns of it by its own timeout otherwise
@@ -238,8 +255,9 @@ public final class DtlsEngine implements AutoCloseable {
         return bio;
     }
 
-    ByteBuffer output() {
-        return out;
+    /** The buffer this call frames its datagrams in: the engine's own, or the thread's. */
+    private ByteBuffer output() {
+        return ownOutput != null ? ownOutput : SHARED_OUTPUT.get();
     }
 
     String peer() {
@@ -265,15 +283,16 @@ public final class DtlsEngine implements AutoCloseable {
 
     /** The handshake as far as {@code datagram} (null: none, the timer) takes it; its datagrams to the sender. */
     void handshake(ByteBuffer datagram) throws IOException {
+        ByteBuffer out = output();
         for (;;) {
             int code;
             try {
                 code = bio.handshake(datagram, out);
             } catch (MbedTlsException e) {
-                flushQuietly();
+                flushQuietly(out);
                 throw handshakeFailure(e);
             }
-            drain();
+            drain(out);
             datagram = null;
             if (code == DatagramBio.OK) {
                 established = true;
@@ -282,7 +301,7 @@ public final class DtlsEngine implements AutoCloseable {
             if (code != DatagramBio.WANT_WRITE) {
                 return;
             }
-            flushAll();
+            flushAll(out);
         }
     }
 
@@ -292,8 +311,8 @@ public final class DtlsEngine implements AutoCloseable {
         return new TlsException("DTLS handshake with " + peer + " failed: " + why + e.getMessage(), e);
     }
 
-    /** Hands every datagram framed in {@link #out} to the sender, then empties it. */
-    void drain() throws IOException {
+    /** Hands every datagram framed in {@code out} to the sender, then empties it. */
+    private void drain(ByteBuffer out) throws IOException {
         int end = out.position();
         if (end == 0) {
             return;
@@ -313,17 +332,17 @@ public final class DtlsEngine implements AutoCloseable {
     }
 
     /** After WANT_WRITE: the datagram Mbed TLS held back, as often as needed. */
-    private void flushAll() throws IOException {
+    private void flushAll(ByteBuffer out) throws IOException {
         while (bio.flush(out) == DatagramBio.WANT_WRITE) {
-            drain();
+            drain(out);
         }
-        drain();
+        drain(out);
     }
 
     /** The fatal alert of a failed call, if the sender takes it. */
-    private void flushQuietly() {
+    private void flushQuietly(ByteBuffer out) {
         try {
-            drain();
+            drain(out);
         } catch (IOException ignored) {
             // the failure itself is what the caller reports
         }

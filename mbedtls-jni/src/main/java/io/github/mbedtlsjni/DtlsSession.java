@@ -45,7 +45,9 @@ public final class DtlsSession {
 
     DtlsSession(DtlsServer server, SslContext ssl, DatagramBio bio, byte[] cid, InetSocketAddress address) {
         this.server = server;
-        this.engine = new DtlsEngine(ssl, bio, datagram -> server.sendTo(datagram, this.address), address.toString());
+        // The sender is the server socket's send: the thread's output buffer serves every session
+        // (18 KB of direct memory fewer per session).
+        this.engine = new DtlsEngine(ssl, bio, datagram -> server.sendTo(datagram, this.address), address.toString(), true);
         this.cid = cid;
         this.address = address;
         this.plaintext = ByteBuffer.allocateDirect(DatagramBio.maxPlaintext());

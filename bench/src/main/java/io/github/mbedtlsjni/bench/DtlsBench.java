@@ -33,6 +33,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -111,6 +112,10 @@ public final class DtlsBench {
             throws Exception {
         Handshaker h = who.equals("jni") ? jniClient(port, psk, cid, pki) : scandiumClient(port, psk, cid, pki);
         try {
+            String suite = h.handshake();
+            if (suite != null) {
+                System.out.println("INFO ciphersuite " + suite);
+            }
             long end = System.nanoTime() + (long) (warmup * 1e9);
             while (System.nanoTime() < end) {
                 h.handshake();
@@ -130,7 +135,8 @@ public final class DtlsBench {
     }
 
     interface Handshaker extends AutoCloseable {
-        void handshake() throws Exception;
+        /** One full handshake; returns the negotiated cipher suite if the client tells it, else null. */
+        String handshake() throws Exception;
     }
 
     /** What an application does: DtlsClient.connect (socket, context, handshake), then close. */
@@ -147,11 +153,13 @@ public final class DtlsBench {
         DtlsClient client = b.build();
         return new Handshaker() {
             @Override
-            public void handshake() throws IOException {
+            public String handshake() throws IOException {
                 try (DtlsConnection c = client.connect(psk ? "127.0.0.1" : "localhost", port)) {
-                    if (c.ciphersuite() == null) {
+                    String suite = c.ciphersuite();
+                    if (suite == null) {
                         throw new IllegalStateException("no handshake");
                     }
+                    return suite;
                 }
             }
 
@@ -201,13 +209,14 @@ public final class DtlsBench {
         byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
         return new Handshaker() {
             @Override
-            public void handshake() throws Exception {
+            public String handshake() throws Exception {
                 connector.clearConnectionState();
                 echoes.clear();
                 connector.send(RawData.outbound(ping, new AddressEndpointContext(server), null, false));
                 if (echoes.poll(30, TimeUnit.SECONDS) == null) {
                     throw new IllegalStateException("no echo from the server within 30 s");
                 }
+                return null; // configured with the one suite: it cannot negotiate another
             }
 
             @Override
@@ -234,8 +243,11 @@ public final class DtlsBench {
             DtlsServer server = b.start();
             System.out.println("PORT " + server.port());
             System.out.flush();
-            awaitStdinEnd();
-            server.close();
+            try {
+                awaitKill();
+            } finally {
+                server.close();
+            }
         } else {
             DtlsConnectorConfig.Builder b = scandiumConfig(psk, cid, DtlsConfig.DtlsRole.SERVER_ONLY);
             if (psk) {
@@ -248,8 +260,11 @@ public final class DtlsBench {
             DTLSConnector connector = scandiumEcho(b.build());
             System.out.println("PORT " + connector.getAddress().getPort());
             System.out.flush();
-            awaitStdinEnd();
-            connector.destroy();
+            try {
+                awaitKill();
+            } finally {
+                connector.destroy();
+            }
         }
     }
 
@@ -261,10 +276,12 @@ public final class DtlsBench {
         return connector;
     }
 
-    private static void awaitStdinEnd() throws IOException {
-        while (System.in.read() >= 0) {
-            // until the script closes our input or kills us
-        }
+    /**
+     * Until the script kills the process, as it does the C server: not until the end of stdin,
+     * which the script closes when it starts a server in the background.
+     */
+    private static void awaitKill() throws InterruptedException {
+        new CountDownLatch(1).await();
     }
 
     private static X509Certificate[] certificates(Path pem) throws Exception {
