@@ -18,7 +18,7 @@ import javax.net.ssl.SSLSession;
 
 /**
  * The provider's {@link SSLEngine}: Mbed TLS over memory buffers ({@link MemoryBio}, set up by
- * {@link TlsLink}), client mode. Sockets ({@link MbedTlsSocket}) run on it too.
+ * {@link TlsLink}), client or server mode. Sockets ({@link MbedTlsSocket}) run on it too.
  *
  * <p><b>State.</b> One {@link EngineState}, changed only by {@link #transitionTo}; the handshake
  * status, the done-ness of each direction and the {@code CLOSED} status of results all follow
@@ -27,6 +27,10 @@ import javax.net.ssl.SSLSession;
  * next {@code wrap}. A failure of any step is final: the engine goes to {@link EngineState#CLOSING}
  * (the alert Mbed TLS made goes out with the next wrap, then {@link EngineState#CLOSED}), and
  * nothing is set up again.
+ *
+ * <p><b>Server mode</b> runs the same states from {@link EngineState#HANDSHAKE_UNWRAP}; Mbed TLS is
+ * set up when the client's first record arrives, on whose offers the key manager and ALPN
+ * selector decide ({@link ServerSide}).
  *
  * <p><b>How the JSSE contract maps onto Mbed TLS.</b> {@code unwrap} hands Mbed TLS one whole
  * record at a time (a partial one is {@code BUFFER_UNDERFLOW}, nothing consumed; too little room
@@ -53,6 +57,8 @@ final class MbedTlsEngine extends SSLEngine {
     private volatile EngineState state = EngineState.NEW; // written only by transitionTo, with this held
     private Parameters params; // guarded by this: an immutable value, replaced by the setters
     private BiFunction<SSLEngine, List<String>, String> selector; // guarded by this
+    private volatile boolean clientMode = true; // written with this held, in NEW only
+    private volatile MbedTlsSession helloSession; // a server's, while its key manager chooses: the client's SNI name
     private volatile TlsLink link; // set once by start, with this held, before the state leaves NEW
     private ByteBuffer staging; // guarded by this; write mode: records made, not yet handed out
     private volatile MbedTlsSession session; // the negotiated one, from the end of the handshake
@@ -112,42 +118,41 @@ final class MbedTlsEngine extends SSLEngine {
 
     // --- Configuration -------------------------------------------------------------------------
 
+    /** Client or server, before the handshake only (after: IllegalArgumentException, as JSSE specifies). */
     @Override
-    public void setUseClientMode(boolean mode) {
-        if (!mode) {
-            throw serverMode();
+    public synchronized void setUseClientMode(boolean mode) {
+        if (mode != clientMode && state != EngineState.NEW) {
+            throw new IllegalArgumentException("the mode cannot change once the handshake has started (the engine is "
+                    + state + ")");
         }
-    }
-
-    static UnsupportedOperationException serverMode() {
-        return new UnsupportedOperationException("server mode is not supported: the MbedTLS provider is a TLS client "
-                + "(mbedtls-jni has no server side yet: it builds Mbed TLS without MBEDTLS_SSL_SRV_C and binds no "
-                + "server calls)");
+        clientMode = mode;
     }
 
     @Override
     public boolean getUseClientMode() {
-        return true;
+        return clientMode;
+    }
+
+    /** A server's setting (Mbed TLS's VERIFY_REQUIRED); a client ignores it, as in JSSE. */
+    @Override
+    public synchronized void setNeedClientAuth(boolean need) {
+        params = params.withClientAuth(need ? Parameters.ClientAuth.NEEDED : Parameters.ClientAuth.NONE);
     }
 
     @Override
-    public void setNeedClientAuth(boolean need) {
-        // a server's setting; a client ignores it, as in JSSE
+    public synchronized boolean getNeedClientAuth() {
+        return params.clientAuth() == Parameters.ClientAuth.NEEDED;
+    }
+
+    /** A server's setting (Mbed TLS's VERIFY_OPTIONAL, a chain sent must verify); a client ignores it. */
+    @Override
+    public synchronized void setWantClientAuth(boolean want) {
+        params = params.withClientAuth(want ? Parameters.ClientAuth.WANTED : Parameters.ClientAuth.NONE);
     }
 
     @Override
-    public boolean getNeedClientAuth() {
-        return false;
-    }
-
-    @Override
-    public void setWantClientAuth(boolean want) {
-        // a server's setting; a client ignores it, as in JSSE
-    }
-
-    @Override
-    public boolean getWantClientAuth() {
-        return false;
+    public synchronized boolean getWantClientAuth() {
+        return params.clientAuth() == Parameters.ClientAuth.WANTED;
     }
 
     @Override
@@ -216,7 +221,7 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized void setHandshakeApplicationProtocolSelector(BiFunction<SSLEngine, List<String>, String> s) {
-        selector = s; // a server's hook: never called by a client
+        selector = s; // a server's: called with the client's ALPN list when its hello arrives
     }
 
     @Override
@@ -232,7 +237,8 @@ final class MbedTlsEngine extends SSLEngine {
         }
         s = none;
         if (s == null) {
-            s = MbedTlsSession.none(context.sessions(), getPeerHost(), getPeerPort());
+            s = MbedTlsSession.none(clientMode ? context.sessions() : context.serverSessions(), getPeerHost(),
+                    getPeerPort());
             none = s;
         }
         return s;
@@ -241,7 +247,10 @@ final class MbedTlsEngine extends SSLEngine {
     @Override
     public SSLSession getHandshakeSession() {
         TlsLink l = link;
-        return l != null && state.inHandshake() ? l.handshakeSession() : null;
+        if (!state.inHandshake()) {
+            return null;
+        }
+        return l != null ? l.handshakeSession() : helloSession;
     }
 
     @Override
@@ -279,8 +288,13 @@ final class MbedTlsEngine extends SSLEngine {
         }
     }
 
-    /** Sets Mbed TLS up for the handshake (with this held, in NEW); a failure here is final too. */
+    /** Sets Mbed TLS up (with this held, in NEW; a server: {@link #startServer}); a failure here is final too. */
     private void start() throws SSLException {
+        if (!clientMode) {
+            staging = context.takeStaging();
+            transitionTo(EngineState.HANDSHAKE_UNWRAP); // a client speaks first
+            return;
+        }
         TlsLink l;
         try {
             l = TlsLink.open(context, params, getPeerHost(), getPeerPort(), this, socket);
@@ -291,6 +305,27 @@ final class MbedTlsEngine extends SSLEngine {
         link = l;
         staging = context.takeStaging();
         transitionTo(EngineState.HANDSHAKE_WRAP); // a client speaks first
+    }
+
+    /**
+     * A server's Mbed TLS, set up when the client's first record ({@code record}, not consumed)
+     * has arrived (with this held): the key manager chooses with the client's SNI name in the
+     * handshake session, the ALPN selector with its list.
+     */
+    private void startServer(ByteBuffer record) throws SSLException {
+        ServerSide.Hello hello = ServerSide.Hello.read(record);
+        helloSession = new MbedTlsSession(context.serverSessions(), getPeerHost(), getPeerPort(), "NONE",
+                "SSL_NULL_WITH_NULL_NULL", null, List.of(), List.of(), hello.serverNames, "");
+        try {
+            String[] alpn = ServerSide.alpn(params, selector, this, hello);
+            link = TlsLink.openServer(context, params, hello, alpn, getPeerHost(), getPeerPort(), this, socket);
+        } catch (SSLException e) {
+            throw failed(e);
+        } catch (RuntimeException e) { // a key manager or selector that throws
+            throw failed(SslExceptions.handshake("cannot set up the handshake: " + e, e));
+        } finally {
+            helloSession = null;
+        }
     }
 
     /**
@@ -615,7 +650,9 @@ final class MbedTlsEngine extends SSLEngine {
     private SSLEngineResult unwrapHandshake(ByteBuffer src) throws SSLException {
         if (state == EngineState.NEW) {
             start();
-            return unwrapped(Status.OK, 0, 0); // a client speaks first: NEED_WRAP
+            if (clientMode) {
+                return unwrapped(Status.OK, 0, 0); // a client speaks first: NEED_WRAP
+            }
         }
         int recordLength = Records.length(src);
         if (recordLength < 0) {
@@ -626,6 +663,9 @@ final class MbedTlsEngine extends SSLEngine {
         boolean completed;
         try {
             src.limit(start + recordLength);
+            if (link == null) {
+                startServer(src);
+            }
             completed = handshakeStep(src);
         } finally {
             src.limit(limit);

@@ -132,7 +132,7 @@ final class MbedTlsSocket extends TransportSocket {
                         wrapAndSend(EMPTY);
                     } else if (hs == HandshakeStatus.NEED_UNWRAP) {
                         if (unwrapOnce() < 0) {
-                            throw SslExceptions.peerLeftHandshake();
+                            throw SslExceptions.peerLeftHandshake(engine.getUseClientMode() ? "server" : "client");
                         }
                     } else {
                         break;

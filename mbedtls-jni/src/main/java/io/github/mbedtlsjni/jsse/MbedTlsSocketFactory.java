@@ -40,7 +40,8 @@ final class MbedTlsSocketFactory extends SSLSocketFactory {
 
     @Override
     public Socket createSocket(Socket s, InputStream consumed, boolean autoClose) {
-        throw MbedTlsEngine.serverMode();
+        throw new UnsupportedOperationException("createSocket(socket, consumed, autoClose) makes a server socket: "
+                + "the MbedTLS provider serves through its SSLEngine in server mode");
     }
 
     @Override
