@@ -60,8 +60,7 @@ final class MbedTlsContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLServerSocketFactory engineGetServerSocketFactory() {
-        throw new UnsupportedOperationException("the MbedTLS provider has no SSLServerSocketFactory: serve with "
-                + "its SSLEngine in server mode (createSSLEngine(), setUseClientMode(false))");
+        return new MbedTlsServerSocketFactory(state());
     }
 
     @Override

@@ -43,7 +43,7 @@ import javax.net.ssl.SSLSession;
  *
  * <p><b>Locks</b>, in this order: {@code wrapLock} or {@code unwrapLock} (a thread never holds
  * both), then this engine's monitor, then the context's ({@link ClientSessions}, the config and
- * identity caches of {@link ContextState}). Data in {@link EngineState#OPEN} moves under the
+ * identity caches of {@link ContextState}); its {@link Settings} lock is taken alone, or last. Data in {@link EngineState#OPEN} moves under the
  * direction's lock alone, so a reader and a writer never wait for each other; everything else
  * (the handshake, closing, failures, configuration) holds the monitor.
  */
@@ -55,7 +55,7 @@ final class MbedTlsEngine extends SSLEngine {
     private final Object wrapLock = new Object();
     private final Object unwrapLock = new Object();
     private volatile EngineState state = EngineState.NEW; // written only by transitionTo, with this held
-    private Parameters params; // guarded by this: an immutable value, replaced by the setters
+    private final Settings settings;
     private BiFunction<SSLEngine, List<String>, String> selector; // guarded by this
     private volatile boolean clientMode = true; // written with this held, in NEW only
     private volatile MbedTlsSession helloSession; // a server's, while its key manager chooses: the client's SNI name
@@ -75,14 +75,15 @@ final class MbedTlsEngine extends SSLEngine {
         super(peerHost, peerPort);
         this.context = context;
         this.socket = null;
-        this.params = context.defaultParameters();
+        this.settings = new Settings(context.defaultParameters());
     }
 
-    /** The engine of {@code socket}, created with it: its peer is the socket's, read when the handshake starts. */
-    MbedTlsEngine(ContextState context, MbedTlsSocket socket) {
+    /** The engine of {@code socket}, made with it (its settings; its peer, read when the handshake starts). */
+    MbedTlsEngine(ContextState context, MbedTlsSocket socket, Parameters params, boolean clientMode) {
         this.context = context;
         this.socket = Objects.requireNonNull(socket, "socket");
-        this.params = context.defaultParameters();
+        this.settings = new Settings(params);
+        this.clientMode = clientMode;
     }
 
     @Override
@@ -133,26 +134,26 @@ final class MbedTlsEngine extends SSLEngine {
         return clientMode;
     }
 
-    /** A server's setting (Mbed TLS's VERIFY_REQUIRED); a client ignores it, as in JSSE. */
+    /** A server's: Mbed TLS's VERIFY_REQUIRED (a client ignores it, as in JSSE). */
     @Override
-    public synchronized void setNeedClientAuth(boolean need) {
-        params = params.withClientAuth(need ? Parameters.ClientAuth.NEEDED : Parameters.ClientAuth.NONE);
+    public void setNeedClientAuth(boolean need) {
+        settings.needClientAuth(need);
     }
 
     @Override
-    public synchronized boolean getNeedClientAuth() {
-        return params.clientAuth() == Parameters.ClientAuth.NEEDED;
+    public boolean getNeedClientAuth() {
+        return settings.needsClientAuth();
     }
 
-    /** A server's setting (Mbed TLS's VERIFY_OPTIONAL, a chain sent must verify); a client ignores it. */
+    /** A server's: Mbed TLS's VERIFY_OPTIONAL, a chain sent must verify (a client ignores it). */
     @Override
-    public synchronized void setWantClientAuth(boolean want) {
-        params = params.withClientAuth(want ? Parameters.ClientAuth.WANTED : Parameters.ClientAuth.NONE);
+    public void setWantClientAuth(boolean want) {
+        settings.wantClientAuth(want);
     }
 
     @Override
-    public synchronized boolean getWantClientAuth() {
-        return params.clientAuth() == Parameters.ClientAuth.WANTED;
+    public boolean getWantClientAuth() {
+        return settings.wantsClientAuth();
     }
 
     @Override
@@ -173,13 +174,13 @@ final class MbedTlsEngine extends SSLEngine {
     }
 
     @Override
-    public synchronized String[] getEnabledCipherSuites() {
-        return params.suites().clone();
+    public String[] getEnabledCipherSuites() {
+        return settings.enabledSuites();
     }
 
     @Override
-    public synchronized void setEnabledCipherSuites(String[] suites) {
-        params = params.withSuites(suites);
+    public void setEnabledCipherSuites(String[] suites) {
+        settings.enableSuites(suites);
     }
 
     @Override
@@ -188,23 +189,23 @@ final class MbedTlsEngine extends SSLEngine {
     }
 
     @Override
-    public synchronized String[] getEnabledProtocols() {
-        return params.protocols().clone();
+    public String[] getEnabledProtocols() {
+        return settings.enabledProtocols();
     }
 
     @Override
-    public synchronized void setEnabledProtocols(String[] protocols) {
-        params = params.withProtocols(protocols);
+    public void setEnabledProtocols(String[] protocols) {
+        settings.enableProtocols(protocols);
     }
 
     @Override
-    public synchronized SSLParameters getSSLParameters() {
-        return params.toSslParameters();
+    public SSLParameters getSSLParameters() {
+        return settings.toSslParameters();
     }
 
     @Override
-    public synchronized void setSSLParameters(SSLParameters p) {
-        params = params.with(p);
+    public void setSSLParameters(SSLParameters p) {
+        settings.update(p);
     }
 
     @Override
@@ -297,7 +298,7 @@ final class MbedTlsEngine extends SSLEngine {
         }
         TlsLink l;
         try {
-            l = TlsLink.open(context, params, getPeerHost(), getPeerPort(), this, socket);
+            l = TlsLink.open(context, settings.get(), getPeerHost(), getPeerPort(), this, socket);
         } catch (SSLException e) {
             transitionTo(EngineState.CLOSING);
             throw e;
@@ -307,16 +308,13 @@ final class MbedTlsEngine extends SSLEngine {
         transitionTo(EngineState.HANDSHAKE_WRAP); // a client speaks first
     }
 
-    /**
-     * A server's Mbed TLS, set up when the client's first record ({@code record}, not consumed)
-     * has arrived (with this held): the key manager chooses with the client's SNI name in the
-     * handshake session, the ALPN selector with its list.
-     */
+    /** A server's Mbed TLS, set up on the client's first record (with this held; not consumed): {@link ServerSide}. */
     private void startServer(ByteBuffer record) throws SSLException {
         ServerSide.Hello hello = ServerSide.Hello.read(record);
         helloSession = new MbedTlsSession(context.serverSessions(), getPeerHost(), getPeerPort(), "NONE",
                 "SSL_NULL_WITH_NULL_NULL", null, List.of(), List.of(), hello.serverNames, "");
         try {
+            Parameters params = settings.get();
             String[] alpn = ServerSide.alpn(params, selector, this, hello);
             link = TlsLink.openServer(context, params, hello, alpn, getPeerHost(), getPeerPort(), this, socket);
         } catch (SSLException e) {
