@@ -273,6 +273,19 @@ class ServerEngineTest {
     }
 
     @Test
+    void pskSuitesAreRefusedSayingWhy() throws Exception {
+        SSLEngine e = providerServer().createSSLEngine();
+        e.setUseClientMode(false);
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                () -> e.setEnabledCipherSuites(new String[] {"TLS_PSK_WITH_AES_128_CCM_8"}));
+        assertTrue(x.getMessage().contains("pre-shared key") && x.getMessage().contains("setPskLookup"),
+                x.getMessage());
+        SSLParameters p = e.getSSLParameters();
+        p.setCipherSuites(new String[] {"TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256"});
+        assertThrows(IllegalArgumentException.class, () -> e.setSSLParameters(p));
+    }
+
+    @Test
     void noKeyManagerIsRefusedNamingIt() throws Exception {
         SSLContext server = SSLContext.getInstance("TLS", new MbedTlsProvider());
         server.init(null, null, null);

@@ -254,6 +254,9 @@ class ServerSocketTest {
             assertThrows(UnsupportedOperationException.class, () -> other.setEnableSessionCreation(false));
             assertThrows(IllegalArgumentException.class,
                     () -> other.setEnabledCipherSuites(new String[] {"TLS_PSK_WITH_AES_128_GCM_SHA256"}));
+            UnsupportedOperationException layered = assertThrows(UnsupportedOperationException.class,
+                    () -> server.getSocketFactory().createSocket(new Socket(), java.io.InputStream.nullInputStream(), true));
+            assertTrue(layered.getMessage().contains("getServerSocketFactory()"), layered.getMessage());
         }
     }
 
