@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mbedtlsjni.testing.CertBuilder;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.OpenSsl;
 import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestCert;
@@ -121,6 +122,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void servesSunJsseClientEngine(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         SSLContext server = providerServer();
         EnginePair p = pair(sunClient(null), protocol, server, e -> { });
         assertTrue(!p.server.getUseClientMode());
@@ -161,6 +163,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void neededClientCertificateIsVerifiedByMbedTls(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         SSLContext server = providerServer();
         EnginePair p = pair(sunClient(client), protocol, server, e -> e.setNeedClientAuth(true));
         assertTrue(p.server.getNeedClientAuth());
@@ -177,6 +180,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void wantedClientCertificateMayBeMissingButNotWrong(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         SSLContext server = providerServer();
         EnginePair none = pair(sunClient(null), protocol, server, e -> e.setWantClientAuth(true));
         assertTrue(none.server.getWantClientAuth());
@@ -201,6 +205,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void openSslWrongCertificateIsRefusedWhenWanted(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         String flag = protocol == TlsProtocol.TLS_1_2 ? "-tls1_2" : "-tls1_3";
         List<Throwable> refused = new ArrayList<>();
         String out = sClient(providerServer(), e -> e.setWantClientAuth(true), List.of(flag, "-cert",
@@ -214,6 +219,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void alpnByParametersAndBySelector(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         SSLContext server = providerServer();
         SSLEngine c = sunClient(null);
         SSLParameters cp = c.getSSLParameters();
@@ -289,7 +295,7 @@ class ServerEngineTest {
     void noKeyManagerIsRefusedNamingIt() throws Exception {
         SSLContext server = SSLContext.getInstance("TLS", new MbedTlsProvider());
         server.init(null, null, null);
-        EnginePair p = pair(sunClient(null), TlsProtocol.TLS_1_3, server, e -> { });
+        EnginePair p = pair(sunClient(null), TlsProtocol.TLS_1_2, server, e -> { });
         SSLException e = assertThrows(SSLException.class, p::handshake);
         assertTrue(String.valueOf(e.getMessage()).contains("KeyManager")
                 || String.valueOf(e.getCause()).contains("KeyManager"), e.toString());
@@ -330,6 +336,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void servesOpenSslClient(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         String flag = protocol == TlsProtocol.TLS_1_2 ? "-tls1_2" : "-tls1_3";
         List<Throwable> failures = new ArrayList<>();
         String out = sClient(providerServer(), e -> { }, List.of(flag, "-verify_return_error"), failures);
@@ -342,6 +349,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void openSslClientCertificateNeeded(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         String flag = protocol == TlsProtocol.TLS_1_2 ? "-tls1_2" : "-tls1_3";
         SSLContext server = providerServer();
         List<Throwable> failures = new ArrayList<>();
@@ -360,6 +368,7 @@ class ServerEngineTest {
     @ParameterizedTest
     @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
     void openSslClientResumes(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
         String flag = protocol == TlsProtocol.TLS_1_2 ? "-tls1_2" : "-tls1_3";
         SSLContext server = providerServer();
         Path session = dir.resolve("session-" + protocol + ".pem");
@@ -370,5 +379,12 @@ class ServerEngineTest {
         assertEquals(List.of(), failures, second);
         assertTrue(second.contains("Reused, "), second);
         assertTrue(second.contains("hello from the provider"), second);
+    }
+
+    /** TLS 1.3 where this Mbed TLS has it (2.28 has not: those runs are skipped, saying so). */
+    static void assumeSpoken(TlsProtocol protocol) {
+        if (protocol == TlsProtocol.TLS_1_3) {
+            MbedTlsVersions.assumeTls13();
+        }
     }
 }
