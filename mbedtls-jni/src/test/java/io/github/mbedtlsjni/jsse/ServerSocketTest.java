@@ -272,4 +272,5 @@ class ServerSocketTest {
             Certificate[] local = accepted.getSession().getLocalCertificates();
             assertEquals(2, local.length);
         }
-    }}
+    }
+}
