@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.github.mbedtlsjni.testing.CertBuilder;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
@@ -16,6 +18,11 @@ import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -301,24 +308,80 @@ class ServerEngineTest {
                 || String.valueOf(e.getCause()).contains("KeyManager"), e.toString());
     }
 
+    @ParameterizedTest
+    @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
+    void jdkHttpsServerOnTheProvider(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(TestPki.SERVER_IP), 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(providerServer()));
+        https.createContext("/", exchange -> {
+            byte[] body = ("hello over " + exchange.getProtocol() + "\n").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        https.start();
+        try {
+            SSLContext sun = SslContexts.client(ec.root().certificate(), rsa.root().certificate());
+            SSLParameters p = sun.getDefaultSSLParameters();
+            p.setProtocols(new String[] {protocol.protocolName()});
+            HttpClient client = HttpClient.newBuilder().sslContext(sun).sslParameters(p).build();
+            URI uri = URI.create("https://" + TestPki.SERVER_IP + ":" + https.getAddress().getPort() + "/");
+            for (int i = 0; i < 2; i++) { // the second request on the same connection, or a resumed one
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(HANG).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+                assertEquals("hello over HTTP/1.1\n", r.body());
+                assertEquals(protocol.protocolName(), r.sslSession().orElseThrow().getProtocol());
+            }
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TlsProtocol.class, names = {"TLS_1_2", "TLS_1_3"})
+    void servesGnutlsClient(TlsProtocol protocol) throws Exception {
+        assumeSpoken(protocol);
+        String priority = protocol == TlsProtocol.TLS_1_2 ? "NORMAL:-VERS-ALL:+VERS-TLS1.2" : "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+        List<Throwable> failures = new ArrayList<>();
+        String out;
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> served = serveOne(listener, providerServer(), e -> { }, failures);
+            out = OpenSsl.runCommand(HANG, List.of("gnutls-cli", "--x509cafile", roots.toString(), "--priority",
+                    priority, "--port", String.valueOf(listener.getLocalPort()), "--sni-hostname", TestPki.SERVER_NAME,
+                    "--verify-hostname", TestPki.SERVER_NAME, "127.0.0.1")).output();
+            served.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        }
+        assertEquals(List.of(), failures, out);
+        assertTrue(out.contains("hello from the provider"), out);
+        assertTrue(out.contains(protocol == TlsProtocol.TLS_1_2 ? "TLS1.2" : "TLS1.3"), out);
+    }
+
+    /** Serves one client on a provider server engine over an accepted socket: a line, then close_notify. */
+    private static CompletableFuture<Void> serveOne(ServerSocket listener, SSLContext server, Consumer<SSLEngine> setup,
+            List<Throwable> serverFailure) {
+        return CompletableFuture.runAsync(() -> {
+            try (Socket s = listener.accept()) {
+                SSLEngine engine = server.createSSLEngine();
+                engine.setUseClientMode(false);
+                setup.accept(engine);
+                try (EngineOverSocket tls = new EngineOverSocket(engine, s)) {
+                    tls.handshake();
+                    tls.send("hello from the provider\n");
+                    tls.closeOutbound();
+                }
+            } catch (Exception e) {
+                serverFailure.add(e);
+            }
+        });
+    }
+
     /** One s_client run against a provider server engine driven over an accepted socket. */
     private String sClient(SSLContext server, Consumer<SSLEngine> setup, List<String> args,
             List<Throwable> serverFailure) throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
-                try (Socket s = listener.accept()) {
-                    SSLEngine engine = server.createSSLEngine();
-                    engine.setUseClientMode(false);
-                    setup.accept(engine);
-                    try (EngineOverSocket tls = new EngineOverSocket(engine, s)) {
-                        tls.handshake();
-                        tls.send("hello from the provider\n");
-                        tls.closeOutbound();
-                    }
-                } catch (Exception e) {
-                    serverFailure.add(e);
-                }
-            });
+            CompletableFuture<Void> served = serveOne(listener, server, setup, serverFailure);
             List<String> command = new ArrayList<>(List.of("s_client", "-connect",
                     "127.0.0.1:" + listener.getLocalPort(), "-servername", TestPki.SERVER_NAME, "-CAfile",
                     roots.toString(), "-ign_eof"));
