@@ -240,10 +240,7 @@ class ProviderMisuseTest {
         int rounds = Integer.getInteger(ROUNDS_PROPERTY, 24);
         Map<String, Long> baseline = LiveObjects.settle();
         SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
-        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
-        kmf.init(SslContexts.keyStore(pki.leaf().privateKey(), List.of(pki.leaf().certificate(),
-                pki.intermediate().certificate())), "changeit".toCharArray());
-        context.init(kmf.getKeyManagers(), SslEngineTest.trustManagers(pki.root()), null);
+        context.init(SslContexts.keyManagers(pki).getKeyManagers(), SslEngineTest.trustManagers(pki.root()), null);
         SSLContext jdkClient = SslContexts.client(pki.root().certificate());
         Random roundRandom = new Random(seed);
         for (int round = 0; round < rounds && failures.isEmpty(); round++) {

@@ -73,9 +73,7 @@ class ServerSocketTest {
         client = CertBuilder.client("device 1").keyType(KeyType.EC_P256).issuedBy(pki.intermediate());
         clientChain = pki.writeChain("client-chain.pem", client, pki.intermediate());
         clientKey = pki.writeKey("client-key.pem", client);
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-        kmf.init(SslContexts.keyStore(pki.leaf().privateKey(),
-                List.of(pki.leaf().certificate(), pki.intermediate().certificate())), "changeit".toCharArray());
+        KeyManagerFactory kmf = SslContexts.keyManagers(pki);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
         tmf.init((KeyStore) SslContexts.trustStore(pki.root().certificate()));
         server = SSLContext.getInstance("TLS", new MbedTlsProvider());
