@@ -380,7 +380,10 @@ void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
     mj_ssl_lock(s);
     flags = mbedtls_ssl_get_verify_result(&s->ssl);
     mj_ssl_unlock(s);
-    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (flags != 0 && flags != MJ_VERIFY_RESULT_NONE)) {
+    /* SKIP_VERIFY alone: nothing was verified (VERIFY_NONE, a server not asking for a certificate),
+     * so the failure is not a verification's. */
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
+        (flags != 0 && flags != MJ_VERIFY_RESULT_NONE && flags != MBEDTLS_X509_BADCERT_SKIP_VERIFY)) {
         jobject chain;
         mj_ssl_lock(s);
         chain = s->refused_chain;

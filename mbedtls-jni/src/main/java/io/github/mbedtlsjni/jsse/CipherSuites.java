@@ -96,7 +96,7 @@ final class CipherSuites {
      * Checks an enabled-suites list as SunJSSE does: a name this build does not have is an
      * error. The signalling values SunJSSE lists ({@code TLS_EMPTY_RENEGOTIATION_INFO_SCSV},
      * {@code TLS_FALLBACK_SCSV}) are let through and do nothing: Mbed TLS sends renegotiation_info
-     * itself.
+     * itself. A pre-shared-key suite is refused saying so.
      *
      * @throws IllegalArgumentException naming the first suite this build does not have
      */
@@ -105,6 +105,11 @@ final class CipherSuites {
         for (String s : suites) {
             if (s == null) {
                 throw new IllegalArgumentException("a null cipher suite name");
+            }
+            if (s.contains("_PSK_")) {
+                throw new IllegalArgumentException("cipher suite " + s + " needs a pre-shared key, and JSSE has no API "
+                        + "to give one: the MbedTLS provider has no PSK suites (mbedtls-jni's SslConfig.setPsk, on a "
+                        + "client, and setPskLookup, on a server, speak them)");
             }
             if (!TO_MBED.containsKey(s) && !SIGNALLING.contains(s)) {
                 throw new IllegalArgumentException("unsupported cipher suite: " + s + " (this Mbed TLS "

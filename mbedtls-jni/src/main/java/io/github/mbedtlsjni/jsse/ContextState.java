@@ -7,6 +7,8 @@ import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import io.github.mbedtlsjni.mbedtls.PkContext;
 import io.github.mbedtlsjni.mbedtls.SslConfig;
+import io.github.mbedtlsjni.mbedtls.SslConfig.Endpoint;
+import io.github.mbedtlsjni.mbedtls.SslConfig.Transport;
 import io.github.mbedtlsjni.mbedtls.SslContext;
 import io.github.mbedtlsjni.mbedtls.X509Crl;
 import io.github.mbedtlsjni.mbedtls.X509Crt;
@@ -42,9 +44,14 @@ import javax.net.ssl.X509TrustManager;
 /**
  * What {@code SSLContext.init(km, tm, random)} set up, shared by every engine and socket of the
  * context: one CTR_DRBG, the trust anchors and CRLs Mbed TLS verifies with, the application's own
- * trust manager (consulted after Mbed TLS accepted, if there is one), the key manager and the
- * client sessions. Each connection gets its own {@link SslConfig} (protocols, cipher suites, ALPN
- * and client certificate are per connection in JSSE, per config in Mbed TLS) pointing at these.
+ * trust manager (consulted after Mbed TLS accepted, if there is one), the key manager, the
+ * client sessions and the server's session cache and tickets. Each connection gets its own
+ * {@link SslConfig} (role, protocols, cipher suites, ALPN, certificates and client authentication
+ * are per connection in JSSE, per config in Mbed TLS) pointing at these; connections with equal
+ * settings share one.
+ *
+ * <p>Locks: {@code configs}, then this object's monitor (making the server sessions, once);
+ * {@code identities} alone.
  *
  * <p>Trust, as docs/provider.md says: a trust manager of this provider's
  * {@link MbedTlsTrustManagerFactory} gives its anchors and CRLs; one made by the JDK's
@@ -62,6 +69,7 @@ final class ContextState {
     private final X509TrustManager applicationTrustManager;
     private final X509KeyManager keyManager;
     private final ClientSessions sessions = new ClientSessions();
+    private volatile ServerSessions serverSessions; // made by the first server connection or getServerSessionContext
     private final Map<String, Identity> identities = new HashMap<>(); // guarded by itself
     private final Map<ConfigKey, SslConfig> configs = new LinkedHashMap<>(16, 0.75f, true); // guarded by itself
     private final String[] defaultSuites;
@@ -236,6 +244,21 @@ final class ContextState {
         return sessions;
     }
 
+    /** The server's session cache and tickets, made on first use (their ticket key is drawn then). */
+    ServerSessions serverSessions() {
+        ServerSessions s = serverSessions;
+        if (s == null) {
+            synchronized (this) {
+                s = serverSessions;
+                if (s == null) {
+                    s = new ServerSessions(drbg);
+                    serverSessions = s;
+                }
+            }
+        }
+        return s;
+    }
+
     X509TrustManager applicationTrustManager() {
         return applicationTrustManager;
     }
@@ -304,9 +327,10 @@ final class ContextState {
     }
 
     /**
-     * The client certificate for an alias, parsed by Mbed TLS once (the key as PKCS#8); null if
-     * the key manager has no chain or no key for it (no certificate is sent then, as with
-     * SunJSSE: a key manager may name an alias whose files do not exist).
+     * The certificate chain and key for an alias, parsed by Mbed TLS once (the key as PKCS#8,
+     * whose copy is wiped once parsed); null if the key manager has no chain or no key for it (a
+     * client sends no certificate then, as with SunJSSE: a key manager may name an alias whose
+     * files do not exist).
      */
     Identity identity(String alias) throws GeneralSecurityException {
         synchronized (identities) {
@@ -334,8 +358,10 @@ final class ContextState {
             } catch (MbedTlsException e) {
                 crt.close();
                 pk.close();
-                throw new GeneralSecurityException("Mbed TLS cannot use the client certificate " + alias + ": "
-                        + e.getMessage(), e);
+                throw new GeneralSecurityException("Mbed TLS cannot use the certificate and key of alias " + alias
+                        + ": " + e.getMessage(), e);
+            } finally {
+                Arrays.fill(pkcs8, (byte) 0); // getEncoded() made this copy for us
             }
             id = new Identity(crt, pk, List.of(chain));
             identities.put(alias, id);
@@ -349,17 +375,24 @@ final class ContextState {
         final String oldest;
         final String[] suites;
         final String[] alpn;
-        final Identity identity;
+        final List<Identity> identities; // the same parsed pairs (compared by reference), in order
+        final AuthMode serverAuthMode; // null for a client
         final int hash;
 
-        ConfigKey(List<String> protocols, Parameters params, Identity identity) {
+        ConfigKey(List<String> protocols, Parameters params, String[] alpn, List<Identity> identities,
+                AuthMode serverAuthMode) {
             this.newest = protocols.get(0);
             this.oldest = protocols.get(protocols.size() - 1);
             this.suites = params.suites();
-            this.alpn = params.applicationProtocols();
-            this.identity = identity;
-            this.hash = ((newest.hashCode() * 31 + oldest.hashCode()) * 31 + params.suitesHash()) * 31
-                    + Arrays.hashCode(alpn) + System.identityHashCode(identity);
+            this.alpn = alpn;
+            this.identities = identities;
+            this.serverAuthMode = serverAuthMode;
+            int h = ((newest.hashCode() * 31 + oldest.hashCode()) * 31 + params.suitesHash()) * 31
+                    + Arrays.hashCode(alpn) + (serverAuthMode == null ? 0 : serverAuthMode.hashCode());
+            for (Identity id : identities) {
+                h = h * 31 + System.identityHashCode(id);
+            }
+            this.hash = h;
         }
 
         @Override
@@ -368,8 +401,21 @@ final class ContextState {
                 return false;
             }
             ConfigKey k = (ConfigKey) o;
-            return hash == k.hash && newest.equals(k.newest) && oldest.equals(k.oldest) && identity == k.identity
+            return hash == k.hash && newest.equals(k.newest) && oldest.equals(k.oldest)
+                    && serverAuthMode == k.serverAuthMode && sameIdentities(identities, k.identities)
                     && (suites == k.suites || Arrays.equals(suites, k.suites)) && Arrays.equals(alpn, k.alpn);
+        }
+
+        private static boolean sameIdentities(List<Identity> a, List<Identity> b) {
+            if (a.size() != b.size()) {
+                return false;
+            }
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i) != b.get(i)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override
@@ -385,11 +431,26 @@ final class ContextState {
      * keeping their reference).
      */
     void setup(SslContext ssl, List<String> protocols, Parameters params, Identity identity) {
-        ConfigKey key = new ConfigKey(protocols, params, identity);
+        setup(ssl, new ConfigKey(protocols, params, params.applicationProtocols(),
+                identity == null ? List.of() : List.of(identity), null));
+    }
+
+    /**
+     * {@code mbedtls_ssl_setup} of a server's {@code ssl}, as {@link #setup(SslContext, List,
+     * Parameters, Identity)} does: with its certificate/key pairs (Mbed TLS picks per client), the
+     * client authentication mode against this context's anchors and CRLs, the ALPN protocols it
+     * may select, and this context's session cache and tickets.
+     */
+    void setupServer(SslContext ssl, List<String> protocols, Parameters params, String[] alpn,
+            List<Identity> identities, AuthMode authMode) {
+        setup(ssl, new ConfigKey(protocols, params, alpn, identities, authMode));
+    }
+
+    private void setup(SslContext ssl, ConfigKey key) {
         synchronized (configs) {
             SslConfig config = configs.get(key);
             if (config == null) {
-                config = newConfig(protocols, params.suites(), params.applicationProtocols(), identity);
+                config = newConfig(key);
                 configs.put(key, config);
                 if (configs.size() > CONFIGS) {
                     Iterator<SslConfig> eldest = configs.values().iterator();
@@ -403,32 +464,36 @@ final class ContextState {
 
     /**
      * A config for these settings: the guide's steps ({@code mbedtls_ssl_config_defaults},
-     * {@code _conf_rng}, {@code _conf_authmode} REQUIRED, versions, {@code _conf_ca_chain},
-     * {@code _conf_own_cert}, {@code _conf_ciphersuites}, {@code _conf_alpn_protocols}).
+     * {@code _conf_rng}, {@code _conf_authmode} (REQUIRED for a client), versions,
+     * {@code _conf_ca_chain}, {@code _conf_own_cert} per pair, {@code _conf_ciphersuites},
+     * {@code _conf_alpn_protocols}; a server's session cache and tickets).
      */
-    private SslConfig newConfig(List<String> protocols, String[] suites, String[] alpn, Identity identity) {
+    private SslConfig newConfig(ConfigKey key) {
         SslConfig config = new SslConfig();
+        boolean server = key.serverAuthMode != null;
         try {
-            config.defaults();
+            config.defaults(server ? Endpoint.SERVER : Endpoint.CLIENT, Transport.STREAM);
             config.setRng(drbg);
-            config.setAuthMode(AuthMode.REQUIRED);
-            String newest = protocols.get(0);
-            String oldest = protocols.get(protocols.size() - 1);
-            config.setMaxTlsVersion(Protocols.version(newest));
-            config.setMinTlsVersion(Protocols.version(oldest));
+            config.setAuthMode(server ? key.serverAuthMode : AuthMode.REQUIRED);
+            config.setMaxTlsVersion(Protocols.version(key.newest));
+            config.setMinTlsVersion(Protocols.version(key.oldest));
             config.setCaChain(trust, crls);
-            if (identity != null) {
+            for (Identity identity : key.identities) {
                 config.setOwnCert(identity.chain, identity.key);
             }
-            String[] mbed = CipherSuites.toMbed(suites);
+            String[] mbed = CipherSuites.toMbed(key.suites);
             if (mbed.length == 0) {
                 throw new IllegalArgumentException("none of the enabled cipher suites is one this Mbed TLS has");
             }
             config.setCiphersuites(mbed);
-            if (alpn.length > 0) {
-                config.setAlpnProtocols(alpn);
+            if (key.alpn.length > 0) {
+                config.setAlpnProtocols(key.alpn);
             }
-            config.setTls13SessionTickets(true);
+            if (server) {
+                serverSessions().configure(config);
+            } else {
+                config.setTls13SessionTickets(true);
+            }
             return config;
         } catch (RuntimeException e) {
             config.close();

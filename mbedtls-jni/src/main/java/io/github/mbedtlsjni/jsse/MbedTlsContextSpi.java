@@ -60,7 +60,7 @@ final class MbedTlsContextSpi extends SSLContextSpi {
 
     @Override
     protected SSLServerSocketFactory engineGetServerSocketFactory() {
-        throw MbedTlsEngine.serverMode();
+        return new MbedTlsServerSocketFactory(state());
     }
 
     @Override
@@ -73,13 +73,10 @@ final class MbedTlsContextSpi extends SSLContextSpi {
         return new MbedTlsEngine(state(), host, port);
     }
 
-    /**
-     * None: a client has no server sessions. JSSE's contract for a context that does not have
-     * them is null (clients such as Jetty's ask even when they only connect).
-     */
+    /** The server's session cache and tickets ({@link ServerSessions}): size and timeout. */
     @Override
     protected SSLSessionContext engineGetServerSessionContext() {
-        return null;
+        return state().serverSessions();
     }
 
     @Override

@@ -18,7 +18,7 @@ import javax.net.ssl.SSLSession;
 
 /**
  * The provider's {@link SSLEngine}: Mbed TLS over memory buffers ({@link MemoryBio}, set up by
- * {@link TlsLink}), client mode. Sockets ({@link MbedTlsSocket}) run on it too.
+ * {@link TlsLink}), client or server mode. Sockets ({@link MbedTlsSocket}) run on it too.
  *
  * <p><b>State.</b> One {@link EngineState}, changed only by {@link #transitionTo}; the handshake
  * status, the done-ness of each direction and the {@code CLOSED} status of results all follow
@@ -27,6 +27,10 @@ import javax.net.ssl.SSLSession;
  * next {@code wrap}. A failure of any step is final: the engine goes to {@link EngineState#CLOSING}
  * (the alert Mbed TLS made goes out with the next wrap, then {@link EngineState#CLOSED}), and
  * nothing is set up again.
+ *
+ * <p><b>Server mode</b> runs the same states from {@link EngineState#HANDSHAKE_UNWRAP}; Mbed TLS is
+ * set up when the client's first record arrives, on whose offers the key manager and ALPN
+ * selector decide ({@link ServerSide}).
  *
  * <p><b>How the JSSE contract maps onto Mbed TLS.</b> {@code unwrap} hands Mbed TLS one whole
  * record at a time (a partial one is {@code BUFFER_UNDERFLOW}, nothing consumed; too little room
@@ -39,7 +43,7 @@ import javax.net.ssl.SSLSession;
  *
  * <p><b>Locks</b>, in this order: {@code wrapLock} or {@code unwrapLock} (a thread never holds
  * both), then this engine's monitor, then the context's ({@link ClientSessions}, the config and
- * identity caches of {@link ContextState}). Data in {@link EngineState#OPEN} moves under the
+ * identity caches of {@link ContextState}); its {@link Settings} lock is taken alone, or last. Data in {@link EngineState#OPEN} moves under the
  * direction's lock alone, so a reader and a writer never wait for each other; everything else
  * (the handshake, closing, failures, configuration) holds the monitor.
  */
@@ -51,8 +55,10 @@ final class MbedTlsEngine extends SSLEngine {
     private final Object wrapLock = new Object();
     private final Object unwrapLock = new Object();
     private volatile EngineState state = EngineState.NEW; // written only by transitionTo, with this held
-    private Parameters params; // guarded by this: an immutable value, replaced by the setters
+    private final Settings settings;
     private BiFunction<SSLEngine, List<String>, String> selector; // guarded by this
+    private volatile boolean clientMode = true; // written with this held, in NEW only
+    private volatile MbedTlsSession helloSession; // a server's, while its key manager chooses: the client's SNI name
     private volatile TlsLink link; // set once by start, with this held, before the state leaves NEW
     private ByteBuffer staging; // guarded by this; write mode: records made, not yet handed out
     private volatile MbedTlsSession session; // the negotiated one, from the end of the handshake
@@ -69,14 +75,15 @@ final class MbedTlsEngine extends SSLEngine {
         super(peerHost, peerPort);
         this.context = context;
         this.socket = null;
-        this.params = context.defaultParameters();
+        this.settings = new Settings(context.defaultParameters());
     }
 
-    /** The engine of {@code socket}, created with it: its peer is the socket's, read when the handshake starts. */
-    MbedTlsEngine(ContextState context, MbedTlsSocket socket) {
+    /** The engine of {@code socket}, made with it (its settings; its peer, read when the handshake starts). */
+    MbedTlsEngine(ContextState context, MbedTlsSocket socket, Parameters params, boolean clientMode) {
         this.context = context;
         this.socket = Objects.requireNonNull(socket, "socket");
-        this.params = context.defaultParameters();
+        this.settings = new Settings(params);
+        this.clientMode = clientMode;
     }
 
     @Override
@@ -112,42 +119,41 @@ final class MbedTlsEngine extends SSLEngine {
 
     // --- Configuration -------------------------------------------------------------------------
 
+    /** Client or server, before the handshake only (after: IllegalArgumentException, as JSSE specifies). */
     @Override
-    public void setUseClientMode(boolean mode) {
-        if (!mode) {
-            throw serverMode();
+    public synchronized void setUseClientMode(boolean mode) {
+        if (mode != clientMode && state != EngineState.NEW) {
+            throw new IllegalArgumentException("the mode cannot change once the handshake has started (the engine is "
+                    + state + ")");
         }
-    }
-
-    static UnsupportedOperationException serverMode() {
-        return new UnsupportedOperationException("server mode is not supported: the MbedTLS provider is a TLS client "
-                + "(mbedtls-jni has no server side yet: it builds Mbed TLS without MBEDTLS_SSL_SRV_C and binds no "
-                + "server calls)");
+        clientMode = mode;
     }
 
     @Override
     public boolean getUseClientMode() {
-        return true;
+        return clientMode;
     }
 
+    /** A server's: Mbed TLS's VERIFY_REQUIRED (a client ignores it, as in JSSE). */
     @Override
     public void setNeedClientAuth(boolean need) {
-        // a server's setting; a client ignores it, as in JSSE
+        settings.needClientAuth(need);
     }
 
     @Override
     public boolean getNeedClientAuth() {
-        return false;
+        return settings.needsClientAuth();
     }
 
+    /** A server's: Mbed TLS's VERIFY_OPTIONAL, a chain sent must verify (a client ignores it). */
     @Override
     public void setWantClientAuth(boolean want) {
-        // a server's setting; a client ignores it, as in JSSE
+        settings.wantClientAuth(want);
     }
 
     @Override
     public boolean getWantClientAuth() {
-        return false;
+        return settings.wantsClientAuth();
     }
 
     @Override
@@ -168,13 +174,13 @@ final class MbedTlsEngine extends SSLEngine {
     }
 
     @Override
-    public synchronized String[] getEnabledCipherSuites() {
-        return params.suites().clone();
+    public String[] getEnabledCipherSuites() {
+        return settings.enabledSuites();
     }
 
     @Override
-    public synchronized void setEnabledCipherSuites(String[] suites) {
-        params = params.withSuites(suites);
+    public void setEnabledCipherSuites(String[] suites) {
+        settings.enableSuites(suites);
     }
 
     @Override
@@ -183,23 +189,23 @@ final class MbedTlsEngine extends SSLEngine {
     }
 
     @Override
-    public synchronized String[] getEnabledProtocols() {
-        return params.protocols().clone();
+    public String[] getEnabledProtocols() {
+        return settings.enabledProtocols();
     }
 
     @Override
-    public synchronized void setEnabledProtocols(String[] protocols) {
-        params = params.withProtocols(protocols);
+    public void setEnabledProtocols(String[] protocols) {
+        settings.enableProtocols(protocols);
     }
 
     @Override
-    public synchronized SSLParameters getSSLParameters() {
-        return params.toSslParameters();
+    public SSLParameters getSSLParameters() {
+        return settings.toSslParameters();
     }
 
     @Override
-    public synchronized void setSSLParameters(SSLParameters p) {
-        params = params.with(p);
+    public void setSSLParameters(SSLParameters p) {
+        settings.update(p);
     }
 
     @Override
@@ -216,7 +222,7 @@ final class MbedTlsEngine extends SSLEngine {
 
     @Override
     public synchronized void setHandshakeApplicationProtocolSelector(BiFunction<SSLEngine, List<String>, String> s) {
-        selector = s; // a server's hook: never called by a client
+        selector = s; // a server's: called with the client's ALPN list when its hello arrives
     }
 
     @Override
@@ -232,7 +238,8 @@ final class MbedTlsEngine extends SSLEngine {
         }
         s = none;
         if (s == null) {
-            s = MbedTlsSession.none(context.sessions(), getPeerHost(), getPeerPort());
+            s = MbedTlsSession.none(clientMode ? context.sessions() : context.serverSessions(), getPeerHost(),
+                    getPeerPort());
             none = s;
         }
         return s;
@@ -241,7 +248,10 @@ final class MbedTlsEngine extends SSLEngine {
     @Override
     public SSLSession getHandshakeSession() {
         TlsLink l = link;
-        return l != null && state.inHandshake() ? l.handshakeSession() : null;
+        if (!state.inHandshake()) {
+            return null;
+        }
+        return l != null ? l.handshakeSession() : helloSession;
     }
 
     @Override
@@ -279,11 +289,16 @@ final class MbedTlsEngine extends SSLEngine {
         }
     }
 
-    /** Sets Mbed TLS up for the handshake (with this held, in NEW); a failure here is final too. */
+    /** Sets Mbed TLS up (with this held, in NEW; a server: {@link #startServer}); a failure here is final too. */
     private void start() throws SSLException {
+        if (!clientMode) {
+            staging = context.takeStaging();
+            transitionTo(EngineState.HANDSHAKE_UNWRAP); // a client speaks first
+            return;
+        }
         TlsLink l;
         try {
-            l = TlsLink.open(context, params, getPeerHost(), getPeerPort(), this, socket);
+            l = TlsLink.open(context, settings.get(), getPeerHost(), getPeerPort(), this, socket);
         } catch (SSLException e) {
             transitionTo(EngineState.CLOSING);
             throw e;
@@ -291,6 +306,24 @@ final class MbedTlsEngine extends SSLEngine {
         link = l;
         staging = context.takeStaging();
         transitionTo(EngineState.HANDSHAKE_WRAP); // a client speaks first
+    }
+
+    /** A server's Mbed TLS, set up on the client's first record (with this held; not consumed): {@link ServerSide}. */
+    private void startServer(ByteBuffer record) throws SSLException {
+        ServerSide.Hello hello = ServerSide.Hello.read(record);
+        helloSession = new MbedTlsSession(context.serverSessions(), getPeerHost(), getPeerPort(), "NONE",
+                "SSL_NULL_WITH_NULL_NULL", null, List.of(), List.of(), hello.serverNames, "");
+        try {
+            Parameters params = settings.get();
+            String[] alpn = ServerSide.alpn(params, selector, this, hello);
+            link = TlsLink.openServer(context, params, hello, alpn, getPeerHost(), getPeerPort(), this, socket);
+        } catch (SSLException e) {
+            throw failed(e);
+        } catch (RuntimeException e) { // a key manager or selector that throws
+            throw failed(SslExceptions.handshake("cannot set up the handshake: " + e, e));
+        } finally {
+            helloSession = null;
+        }
     }
 
     /**
@@ -615,7 +648,9 @@ final class MbedTlsEngine extends SSLEngine {
     private SSLEngineResult unwrapHandshake(ByteBuffer src) throws SSLException {
         if (state == EngineState.NEW) {
             start();
-            return unwrapped(Status.OK, 0, 0); // a client speaks first: NEED_WRAP
+            if (clientMode) {
+                return unwrapped(Status.OK, 0, 0); // a client speaks first: NEED_WRAP
+            }
         }
         int recordLength = Records.length(src);
         if (recordLength < 0) {
@@ -626,6 +661,9 @@ final class MbedTlsEngine extends SSLEngine {
         boolean completed;
         try {
             src.limit(start + recordLength);
+            if (link == null) {
+                startServer(src);
+            }
             completed = handshakeStep(src);
         } finally {
             src.limit(limit);

@@ -26,7 +26,7 @@ import javax.net.ssl.SSLSessionContext;
 final class MbedTlsSession extends ExtendedSSLSession {
     private static final byte[] NO_ID = new byte[0];
 
-    private final ClientSessions context;
+    private final SSLSessionContext context; // the client's ClientSessions, or a server's ServerSessions
     private final String peerHost;
     private final int peerPort;
     private final String protocol;
@@ -47,7 +47,7 @@ final class MbedTlsSession extends ExtendedSSLSession {
      * identification algorithm the handshake ran with ("" for none), which a resumption must
      * match: a session made without a name check cannot stand in for a handshake that checks it.
      */
-    MbedTlsSession(ClientSessions context, String peerHost, int peerPort, String protocol, String cipherSuite, byte[] id,
+    MbedTlsSession(SSLSessionContext context, String peerHost, int peerPort, String protocol, String cipherSuite, byte[] id,
             List<byte[]> peerDers, List<X509Certificate> localChain, List<SNIServerName> requestedServerNames,
             String identification) {
         this.context = context;
@@ -63,7 +63,7 @@ final class MbedTlsSession extends ExtendedSSLSession {
     }
 
     /** The session of an engine before (or without) a handshake: JSSE's "no cipher suite". */
-    static MbedTlsSession none(ClientSessions context, String host, int port) {
+    static MbedTlsSession none(SSLSessionContext context, String host, int port) {
         MbedTlsSession s = new MbedTlsSession(context, host, port, "NONE", "SSL_NULL_WITH_NULL_NULL", NO_ID, List.of(),
                 List.of(), List.of(), "");
         s.valid = false;
@@ -112,14 +112,14 @@ final class MbedTlsSession extends ExtendedSSLSession {
     @Override
     public void invalidate() {
         valid = false;
-        if (context != null) {
-            context.remove(this);
+        if (context instanceof ClientSessions) {
+            ((ClientSessions) context).remove(this);
         }
     }
 
     @Override
     public boolean isValid() {
-        return valid && (context == null || context.isCurrent(this));
+        return valid && (!(context instanceof ClientSessions) || ((ClientSessions) context).isCurrent(this));
     }
 
     @Override

@@ -70,23 +70,28 @@ final class MbedTlsSocket extends TransportSocket {
 
     /** Over a socket of its own: {@code transport} is connected, or not yet ({@link #connect}). */
     MbedTlsSocket(ContextState context, Socket transport, String host, int port) {
-        this(context, transport, host, port, false, true);
+        this(context, transport, host, port, false, true, context.defaultParameters(), true);
     }
 
     /** Layered over a connected socket someone else owns. */
     MbedTlsSocket(ContextState context, Socket transport, String host, int port, boolean autoClose) {
-        this(context, transport, host, port, true, autoClose);
+        this(context, transport, host, port, true, autoClose, context.defaultParameters(), true);
+    }
+
+    /** A client an {@link MbedTlsServerSocket} accepted, with its settings (server mode, unless it says client). */
+    MbedTlsSocket(ContextState context, Socket accepted, Parameters params, boolean clientMode) {
+        this(context, accepted, null, -1, false, true, params, clientMode);
     }
 
     private MbedTlsSocket(ContextState context, Socket transport, String host, int port, boolean layered,
-            boolean autoClose) {
+            boolean autoClose, Parameters params, boolean clientMode) {
         super(transport);
         this.context = context;
         this.host = host;
         this.port = port;
         this.layered = layered;
         this.autoClose = autoClose;
-        this.engine = new MbedTlsEngine(context, this);
+        this.engine = new MbedTlsEngine(context, this, params, clientMode);
     }
 
     /** The peer's host for the engine: as given, else the plain socket's address once connected. */
@@ -132,7 +137,7 @@ final class MbedTlsSocket extends TransportSocket {
                         wrapAndSend(EMPTY);
                     } else if (hs == HandshakeStatus.NEED_UNWRAP) {
                         if (unwrapOnce() < 0) {
-                            throw SslExceptions.peerLeftHandshake();
+                            throw SslExceptions.peerLeftHandshake(engine.getUseClientMode() ? "server" : "client");
                         }
                     } else {
                         break;

@@ -40,7 +40,9 @@ final class MbedTlsSocketFactory extends SSLSocketFactory {
 
     @Override
     public Socket createSocket(Socket s, InputStream consumed, boolean autoClose) {
-        throw MbedTlsEngine.serverMode();
+        throw new UnsupportedOperationException("createSocket(socket, consumed, autoClose), a server socket over "
+                + "bytes already read, is not supported in server mode by the MbedTLS provider: accept through "
+                + "getServerSocketFactory(), or run its SSLEngine in server mode and unwrap the consumed bytes first");
     }
 
     @Override

@@ -28,10 +28,22 @@ final class Parameters {
     private final AlgorithmConstraints constraints;
     private final String[] applicationProtocols;
     private final boolean suitesOrder;
+    private final ClientAuth clientAuth;
     private final List<String> usableProtocols;
 
+    /** A server's request for client certificates, as {@code setNeedClientAuth}/{@code setWantClientAuth} set it. */
+    enum ClientAuth {
+        /** No certificate asked for (Mbed TLS's {@code VERIFY_NONE}). */
+        NONE,
+        /** Asked for, may be missing; one sent must verify (Mbed TLS's {@code VERIFY_OPTIONAL}). */
+        WANTED,
+        /** Asked for and required (Mbed TLS's {@code VERIFY_REQUIRED}). */
+        NEEDED
+    }
+
     private Parameters(String[] suites, int suitesHash, String[] protocols, List<SNIServerName> serverNames,
-            String identification, AlgorithmConstraints constraints, String[] applicationProtocols, boolean suitesOrder) {
+            String identification, AlgorithmConstraints constraints, String[] applicationProtocols, boolean suitesOrder,
+            ClientAuth clientAuth) {
         this.suites = suites;
         this.suitesHash = suitesHash;
         this.protocols = protocols;
@@ -40,13 +52,15 @@ final class Parameters {
         this.constraints = constraints;
         this.applicationProtocols = applicationProtocols;
         this.suitesOrder = suitesOrder;
+        this.clientAuth = clientAuth;
         this.usableProtocols = Protocols.usable(protocols);
     }
 
     /** The parameters of a new engine: every suite this build has, the context's protocols. */
     static Parameters defaults(String[] suites, String[] protocols) {
         // useCipherSuitesOrder: SunJSSE's default (a server's setting)
-        return new Parameters(suites, Arrays.hashCode(suites), protocols, null, null, null, NO_PROTOCOLS, true);
+        return new Parameters(suites, Arrays.hashCode(suites), protocols, null, null, null, NO_PROTOCOLS, true,
+                ClientAuth.NONE);
     }
 
     /** A copy as JSSE's parameters. */
@@ -59,6 +73,11 @@ final class Parameters {
         p.setAlgorithmConstraints(constraints);
         p.setApplicationProtocols(applicationProtocols);
         p.setUseCipherSuitesOrder(suitesOrder);
+        if (clientAuth == ClientAuth.NEEDED) {
+            p.setNeedClientAuth(true);
+        } else if (clientAuth == ClientAuth.WANTED) {
+            p.setWantClientAuth(true);
+        }
         return p;
     }
 
@@ -66,8 +85,8 @@ final class Parameters {
      * These parameters changed by {@code update} as SunJSSE's {@code setSSLParameters} does: what
      * {@code update} leaves null (cipher suites, protocols, server names, endpoint
      * identification, algorithm constraints) stays as it was; application protocols (empty: none)
-     * and the cipher suite order are taken as they are. A client has no use for the rest (client
-     * authentication, SNI matchers, packet size). Names are checked as {@code setEnabled*} does,
+     * the cipher suite order and client authentication (need, else want, else none) are taken as
+     * they are. The rest (SNI matchers, packet size) is not used. Names are checked as {@code setEnabled*} does,
      * unless they are the ones already set.
      *
      * @throws IllegalArgumentException naming an unknown cipher suite or protocol
@@ -86,20 +105,32 @@ final class Parameters {
                         : identification,
                 update.getAlgorithmConstraints() != null ? update.getAlgorithmConstraints() : constraints,
                 Arrays.equals(alpn, applicationProtocols) ? applicationProtocols : alpn,
-                update.getUseCipherSuitesOrder());
+                update.getUseCipherSuitesOrder(), update.getNeedClientAuth() ? ClientAuth.NEEDED
+                        : update.getWantClientAuth() ? ClientAuth.WANTED : ClientAuth.NONE);
     }
 
     /** {@code setEnabledCipherSuites}: checked as SunJSSE does. */
     Parameters withSuites(String[] newSuites) {
         String[] checked = CipherSuites.check(newSuites);
         return new Parameters(checked, Arrays.hashCode(checked), protocols, serverNames, identification, constraints,
-                applicationProtocols, suitesOrder);
+                applicationProtocols, suitesOrder, clientAuth);
     }
 
     /** {@code setEnabledProtocols}: checked as SunJSSE does. */
     Parameters withProtocols(String[] newProtocols) {
         return new Parameters(suites, suitesHash, Protocols.check(newProtocols), serverNames, identification,
-                constraints, applicationProtocols, suitesOrder);
+                constraints, applicationProtocols, suitesOrder, clientAuth);
+    }
+
+    /** {@code setNeedClientAuth}/{@code setWantClientAuth}: the last call decides, as in SunJSSE. */
+    Parameters withClientAuth(ClientAuth auth) {
+        return new Parameters(suites, suitesHash, protocols, serverNames, identification, constraints,
+                applicationProtocols, suitesOrder, auth);
+    }
+
+    /** Whether a server asks for client certificates, and insists. */
+    ClientAuth clientAuth() {
+        return clientAuth;
     }
 
     /** The enabled cipher suites; not to be changed. */

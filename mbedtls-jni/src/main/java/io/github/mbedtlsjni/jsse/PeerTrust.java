@@ -15,7 +15,8 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The verify callback of a connection whose application brought its own X509TrustManager
  * (ContextState's rule): Mbed TLS verifies the chain first; on a chain it accepted, the
- * application's trust manager is asked too, and may refuse it. It needs JDK certificates, so a
+ * application's trust manager is asked too ({@code checkServerTrusted} on a client,
+ * {@code checkClientTrusted} on a server), and may refuse it. It needs JDK certificates, so a
  * chain the JDK cannot parse is refused (fail closed), saying why. What it refused with is kept
  * for the handshake's exception ({@link SslExceptions#refused}).
  *
@@ -28,6 +29,7 @@ final class PeerTrust {
     private final Socket socket;
     private final SslContext ssl;
     private final Runnable beforeAsking;
+    private final boolean clientChain; // a server asks checkClientTrusted, a client checkServerTrusted
     private volatile Thread verifying;
     private volatile String refusal;
     private volatile Exception refusalCause;
@@ -35,13 +37,16 @@ final class PeerTrust {
     /**
      * @param beforeAsking run before the trust manager is asked, so that the handshake session it
      *     may look at has the protocol and cipher suite Mbed TLS has chosen
+     * @param clientChain true on a server: the chain is a client's ({@code checkClientTrusted})
      */
-    PeerTrust(X509TrustManager tm, SSLEngine engine, Socket socket, SslContext ssl, Runnable beforeAsking) {
+    PeerTrust(X509TrustManager tm, SSLEngine engine, Socket socket, SslContext ssl, Runnable beforeAsking,
+            boolean clientChain) {
         this.tm = tm;
         this.engine = engine;
         this.socket = socket;
         this.ssl = ssl;
         this.beforeAsking = beforeAsking;
+        this.clientChain = clientChain;
     }
 
     /** The {@link VerifyCallback}: Mbed TLS's flags, with {@code BADCERT_OTHER} added if the application refuses. */
@@ -56,6 +61,10 @@ final class PeerTrust {
         beforeAsking.run();
         verifying = Thread.currentThread();
         try {
+            if (clientChain) {
+                checkClient(chain);
+                return flags;
+            }
             String authType = authType(chain[0]);
             if (tm instanceof X509ExtendedTrustManager && socket != null) {
                 ((X509ExtendedTrustManager) tm).checkServerTrusted(chain, authType, socket);
@@ -70,6 +79,18 @@ final class PeerTrust {
             return flags | VerifyCallback.BADCERT_OTHER;
         } finally {
             verifying = null;
+        }
+    }
+
+    /** A client's chain, with SunJSSE's authType for it: the leaf's key algorithm. */
+    private void checkClient(X509Certificate[] chain) throws CertificateException {
+        String authType = keyType(chain[0]);
+        if (tm instanceof X509ExtendedTrustManager && socket != null) {
+            ((X509ExtendedTrustManager) tm).checkClientTrusted(chain, authType, socket);
+        } else if (tm instanceof X509ExtendedTrustManager) {
+            ((X509ExtendedTrustManager) tm).checkClientTrusted(chain, authType, engine);
+        } else {
+            tm.checkClientTrusted(chain, authType);
         }
     }
 
@@ -104,6 +125,10 @@ final class PeerTrust {
         if (suite.startsWith("TLS_") && with > 4) {
             return suite.substring(4, with);
         }
+        return keyType(leaf);
+    }
+
+    private static String keyType(X509Certificate leaf) {
         String key = leaf.getPublicKey().getAlgorithm();
         return List.of("RSA", "DSA", "EC", "RSASSA-PSS").contains(key) ? key : "UNKNOWN";
     }

@@ -38,19 +38,24 @@ final class SslExceptions {
      * {@link CertificateVerificationException}.
      */
     static SSLHandshakeException refused(CertificateVerificationException e, String applicationRefusal,
-            Exception applicationCause) {
+            Exception applicationCause, String peer) {
         VerifyResult r = e.verifyResult();
         String flags = String.join(" | ", r.flagNames());
         String message = applicationRefusal != null
-                ? "the server's certificate was refused: Mbed TLS accepted the chain, but " + applicationRefusal + " ("
-                        + flags + ")"
-                : "the server's certificate was refused by Mbed TLS: " + flags + " ("
-                        + r.info().strip().replace('\n', ';') + ")";
+                ? "the " + peer + "'s certificate was refused: Mbed TLS accepted the chain, but " + applicationRefusal
+                        + " (" + flags + ")"
+                : refusedByMbedTls(r, peer);
         SSLHandshakeException ex = handshake(message, e);
         if (applicationRefusal != null && applicationCause != null) {
             ex.addSuppressed(applicationCause);
         }
         return ex;
+    }
+
+    /** Why Mbed TLS refused the {@code peer}'s ("server", "client") chain: its flags and verify info. */
+    static String refusedByMbedTls(VerifyResult r, String peer) {
+        return "the " + peer + "'s certificate was refused by Mbed TLS: " + String.join(" | ", r.flagNames()) + " ("
+                + r.info().strip().replace('\n', ';') + ")";
     }
 
     /**
@@ -82,9 +87,9 @@ final class SslExceptions {
         return new SSLException("closeInbound() before the peer's close_notify: the data may have been truncated");
     }
 
-    /** The peer closed the connection while the handshake waited for its records. */
-    static SSLHandshakeException peerLeftHandshake() {
-        return handshake("the server closed the connection during the handshake", null);
+    /** The peer ("server", "client") closed the connection while the handshake waited for its records. */
+    static SSLHandshakeException peerLeftHandshake(String peer) {
+        return handshake("the " + peer + " closed the connection during the handshake", null);
     }
 
     /** The handshake loop of a socket ended without a handshake (the engine was closed meanwhile). */

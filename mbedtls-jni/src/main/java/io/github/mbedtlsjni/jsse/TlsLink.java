@@ -6,6 +6,7 @@ import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.MemoryBio;
 import io.github.mbedtlsjni.mbedtls.SslContext;
 import io.github.mbedtlsjni.mbedtls.SslSession;
+import io.github.mbedtlsjni.mbedtls.VerifyResult;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -16,6 +17,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
@@ -44,13 +46,17 @@ final class TlsLink {
     private final List<X509Certificate> localChain;
     private final MbedTlsSession offered; // the kept session offered for resumption, or null
     private final PeerTrust trust; // null: Mbed TLS alone decides
-    private final boolean alpnOffered;
+    private final boolean server;
+    private final List<ContextState.Identity> serverIdentities; // a server's pairs, to tell which one was sent
+    private final SSLSessionContext sessionContext; // the context's client sessions, or its server sessions
+    private final boolean optionalClientCert; // a server that wants (not needs) the client's certificate
+    private final boolean alpnOffered; // a client offered ALPN, or a server may select
     private volatile MbedTlsSession handshakeSession; // made when asked for; then kept current by the handshake
-    private volatile String handshakeAlpn; // null until Mbed TLS has read the server's choice; "" if none offered
+    private volatile String handshakeAlpn; // null until Mbed TLS has read (or made) the choice; "" if none offered
 
     private TlsLink(ContextState context, SslContext ssl, MemoryBio bio, String host, int port, Parameters params,
-            List<SNIServerName> serverNames, ContextState.Identity identity, MbedTlsSession offered, SSLEngine engine,
-            Socket socket) {
+            List<SNIServerName> serverNames, List<X509Certificate> localChain, MbedTlsSession offered,
+            List<ContextState.Identity> serverIdentities, boolean alpnOffered, SSLEngine engine, Socket socket) {
         this.context = context;
         this.ssl = ssl;
         this.bio = bio;
@@ -58,12 +64,16 @@ final class TlsLink {
         this.port = port;
         this.identification = params.identification();
         this.serverNames = serverNames;
-        this.localChain = identity == null ? List.of() : identity.certificates;
+        this.localChain = localChain;
         this.offered = offered;
-        this.alpnOffered = params.applicationProtocols().length > 0;
+        this.server = serverIdentities != null;
+        this.serverIdentities = serverIdentities;
+        this.sessionContext = this.server ? context.serverSessions() : context.sessions();
+        this.optionalClientCert = this.server && params.clientAuth() == Parameters.ClientAuth.WANTED;
+        this.alpnOffered = alpnOffered;
         this.handshakeAlpn = alpnOffered ? null : "";
         X509TrustManager tm = context.applicationTrustManager();
-        this.trust = tm == null ? null : new PeerTrust(tm, engine, socket, ssl, this::refresh);
+        this.trust = tm == null ? null : new PeerTrust(tm, engine, socket, ssl, this::refresh, this.server);
     }
 
     /**
@@ -76,13 +86,7 @@ final class TlsLink {
      */
     static TlsLink open(ContextState context, Parameters params, String host, int port, SSLEngine engine,
             Socket socket) throws SSLHandshakeException {
-        List<String> protocols = params.usableProtocols();
-        if (protocols.isEmpty()) {
-            throw SslExceptions.handshake("no enabled protocol is one this Mbed TLS speaks (enabled: "
-                    + String.join(", ", params.protocols()) + "; supported: " + Protocols.supported() + ")", null);
-        }
-        SslContext s = new SslContext();
-        try {
+        return open(params, (s, protocols) -> {
             ContextState.Identity identity = chooseIdentity(context, engine, socket);
             // mbedtls_ssl_setup, with the config shared by connections of these settings
             context.setup(s, protocols, params, identity);
@@ -94,8 +98,53 @@ final class TlsLink {
                     kept -> resumable(kept, protocols, params.suites(), identification, names), s);
             // mbedtls_ssl_set_bio with memory callbacks
             MemoryBio bio = s.setMemoryBio();
-            TlsLink link = new TlsLink(context, s, bio, host, port, params, names, identity, offered, engine, socket);
-            // mbedtls_ssl_set_verify: the application's own trust manager, asked after Mbed TLS
+            return new TlsLink(context, s, bio, host, port, params, names,
+                    identity == null ? List.of() : identity.certificates, offered, null,
+                    params.applicationProtocols().length > 0, engine, socket);
+        });
+    }
+
+    /**
+     * Sets up Mbed TLS for a server handshake with {@code params}, for the client whose
+     * ClientHello offered {@code hello}: the key manager's pairs, the client authentication mode,
+     * the ALPN protocols to select from ({@link ServerSide}).
+     *
+     * @param host the client's address, or null
+     * @throws SSLHandshakeException if the settings cannot make a handshake (no usable protocol,
+     *     no certificate, a key Mbed TLS cannot use)
+     */
+    static TlsLink openServer(ContextState context, Parameters params, ServerSide.Hello hello, String[] alpn,
+            String host, int port, SSLEngine engine, Socket socket) throws SSLHandshakeException {
+        return open(params, (s, protocols) -> {
+            List<ContextState.Identity> identities = ServerSide.identities(context, engine, socket);
+            // mbedtls_ssl_setup, with the config shared by connections of these settings
+            context.setupServer(s, protocols, params, alpn, identities, ServerSide.authMode(params));
+            MemoryBio bio = s.setMemoryBio();
+            List<X509Certificate> local = identities.size() == 1 ? identities.get(0).certificates : null;
+            return new TlsLink(context, s, bio, host, port, params, hello.serverNames, local, null, identities,
+                    alpn.length > 0, engine, socket);
+        });
+    }
+
+    /** The role's steps of {@link #open(Parameters, Setup)}, on a new context. */
+    private interface Setup {
+        TlsLink run(SslContext s, List<String> protocols) throws SSLHandshakeException, GeneralSecurityException;
+    }
+
+    /**
+     * A new context set up by {@code setup} for the usable protocols, then
+     * {@code mbedtls_ssl_set_verify} if the application brought its own trust manager (asked after
+     * Mbed TLS); the context is freed if a step fails.
+     */
+    private static TlsLink open(Parameters params, Setup setup) throws SSLHandshakeException {
+        List<String> protocols = params.usableProtocols();
+        if (protocols.isEmpty()) {
+            throw SslExceptions.handshake("no enabled protocol is one this Mbed TLS speaks (enabled: "
+                    + String.join(", ", params.protocols()) + "; supported: " + Protocols.supported() + ")", null);
+        }
+        SslContext s = new SslContext();
+        try {
+            TlsLink link = setup.run(s, protocols);
             if (link.trust != null) {
                 THIN.setVerifyCallback(s, link.trust::verify);
             }
@@ -197,14 +246,32 @@ final class TlsLink {
         } catch (CertificateVerificationException e) {
             dropOffered(); // the server did not resume it
             throw SslExceptions.refused(e, trust == null ? null : trust.refusal(),
-                    trust == null ? null : trust.refusalCause());
+                    trust == null ? null : trust.refusalCause(), server ? "client" : "server");
         } catch (MbedTlsException | IllegalStateException e) {
             throw SslExceptions.handshake("the TLS handshake failed: " + e.getMessage() + dropOffered(), e);
         }
         if (code != 0) {
             refresh();
+        } else if (optionalClientCert) {
+            refuseUnverifiedClient();
         }
         return code;
+    }
+
+    /**
+     * A wanted client certificate: Mbed TLS's {@code VERIFY_OPTIONAL} completes the handshake
+     * even with a chain it did not verify, while JSSE's want means a certificate may be missing,
+     * not wrong. So a chain Mbed TLS flagged fails the handshake here, with Mbed TLS's flags (no
+     * alert: the handshake is over for Mbed TLS; the connection is closed).
+     */
+    private void refuseUnverifiedClient() throws SSLHandshakeException {
+        if (THIN.peerCertificateDers(ssl).isEmpty()) {
+            return; // none sent: allowed
+        }
+        VerifyResult r = ssl.verifyResult();
+        if (r.isAvailable() && !r.isOk()) {
+            throw SslExceptions.handshake(SslExceptions.refusedByMbedTls(r, "client"), null);
+        }
     }
 
     /**
@@ -240,7 +307,7 @@ final class TlsLink {
         }
         String suite = ssl.ciphersuite();
         if (suite != null) {
-            handshakeSession = new MbedTlsSession(context.sessions(), host, port, ssl.protocol(), CipherSuites.toIana(suite),
+            handshakeSession = new MbedTlsSession(sessionContext, host, port, ssl.protocol(), CipherSuites.toIana(suite),
                     null, List.of(), localChain, serverNames, identification).withValuesOf(hs);
         }
     }
@@ -252,7 +319,7 @@ final class TlsLink {
             synchronized (this) {
                 hs = handshakeSession;
                 if (hs == null) {
-                    hs = new MbedTlsSession(context.sessions(), host, port, "NONE", "SSL_NULL_WITH_NULL_NULL", null,
+                    hs = new MbedTlsSession(sessionContext, host, port, "NONE", "SSL_NULL_WITH_NULL_NULL", null,
                             List.of(), localChain, serverNames, identification);
                     handshakeSession = hs;
                 }
@@ -283,9 +350,9 @@ final class TlsLink {
             offered.touch();
             session = offered;
         } else {
-            session = new MbedTlsSession(context.sessions(), host, port, ssl.protocol(),
+            session = new MbedTlsSession(sessionContext, host, port, ssl.protocol(),
                     CipherSuites.toIana(ssl.ciphersuite()), THIN.sessionId(ssl), THIN.peerCertificateDers(ssl),
-                    localChain, serverNames, identification);
+                    localChain(), serverNames, identification);
             MbedTlsSession hs = handshakeSession;
             if (hs != null) {
                 session.withValuesOf(hs);
@@ -295,8 +362,30 @@ final class TlsLink {
         return session;
     }
 
-    /** Offers the connection's session to the cache, if Mbed TLS has a (new) one to export. */
+    /**
+     * The certificates this side sent: a client's one chain; a server's pair when it has one, or,
+     * with several, the one whose key the TLS 1.2 suite names (ECDSA or RSA); empty when Mbed
+     * TLS's pick is not known (TLS 1.3 with several pairs).
+     */
+    private List<X509Certificate> localChain() {
+        if (localChain != null) {
+            return localChain;
+        }
+        String suite = CipherSuites.toIana(ssl.ciphersuite());
+        String key = suite.contains("_ECDSA_") ? "EC" : suite.contains("_RSA_") ? "RSA" : null;
+        for (ContextState.Identity id : serverIdentities) {
+            if (id.certificates.get(0).getPublicKey().getAlgorithm().equals(key)) {
+                return id.certificates;
+            }
+        }
+        return List.of();
+    }
+
+    /** Offers a client connection's session to the cache, if Mbed TLS has a (new) one to export. */
     void keep(MbedTlsSession session) {
+        if (server) {
+            return; // a server's sessions are in Mbed TLS's cache and tickets
+        }
         SslSession resumable = new SslSession();
         boolean kept = false;
         try {

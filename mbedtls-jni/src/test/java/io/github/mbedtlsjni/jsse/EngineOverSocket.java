@@ -28,9 +28,13 @@ final class EngineOverSocket implements AutoCloseable {
     private final ByteBuffer appIn;
 
     EngineOverSocket(SSLEngine engine, int port) throws IOException {
+        this(engine, connect(port));
+    }
+
+    /** Over a connected socket, an accepted one say (a server engine). */
+    EngineOverSocket(SSLEngine engine, Socket socket) throws IOException {
         this.engine = engine;
-        socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+        this.socket = socket;
         socket.setSoTimeout(30_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
@@ -38,6 +42,20 @@ final class EngineOverSocket implements AutoCloseable {
         netIn.flip();
         netOut = ByteBuffer.allocateDirect(engine.getSession().getPacketBufferSize());
         appIn = ByteBuffer.allocateDirect(engine.getSession().getApplicationBufferSize());
+    }
+
+    private static Socket connect(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+        return socket;
+    }
+
+    /** Sends close_notify. */
+    void closeOutbound() throws IOException {
+        engine.closeOutbound();
+        while (!engine.isOutboundDone()) {
+            wrap(ByteBuffer.allocate(0));
+        }
     }
 
     /** Runs the handshake to its end; an SSLException from the engine is thrown on. */
@@ -50,7 +68,7 @@ final class EngineOverSocket implements AutoCloseable {
                     break;
                 case NEED_UNWRAP:
                     if (unwrap() < 0) {
-                        throw new SSLException("the server closed the connection during the handshake");
+                        throw new SSLException("the peer closed the connection during the handshake");
                     }
                     break;
                 case NEED_TASK:

@@ -64,6 +64,10 @@ final class EnginePair {
     boolean stepClient() throws SSLException {
         boolean progress = false;
         HandshakeStatus hs = client.getHandshakeStatus();
+        while (hs == HandshakeStatus.NEED_TASK) { // a SunJSSE client
+            client.getDelegatedTask().run();
+            hs = client.getHandshakeStatus();
+        }
         if (hs == HandshakeStatus.NEED_WRAP) {
             SSLEngineResult r = client.wrap(buffer(0), toServer);
             count(r, true);

@@ -119,6 +119,61 @@ class EngineStateTest {
     }
 
     /**
+     * A server engine goes through the same states from {@code HANDSHAKE_UNWRAP} (it speaks
+     * second), against SunJSSE's client engine, and closes first: the statuses follow the state
+     * at every call, FINISHED once, and the states visited are the table's.
+     */
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void aServerEngineWalksTheSameStates(TlsProtocol protocol) throws Exception {
+        SslEngineTest.assumeSupported(protocol);
+        SSLContext server = SSLContext.getInstance("TLS", new MbedTlsProvider());
+        server.init(SslContexts.keyManagers(pki).getKeyManagers(), null, null);
+        SSLEngine sun = SslContexts.client(pki.root().certificate()).createSSLEngine(TestPki.SERVER_NAME, 443);
+        sun.setUseClientMode(true);
+        EnginePair p = new EnginePair(sun, protocol, false, server);
+        SSLEngine s = p.server;
+        List<EngineState> seen = new ArrayList<>(List.of(state(s)));
+        s.beginHandshake();
+        assertEquals(EngineState.HANDSHAKE_UNWRAP, state(s));
+        seen.add(state(s));
+        sun.beginHandshake();
+        int finished = 0;
+        for (int i = 0; i < 100 && !(state(s) == EngineState.OPEN
+                && sun.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING); i++) {
+            p.stepClient();
+            p.toServer.flip();
+            if (p.toServer.hasRemaining()) {
+                finished += check(s, s.unwrap(p.toServer, ByteBuffer.allocate(20000)), seen, false);
+            }
+            p.toServer.compact();
+            while (s.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
+                finished += check(s, s.wrap(ByteBuffer.allocate(0), p.toClient), seen, true);
+            }
+        }
+        assertEquals(1, finished, "FINISHED once");
+        assertEquals(EngineState.OPEN, state(s));
+        assertEquals(protocol.protocolName(), s.getSession().getProtocol());
+
+        s.closeOutbound();
+        seen.add(state(s));
+        check(s, s.wrap(ByteBuffer.allocate(0), p.toClient), seen, true);
+        assertEquals(EngineState.OUTBOUND_DONE, state(s));
+        p.toClient.flip();
+        sun.unwrap(p.toClient, ByteBuffer.allocate(20000));
+        p.toClient.compact();
+        sun.closeOutbound();
+        sun.wrap(ByteBuffer.allocate(0), p.toServer);
+        p.toServer.flip();
+        check(s, s.unwrap(p.toServer, ByteBuffer.allocate(20000)), seen, false);
+        assertEquals(EngineState.CLOSED, state(s));
+        for (int i = 1; i < seen.size(); i++) {
+            EngineState from = seen.get(i - 1);
+            assertTrue(from == seen.get(i) || reachable(from, seen.get(i)), "transitions of the table: " + seen);
+        }
+    }
+
+    /**
      * Whether the table leads from {@code from} to {@code to}: between two observations one call
      * may have made several transitions (a flight made, staged and handed out).
      */

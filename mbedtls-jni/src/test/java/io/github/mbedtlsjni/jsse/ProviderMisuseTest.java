@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.Socket;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -27,12 +28,14 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,8 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  * random calls on one shared {@link SSLSocket} (single-byte and array reads and writes, bad
  * offsets, {@code startHandshake}, {@code close}, short {@code SO_TIMEOUT}s, parameters) and on
  * one shared {@link SSLEngine} (wrap and unwrap from several threads, with buffers of every kind
- * and size, {@code closeInbound}/{@code closeOutbound}, {@code beginHandshake}), round after
- * round. The context's key manager is slow (it sleeps a little before answering "no
+ * and size, {@code closeInbound}/{@code closeOutbound}, {@code beginHandshake}), and on one
+ * shared {@link SSLServerSocket} and the server-mode socket it last accepted ({@code accept} with
+ * short timeouts, reads, writes, handshakes, closes of either, settings changed meanwhile; its
+ * clients SunJSSE sockets, some never speaking), round after round. The context's key manager is slow (it sleeps a little before answering "no
  * certificate"), which widens every window the handshake has.
  *
  * <p>Fails if the JVM's deadlock detector ({@link ThreadMXBean#findDeadlockedThreads()}) ever
@@ -223,6 +228,129 @@ class ProviderMisuseTest {
                 break;
             default:
                 w.call("flush", out::flush);
+                break;
+        }
+    }
+
+    // --- The SSLServerSocket and the sockets it accepts ---------------------------------------------
+
+    @Test
+    void serverSocketCallsFromSeveralThreadsNeverDeadlockOrHang() throws Exception {
+        long seed = seed("server socket");
+        int rounds = Integer.getInteger(ROUNDS_PROPERTY, 24);
+        Map<String, Long> baseline = LiveObjects.settle();
+        SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
+        context.init(SslContexts.keyManagers(pki).getKeyManagers(), SslEngineTest.trustManagers(pki.root()), null);
+        SSLContext jdkClient = SslContexts.client(pki.root().certificate());
+        Random roundRandom = new Random(seed);
+        for (int round = 0; round < rounds && failures.isEmpty(); round++) {
+            SSLServerSocket ss = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 50,
+                    java.net.InetAddress.getLoopbackAddress());
+            ss.setSoTimeout(5 + roundRandom.nextInt(40)); // short: accepts that time out are most of the calls
+            List<Thread> peers = new ArrayList<>();
+            for (int i = 1 + roundRandom.nextInt(3); i > 0; i--) {
+                boolean silentPeer = roundRandom.nextInt(5) == 0; // connects and never speaks
+                Thread t = new Thread(() -> peer(jdkClient, ss.getLocalPort(), silentPeer), "misuse-peer");
+                t.setDaemon(true);
+                t.start();
+                peers.add(t);
+            }
+            AtomicReference<Socket> accepted = new AtomicReference<>();
+            long roundSeed = seed + 0x9E3779B97F4A7C15L * (round + 1);
+            Runnable closeAll = () -> {
+                closeQuietly(ss);
+                closeQuietly(accepted.get());
+            };
+            run("server socket round " + round, roundSeed, SOCKET_CALLS,
+                    (w, r) -> serverSocketCall(w, r, ss, accepted), closeAll);
+            closeAll.run();
+            for (Thread t : peers) {
+                t.join(HUNG_MILLIS);
+            }
+        }
+        context = null;
+        finish("server socket", seed, baseline);
+    }
+
+    /** A SunJSSE client: handshakes, writes a line, reads what comes until the end or its timeout. */
+    private static void peer(SSLContext jdkClient, int port, boolean silentPeer) {
+        try (Socket plain = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            plain.setSoTimeout(1_000);
+            if (silentPeer) {
+                plain.getInputStream().read();
+                return;
+            }
+            try (SSLSocket c = (SSLSocket) jdkClient.getSocketFactory().createSocket(plain, TestPki.SERVER_NAME, port,
+                    false)) {
+                c.getOutputStream().write("hello\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                c.getOutputStream().flush();
+                c.getInputStream().readAllBytes();
+            }
+        } catch (IOException gone) {
+            // the server's misuse ends this client one way or another
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private void serverSocketCall(Worker w, Random r, SSLServerSocket ss, AtomicReference<Socket> accepted) {
+        Socket s = accepted.get();
+        int call = r.nextInt(12);
+        if (s == null && call >= 3 && call <= 8) {
+            call = 0;
+        }
+        switch (call) {
+            case 0:
+            case 1:
+            case 2:
+                w.call("accept", () -> {
+                    Socket a = ss.accept();
+                    a.setSoTimeout(10 + r.nextInt(100));
+                    closeQuietly(accepted.getAndSet(a));
+                });
+                break;
+            case 3:
+                w.call("accepted read", () -> s.getInputStream().read(new byte[1 + r.nextInt(3000)]));
+                break;
+            case 4:
+                w.call("accepted write", () -> s.getOutputStream().write(new byte[1 + r.nextInt(2000)]));
+                break;
+            case 5:
+                w.call("accepted startHandshake", ((SSLSocket) s)::startHandshake);
+                break;
+            case 6:
+                w.call("accepted getSession", () -> ((SSLSocket) s).getSession().getCipherSuite());
+                break;
+            case 7:
+                if (r.nextInt(10) == 0) {
+                    w.call("accepted close", s::close);
+                } else {
+                    w.call("accepted getHandshakeSession", ((SSLSocket) s)::getHandshakeSession);
+                }
+                break;
+            case 8:
+                w.call("accepted setNeedClientAuth", () -> ((SSLSocket) s).setNeedClientAuth(r.nextBoolean()));
+                break;
+            case 9:
+                w.call("setWantClientAuth", () -> ss.setWantClientAuth(r.nextBoolean()));
+                break;
+            case 10:
+                w.call("setSSLParameters", () -> ss.setSSLParameters(ss.getSSLParameters()));
+                break;
+            default:
+                if (r.nextInt(40) == 0) {
+                    w.call("server socket close", ss::close);
+                } else {
+                    w.call("setSoTimeout", () -> ss.setSoTimeout(5 + r.nextInt(40)));
+                }
                 break;
         }
     }

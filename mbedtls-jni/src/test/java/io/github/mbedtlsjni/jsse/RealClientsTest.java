@@ -1,7 +1,7 @@
 package io.github.mbedtlsjni.jsse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,7 +85,7 @@ class RealClientsTest {
                 client.stop();
             }
         }
-        assertNull(mbed.getServerSessionContext(), "no server sessions in a client context: null, as JSSE says");
+        assertNotNull(mbed.getServerSessionContext(), "the server sessions a client context may serve with too");
     }
 
     /**

@@ -56,6 +56,18 @@ public final class SslContexts {
         return server(key, chain, trustAnchors);
     }
 
+    /** A PKIX key manager factory holding {@code pki}'s leaf + intermediate with the server key. */
+    public static KeyManagerFactory keyManagers(TestPki pki) {
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+            kmf.init(keyStore(pki.leaf().privateKey(), List.of(pki.leaf().certificate(),
+                    pki.intermediate().certificate())), PASSWORD);
+            return kmf;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A PKCS#12 key store holding {@code key} and {@code chain} under alias {@code key}, password {@code changeit}. */
     public static KeyStore keyStore(PrivateKey key, List<X509Certificate> chain) {
         try {
