@@ -501,14 +501,21 @@ public final class DatagramBio {
      * (the same suites, CID length and endpoint) and have had no handshake. The connection is
      * then established: {@link #read} and {@link #write} at once.
      *
-     * @throws MbedTlsException if Mbed TLS refuses the bytes
+     * @throws MbedTlsException if Mbed TLS refuses the bytes. Mbed TLS frees the context when
+     *     a load fails, so every later call on it (and on its {@link SslContext}) is refused:
+     *     close it and set up a new one
      */
     public void load(byte[] state) {
         Objects.requireNonNull(state, "state");
         synchronized (lifecycle.steps) {
             long self = lifecycle.acquireDatagramConfigurable("DatagramBio.load");
             try {
-                nLoad(self, state);
+                try {
+                    nLoad(self, state);
+                } catch (MbedTlsException e) {
+                    lifecycle.transitionTo(Lifecycle.State.FREED_BY_LOAD);
+                    throw e;
+                }
                 lifecycle.transitionTo(Lifecycle.State.OPEN);
             } finally {
                 lifecycle.release();

@@ -12,6 +12,7 @@ package io.github.mbedtlsjni.mbedtls;
  * socket bio: CONFIGURED, HANDSHAKING, OPEN, WRITE_TIMED_OUT --session reset--&gt; SET_UP (no bio)
  * DTLS ({@link DatagramBio} only): HANDSHAKING, OPEN --session reset, save--&gt; CONFIGURED
  *      CONFIGURED --load--&gt; OPEN      OPEN --the client reconnects from the same address--&gt; HANDSHAKING
+ *      CONFIGURED --load failed--&gt; FREED_BY_LOAD
  * </pre>
  *
  * <p>The configuration steps run in {@code SET_UP} and {@code CONFIGURED}; a handshake that
@@ -41,6 +42,11 @@ final class Lifecycle {
         OPEN,
         /** Open, but a write timed out: how much of it went out is unknown, so no more writes. */
         WRITE_TIMED_OUT,
+        /**
+         * {@code mbedtls_ssl_context_load} failed, and Mbed TLS freed the context when it did
+         * (its configuration pointer is gone): nothing but {@code close()} is safe.
+         */
+        FREED_BY_LOAD,
         /** Closed by its owner. */
         CLOSED
     }
@@ -114,6 +120,8 @@ final class Lifecycle {
                 return from == State.CONFIGURED;
             case HANDSHAKING:
                 return from == State.OPEN;
+            case FREED_BY_LOAD:
+                return from == State.CONFIGURED;
             default:
                 return false;
         }
@@ -180,10 +188,24 @@ final class Lifecycle {
 
     // --- The checks, with their messages ------------------------------------------------------------
 
-    /** Throws unless {@code setup} has run. */
+    /**
+     * Throws unless {@code setup} has run and the context is still there: every call that
+     * reaches Mbed TLS's context passes here or through {@link #isOpen}. {@code CLOSED} is
+     * refused too: a call that took its reference just before another thread's {@code close()}
+     * would otherwise go on, and on a context that was never set up Mbed TLS has no
+     * configuration to read.
+     */
     void requireSetUp(String method) {
-        if (state() == State.NEW) {
+        State s = state();
+        if (s == State.NEW) {
             throw new IllegalStateException(method + "() before setup(config): call sslContext.setup(config) first");
+        }
+        if (s == State.CLOSED) {
+            throw new IllegalStateException("SslContext was closed during " + method + "()");
+        }
+        if (s == State.FREED_BY_LOAD) {
+            throw new IllegalStateException(method + "() after a failed DatagramBio.load(): Mbed TLS freed the "
+                    + "context when the load failed; close it and set up a new one");
         }
     }
 

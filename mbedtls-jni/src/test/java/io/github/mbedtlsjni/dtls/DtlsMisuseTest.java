@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.dtls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,10 +27,12 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * DTLS misuse gets a clear exception, never a crash or a leak: steps out of order, the wrong
@@ -101,6 +104,17 @@ class DtlsMisuseTest {
                 DatagramBio bio = ssl.setDatagramBio();
                 MbedTlsException bad = assertThrows(MbedTlsException.class, () -> bio.load(new byte[] {1, 2, 3}));
                 assertTrue(bad.getMessage().contains("mbedtls_ssl_context_load"), bad.getMessage());
+                // Mbed TLS freed the context when the load failed: its configuration pointer is
+                // gone, so reaching it again would crash the JVM. Every call is refused instead.
+                List<Executable> after = List.of(ssl::protocol, ssl::ciphersuite, ssl::verifyResult, ssl::alpnProtocol,
+                        ssl::peerCertificates, () -> bio.load(new byte[] {1, 2, 3}), bio::timeoutMillis,
+                        bio::isEstablished, bio::maxPayload, () -> bio.setMtu(1200), () -> bio.handshake(null, ByteBuffer.allocate(DatagramBio.minOutputBuffer())),
+                        () -> bio.sessionReset());
+                for (Executable call : after) {
+                    IllegalStateException refused = assertThrows(IllegalStateException.class, call);
+                    assertTrue(refused.getMessage().contains("after a failed DatagramBio.load()"), refused.getMessage());
+                }
+                assertFalse(ssl.isResumed());
             }
         }
     }

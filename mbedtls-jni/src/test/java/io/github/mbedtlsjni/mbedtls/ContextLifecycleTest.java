@@ -74,6 +74,27 @@ class ContextLifecycleTest {
         }
     }
 
+    /**
+     * A call that took its reference just before another thread's close() finds the state
+     * CLOSED, not NEW, when it checks: it must stop there. On a context that was never set up,
+     * Mbed TLS has no configuration, and {@code mbedtls_ssl_get_version} would read through a
+     * null pointer (the randomized misuse test hit this).
+     */
+    @Test
+    void aCallThatRacedCloseIsRefusedEvenOnAContextNeverSetUp() {
+        SslContext ssl = new SslContext();
+        ssl.handle.acquire(); // what protocol() holds between its acquire and its check
+        try {
+            ssl.close();
+            assertEquals(State.CLOSED, ssl.lifecycle.state());
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ssl.lifecycle.requireSetUp("SslContext.protocol"));
+            assertEquals("SslContext was closed during SslContext.protocol()", e.getMessage());
+        } finally {
+            ssl.handle.release();
+        }
+    }
+
     @Test
     void onlyTheTableTransitionsAreTakenAndClosedIsFinal() {
         try (SslContext ssl = new SslContext()) {
