@@ -3,6 +3,8 @@
 #include "io_github_mbedtlsjni_mbedtls_X509Crt.h"
 #include "verify_profile.h"
 
+#include "mbedtls/oid.h"
+
 #include <stdlib.h>
 
 JNIEXPORT jlong JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInit(JNIEnv *env, jclass cls)
@@ -274,4 +276,114 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerify(JNIEnv 
         return 0;
     }
     return (jint) flags;
+}
+
+/* The parts nFields reports, in this order (X509Crt's FIELD_* indexes). */
+enum { MJ_F_VERSION, MJ_F_PK_BITS, MJ_F_CA, MJ_F_MAX_PATHLEN, MJ_F_KEY_USAGE, MJ_F_EXT_TYPES, MJ_F_COUNT };
+
+/*
+ * The numbers Mbed TLS parsed from certificate index. max_pathlen is Mbed TLS's stored value:
+ * the basicConstraints pathLenConstraint plus one, 0 when there is none.
+ */
+JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nFields(JNIEnv *env, jclass cls, jlong handle, jint index)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    jint fields[MJ_F_COUNT];
+    jintArray result;
+    (void) cls;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    fields[MJ_F_VERSION] = crt->version;
+    fields[MJ_F_PK_BITS] = (jint) mbedtls_pk_get_bitlen(&crt->pk);
+    fields[MJ_F_CA] = crt->MBEDTLS_PRIVATE(ca_istrue);
+    fields[MJ_F_MAX_PATHLEN] = crt->MBEDTLS_PRIVATE(max_pathlen);
+    fields[MJ_F_KEY_USAGE] = (jint) crt->MBEDTLS_PRIVATE(key_usage);
+    fields[MJ_F_EXT_TYPES] = crt->MBEDTLS_PRIVATE(ext_types);
+    result = (*env)->NewIntArray(env, MJ_F_COUNT);
+    if (result != NULL) {
+        (*env)->SetIntArrayRegion(env, result, 0, MJ_F_COUNT, fields);
+    }
+    return result;
+}
+
+/* Raw parts of certificate index as Mbed TLS located them: 0 serial, 1 TBS, 2 signature. */
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nBytes(JNIEnv *env, jclass cls, jlong handle, jint index,
+                                                                      jint which)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_buf *buf;
+    jbyteArray result;
+    (void) cls;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    switch (which) {
+    case 0: buf = &crt->serial; break;
+    case 1: buf = &crt->tbs; break;
+    case 2: buf = &crt->MBEDTLS_PRIVATE(sig); break;
+    default:
+        mj_throw_argument(env, "no such certificate part");
+        return NULL;
+    }
+    result = (*env)->NewByteArray(env, (jsize) buf->len);
+    if (result != NULL && buf->len != 0) {
+        (*env)->SetByteArrayRegion(env, result, 0, (jsize) buf->len, (const jbyte *) buf->p);
+    }
+    return result;
+}
+
+/*
+ * Names of certificate index's algorithms: 0 the signature algorithm's description
+ * (mbedtls_oid_get_sig_alg_desc, NULL if Mbed TLS has none), 1 the public key's type
+ * (mbedtls_pk_get_name).
+ */
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nAlgorithm(JNIEnv *env, jclass cls, jlong handle,
+                                                                       jint index, jint which)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const char *desc = NULL;
+    (void) cls;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    if (which == 0) {
+        if (mbedtls_oid_get_sig_alg_desc(&crt->sig_oid, &desc) != 0) {
+            return NULL;
+        }
+    } else {
+        desc = mbedtls_pk_get_name(&crt->pk);
+    }
+    return mj_string(env, desc);
+}
+
+/*
+ * mbedtls_x509_crt_check_key_usage (which = 0, usage the bits) or
+ * mbedtls_x509_crt_check_extended_key_usage (which = 1, oid the DER contents of the OID):
+ * 0 if the certificate allows it, else Mbed TLS's error.
+ */
+JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCheckUsage(JNIEnv *env, jclass cls, jlong handle,
+                                                                     jint index, jint usage, jbyteArray oid)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    unsigned char der[64];
+    jsize len;
+    (void) cls;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return 0;
+    }
+    if (oid == NULL) {
+        return mbedtls_x509_crt_check_key_usage(crt, (unsigned int) usage);
+    }
+    len = (*env)->GetArrayLength(env, oid);
+    if (len <= 0 || (size_t) len > sizeof der) {
+        mj_throw_argument(env, "an OID of 1 to 64 bytes");
+        return 0;
+    }
+    (*env)->GetByteArrayRegion(env, oid, 0, len, (jbyte *) der);
+    return mbedtls_x509_crt_check_extended_key_usage(crt, (const char *) der, (size_t) len);
 }

@@ -29,7 +29,12 @@ import java.util.function.Supplier;
  * ({@link java.io.UncheckedIOException} around the JDK's {@link java.nio.file.FileSystemException}).
  *
  * <p>What a certificate holds comes from Mbed TLS's parse: {@link #subject}, {@link #issuer},
- * {@link #validFrom}, {@link #validTo}, {@link #info} and the {@link #der} bytes Mbed TLS keeps.
+ * {@link #validFrom}, {@link #validTo}, {@link #info} and the {@link #der} bytes Mbed TLS keeps;
+ * per certificate also {@link #serial}, {@link #version}, {@link #signatureAlgorithm}, the public
+ * key's {@link #publicKeyType type} and {@link #publicKeyBits size}, basicConstraints
+ * ({@link #isCa}, {@link #maxPathLength}), {@link #keyUsage}, {@link #extensionTypes}, the usage
+ * checks ({@link #checkKeyUsage}, {@link #checkExtendedKeyUsage}) and the {@link #tbs} and
+ * {@link #signature} bytes.
  * {@link #toX509Certificate} hands the DER to the JDK's parser, which may refuse what Mbed TLS
  * accepted; it is never used for anything Mbed TLS decides.
  *
@@ -38,6 +43,15 @@ import java.util.function.Supplier;
  * for each other.
  */
 public final class X509Crt extends NativeResource {
+    private static final int FIELD_VERSION = 0;
+    private static final int FIELD_PK_BITS = 1;
+    private static final int FIELD_CA = 2;
+    private static final int FIELD_MAX_PATHLEN = 3;
+    private static final int FIELD_KEY_USAGE = 4;
+    private static final int FIELD_EXT_TYPES = 5;
+    private static final int BYTES_SERIAL = 0;
+    private static final int BYTES_TBS = 1;
+    private static final int BYTES_SIGNATURE = 2;
     private static final String DIRECTORY_HINT = "use parsePath(directory) for a directory of CA files";
     private static final Type TYPE = new Type("X509Crt") {
         @Override
@@ -264,17 +278,119 @@ public final class X509Crt extends NativeResource {
 
     /** {@code mbedtls_x509_crt_info} for certificate {@code index}: a multi-line description. */
     public String info(int index) {
-        guard.lockForRead();
-        try {
-            long self = handle.acquire();
-            try {
-                return nInfo(self, checkIndex(self, index));
-            } finally {
-                handle.release();
-            }
-        } finally {
-            guard.unlockRead();
-        }
+        return read(index, X509Crt::nInfo);
+    }
+
+    /** keyUsage digitalSignature, {@code MBEDTLS_X509_KU_DIGITAL_SIGNATURE} (the bits of {@link #keyUsage}). */
+    public static final int KU_DIGITAL_SIGNATURE = 0x80;
+    /** keyUsage nonRepudiation (contentCommitment), {@code MBEDTLS_X509_KU_NON_REPUDIATION}. */
+    public static final int KU_NON_REPUDIATION = 0x40;
+    /** keyUsage keyEncipherment, {@code MBEDTLS_X509_KU_KEY_ENCIPHERMENT}. */
+    public static final int KU_KEY_ENCIPHERMENT = 0x20;
+    /** keyUsage dataEncipherment, {@code MBEDTLS_X509_KU_DATA_ENCIPHERMENT}. */
+    public static final int KU_DATA_ENCIPHERMENT = 0x10;
+    /** keyUsage keyAgreement, {@code MBEDTLS_X509_KU_KEY_AGREEMENT}. */
+    public static final int KU_KEY_AGREEMENT = 0x08;
+    /** keyUsage keyCertSign, {@code MBEDTLS_X509_KU_KEY_CERT_SIGN}. */
+    public static final int KU_KEY_CERT_SIGN = 0x04;
+    /** keyUsage cRLSign, {@code MBEDTLS_X509_KU_CRL_SIGN}. */
+    public static final int KU_CRL_SIGN = 0x02;
+    /** keyUsage encipherOnly, {@code MBEDTLS_X509_KU_ENCIPHER_ONLY}. */
+    public static final int KU_ENCIPHER_ONLY = 0x01;
+    /** keyUsage decipherOnly, {@code MBEDTLS_X509_KU_DECIPHER_ONLY}. */
+    public static final int KU_DECIPHER_ONLY = 0x8000;
+
+    /** The serial number of certificate {@code index}: the bytes of Mbed TLS's {@code serial} (may be empty). */
+    public byte[] serial(int index) {
+        return read(index, (self, i) -> nBytes(self, i, BYTES_SERIAL));
+    }
+
+    /** The version of certificate {@code index} as Mbed TLS stores it: 1, 2 or 3. */
+    public int version(int index) {
+        return fields(index)[FIELD_VERSION];
+    }
+
+    /**
+     * The signature algorithm of certificate {@code index} as Mbed TLS describes its OID
+     * ({@code mbedtls_oid_get_sig_alg_desc}, e.g. {@code "ECDSA with SHA256"}), or null if Mbed
+     * TLS has no description for it.
+     */
+    public String signatureAlgorithm(int index) {
+        return read(index, (self, i) -> nAlgorithm(self, i, 0));
+    }
+
+    /** The type of the public key of certificate {@code index}, {@code mbedtls_pk_get_name} (e.g. {@code "EC"}, {@code "RSA"}). */
+    public String publicKeyType(int index) {
+        return read(index, (self, i) -> nAlgorithm(self, i, 1));
+    }
+
+    /** The size in bits of the public key of certificate {@code index}, {@code mbedtls_pk_get_bitlen}. */
+    public int publicKeyBits(int index) {
+        return fields(index)[FIELD_PK_BITS];
+    }
+
+    /** Whether certificate {@code index} has basicConstraints with cA true (Mbed TLS's {@code ca_istrue}). */
+    public boolean isCa(int index) {
+        return fields(index)[FIELD_CA] != 0;
+    }
+
+    /**
+     * The basicConstraints pathLenConstraint of certificate {@code index}, or -1 if it has none
+     * (Mbed TLS's {@code max_pathlen} minus one: Mbed TLS stores it plus one, 0 for none).
+     */
+    public int maxPathLength(int index) {
+        return fields(index)[FIELD_MAX_PATHLEN] - 1;
+    }
+
+    /**
+     * The keyUsage bits of certificate {@code index} as Mbed TLS stores them ({@code KU_*}
+     * constants; 0 without the extension: then {@link #extensionTypes} lacks
+     * {@code MBEDTLS_X509_EXT_KEY_USAGE}).
+     */
+    public int keyUsage(int index) {
+        return fields(index)[FIELD_KEY_USAGE];
+    }
+
+    /**
+     * The extensions Mbed TLS recognised in certificate {@code index}: its {@code ext_types}
+     * bits, {@code MBEDTLS_X509_EXT_*} (e.g. {@code 1 << 2} keyUsage, {@code 1 << 5}
+     * subjectAltName, {@code 1 << 8} basicConstraints, {@code 1 << 11} extendedKeyUsage).
+     * Extensions it skips are not in it.
+     */
+    public int extensionTypes(int index) {
+        return fields(index)[FIELD_EXT_TYPES];
+    }
+
+    /**
+     * {@code mbedtls_x509_crt_check_key_usage}: whether certificate {@code index} allows all of
+     * {@code usage} ({@code KU_*} bits); true if it has no keyUsage extension. As in Mbed TLS,
+     * {@link #KU_ENCIPHER_ONLY} and {@link #KU_DECIPHER_ONLY} must be asked for exactly as the
+     * certificate has them (a certificate with decipherOnly fails a check without it).
+     */
+    public boolean checkKeyUsage(int index, int usage) {
+        return read(index, (self, i) -> nCheckUsage(self, i, usage, null)) == 0;
+    }
+
+    /**
+     * {@code mbedtls_x509_crt_check_extended_key_usage}: whether certificate {@code index} allows
+     * the purpose {@code oid} (dotted, e.g. {@code "1.3.6.1.5.5.7.3.1"} for serverAuth); true if it
+     * has no extendedKeyUsage extension, or if it lists anyExtendedKeyUsage.
+     *
+     * @throws IllegalArgumentException if {@code oid} is not a dotted OID
+     */
+    public boolean checkExtendedKeyUsage(int index, String oid) {
+        byte[] der = Oids.encode(oid);
+        return read(index, (self, i) -> nCheckUsage(self, i, 0, der)) == 0;
+    }
+
+    /** The to-be-signed part of certificate {@code index} (DER), as Mbed TLS located it: what its signature covers. */
+    public byte[] tbs(int index) {
+        return read(index, (self, i) -> nBytes(self, i, BYTES_TBS));
+    }
+
+    /** The signature value of certificate {@code index}: the bytes of Mbed TLS's {@code sig}. */
+    public byte[] signature(int index) {
+        return read(index, (self, i) -> nBytes(self, i, BYTES_SIGNATURE));
     }
 
     /**
@@ -399,11 +515,20 @@ public final class X509Crt extends NativeResource {
     }
 
     private String name(int index, boolean subject) {
+        return read(index, (self, i) -> nName(self, i, subject));
+    }
+
+    private int[] fields(int index) {
+        return read(index, X509Crt::nFields);
+    }
+
+    /** A read of certificate {@code index} under the read lock, with the index checked. */
+    private <T> T read(int index, Reader<T> reader) {
         guard.lockForRead();
         try {
             long self = handle.acquire();
             try {
-                return nName(self, checkIndex(self, index), subject);
+                return reader.read(self, checkIndex(self, index));
             } finally {
                 handle.release();
             }
@@ -412,19 +537,12 @@ public final class X509Crt extends NativeResource {
         }
     }
 
+    private interface Reader<T> {
+        T read(long self, int index);
+    }
+
     private Instant time(int index, boolean from) {
-        int[] t;
-        guard.lockForRead();
-        try {
-            long self = handle.acquire();
-            try {
-                t = nTime(self, checkIndex(self, index), from);
-            } finally {
-                handle.release();
-            }
-        } finally {
-            guard.unlockRead();
-        }
+        int[] t = read(index, (self, i) -> nTime(self, i, from));
         return LocalDateTime.of(t[0], t[1], t[2], t[3], t[4], t[5]).toInstant(ZoneOffset.UTC);
     }
 
@@ -473,4 +591,12 @@ public final class X509Crt extends NativeResource {
 
     private static native int nVerify(long crt, long trusted, long crl, String expectedName, int profileKind,
             int hashes, int pkTypes, int curves, int minRsaBits);
+
+    private static native int[] nFields(long crt, int index);
+
+    private static native byte[] nBytes(long crt, int index, int which);
+
+    private static native String nAlgorithm(long crt, int index, int which);
+
+    private static native int nCheckUsage(long crt, int index, int usage, byte[] oid);
 }
