@@ -298,4 +298,17 @@ static inline int mj_ciphersuite_uses_psk(const mbedtls_ssl_ciphersuite_t *info)
 enum { MJ_ENDPOINT_CLIENT = 0, MJ_ENDPOINT_SERVER = 1 };
 enum { MJ_TRANSPORT_STREAM = 0, MJ_TRANSPORT_DATAGRAM = 1 };
 
+/*
+ * Frees what mbedtls_x509_parse_subject_alt_name allocated: 3.5 and later allocate a
+ * directoryName's attribute list; older versions allocate nothing and have no such function.
+ */
+static inline void mj_san_free(mbedtls_x509_subject_alternative_name *san)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03050000
+    mbedtls_x509_free_subject_alt_name(san);
+#else
+    (void) san;
+#endif
+}
+
 #endif /* MJ_COMPAT_H */

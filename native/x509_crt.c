@@ -387,3 +387,92 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCheckUsage(JNI
     (*env)->GetByteArrayRegion(env, oid, 0, len, (jbyte *) der);
     return mbedtls_x509_crt_check_extended_key_usage(crt, (const char *) der, (size_t) len);
 }
+
+/* Stores bytes as element i of out; 0, or -1 with an exception pending. */
+static int put_bytes(JNIEnv *env, jobjectArray out, jsize i, const unsigned char *p, size_t len)
+{
+    jbyteArray b = (*env)->NewByteArray(env, (jsize) len);
+    if (b == NULL) {
+        return -1;
+    }
+    if (len != 0) {
+        (*env)->SetByteArrayRegion(env, b, 0, (jsize) len, (const jbyte *) p);
+    }
+    (*env)->SetObjectArrayElement(env, out, i, b);
+    (*env)->DeleteLocalRef(env, b);
+    return 0;
+}
+
+/*
+ * One subjectAltName entry as three elements of out from 3 * i: {kind}, first, second. kind is
+ * MBEDTLS_X509_SAN_* when mbedtls_x509_parse_subject_alt_name parsed it, else 0x80 | the
+ * GeneralName tag number (first: the raw contents). Parsed: unstructured names (DNS, URI,
+ * rfc822, IP) give their bytes; a hardware module name its hwType OID, dotted, and its serial; a
+ * directoryName its mbedtls_x509_dn_gets text. Returns 0, or -1 with an exception pending.
+ */
+static int put_san(JNIEnv *env, jobjectArray out, jsize i, const mbedtls_x509_buf *raw)
+{
+    mbedtls_x509_subject_alternative_name san;
+    char text[1024] = "";
+    unsigned char kind;
+    const unsigned char *first = raw->p, *second = NULL;
+    size_t first_len = raw->len, second_len = 0;
+    int ret = mbedtls_x509_parse_subject_alt_name(raw, &san);
+
+    if (ret == MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE) {
+        kind = (unsigned char) (0x80 | (raw->tag & 0x1F));
+    } else if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_parse_subject_alt_name", NULL);
+        return -1;
+    } else {
+        kind = (unsigned char) san.type;
+        if (san.type == MBEDTLS_X509_SAN_OTHER_NAME) {
+            const mbedtls_x509_buf *oid = &san.san.other_name.value.hardware_module_name.oid;
+            ret = mbedtls_oid_get_numeric_string(text, sizeof text, oid);
+            first = (const unsigned char *) text;
+            first_len = ret > 0 ? (size_t) ret : 0;
+            second = san.san.other_name.value.hardware_module_name.val.p;
+            second_len = san.san.other_name.value.hardware_module_name.val.len;
+#if defined(MBEDTLS_X509_SAN_DIRECTORY_NAME) && MBEDTLS_VERSION_NUMBER >= 0x03050000
+        } else if (san.type == MBEDTLS_X509_SAN_DIRECTORY_NAME) {
+            ret = mbedtls_x509_dn_gets(text, sizeof text, &san.san.directory_name);
+            first = (const unsigned char *) text;
+            first_len = ret > 0 ? (size_t) ret : 0;
+#endif
+        } else {
+            first = san.san.unstructured_name.p;
+            first_len = san.san.unstructured_name.len;
+        }
+    }
+    ret = put_bytes(env, out, 3 * i, &kind, 1) != 0 || put_bytes(env, out, 3 * i + 1, first, first_len) != 0 ||
+          (second != NULL && put_bytes(env, out, 3 * i + 2, second, second_len) != 0) ? -1 : 0;
+    if (kind < 0x80) {
+        mj_san_free(&san);
+    }
+    return ret;
+}
+
+/* The subjectAltName entries of certificate index, three elements each (see put_san). */
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nSubjectAltNames(JNIEnv *env, jclass cls, jlong handle,
+                                                                                  jint index)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_sequence *cur;
+    jobjectArray result;
+    jsize n = 0, i = 0;
+    (void) cls;
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+        return NULL;
+    }
+    for (cur = &crt->subject_alt_names; cur != NULL && cur->buf.p != NULL; cur = cur->next) {
+        n++;
+    }
+    result = (*env)->NewObjectArray(env, 3 * n, mj_jni.byte_array, NULL);
+    for (cur = &crt->subject_alt_names; result != NULL && i < n; cur = cur->next, i++) {
+        if (put_san(env, result, i, &cur->buf) != 0) {
+            return NULL;
+        }
+    }
+    return result;
+}

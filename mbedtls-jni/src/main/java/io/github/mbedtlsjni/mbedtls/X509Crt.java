@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * {@link #validFrom}, {@link #validTo}, {@link #info} and the {@link #der} bytes Mbed TLS keeps;
  * per certificate also {@link #serial}, {@link #version}, {@link #signatureAlgorithm}, the public
  * key's {@link #publicKeyType type} and {@link #publicKeyBits size}, basicConstraints
- * ({@link #isCa}, {@link #maxPathLength}), {@link #keyUsage}, {@link #extensionTypes}, the usage
+ * ({@link #isCa}, {@link #maxPathLength}), {@link #subjectAltNames}, {@link #keyUsage}, {@link #extensionTypes}, the usage
  * checks ({@link #checkKeyUsage}, {@link #checkExtendedKeyUsage}) and the {@link #tbs} and
  * {@link #signature} bytes.
  * {@link #toX509Certificate} hands the DER to the JDK's parser, which may refuse what Mbed TLS
@@ -303,6 +303,22 @@ public final class X509Crt extends NativeResource {
     /** The serial number of certificate {@code index}: the bytes of Mbed TLS's {@code serial} (may be empty). */
     public byte[] serial(int index) {
         return read(index, (self, i) -> nBytes(self, i, BYTES_SERIAL));
+    }
+
+    /**
+     * The subjectAltName entries of certificate {@code index} in order, each as
+     * {@code mbedtls_x509_parse_subject_alt_name} reads it (empty without the extension). Which
+     * kinds this Mbed TLS parses: see {@link SubjectAltName}.
+     *
+     * @throws MbedTlsException if Mbed TLS kept an entry it then cannot parse
+     */
+    public List<SubjectAltName> subjectAltNames(int index) {
+        byte[][] raw = read(index, X509Crt::nSubjectAltNames);
+        List<SubjectAltName> names = new ArrayList<>(raw.length / 3);
+        for (int i = 0; i < raw.length; i += 3) {
+            names.add(SubjectAltName.of(raw[i][0], raw[i + 1], raw[i + 2]));
+        }
+        return List.copyOf(names);
     }
 
     /** The version of certificate {@code index} as Mbed TLS stores it: 1, 2 or 3. */
@@ -599,4 +615,6 @@ public final class X509Crt extends NativeResource {
     private static native String nAlgorithm(long crt, int index, int which);
 
     private static native int nCheckUsage(long crt, int index, int usage, byte[] oid);
+
+    private static native byte[][] nSubjectAltNames(long crt, int index);
 }

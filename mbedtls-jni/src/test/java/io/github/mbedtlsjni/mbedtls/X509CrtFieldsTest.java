@@ -13,7 +13,17 @@ import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.KeyUsageBit;
 import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
+import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERTaggedObject;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,6 +134,69 @@ class X509CrtFieldsTest {
             assertEquals("EC", crt.publicKeyType(0));
             assertTrue(crt.checkExtendedKeyUsage(0, SERVER_AUTH));
         }
+    }
+
+    @Test
+    void subjectAltNamesAreTypedAsMbedTlsParsesThem() throws Exception {
+        String hwType = "1.3.6.1.4.1.55555.7";
+        byte[] hwSerial = {1, 2, 3, (byte) 0xFE};
+        DERSequence hardwareModuleName = new DERSequence(new ASN1Encodable[] {
+            new ASN1ObjectIdentifier("1.3.6.1.5.5.7.8.4"),
+            new DERTaggedObject(true, 0, new DERSequence(new ASN1Encodable[] {
+                new ASN1ObjectIdentifier(hwType), new DEROctetString(hwSerial)}))});
+        GeneralNames sans = new GeneralNames(new GeneralName[] {
+            new GeneralName(GeneralName.dNSName, "device.example"),
+            new GeneralName(GeneralName.iPAddress, "192.0.2.7"),
+            new GeneralName(GeneralName.uniformResourceIdentifier, "urn:dev:42"),
+            new GeneralName(GeneralName.rfc822Name, "ops@example.org"),
+            new GeneralName(GeneralName.otherName, hardwareModuleName),
+            new GeneralName(GeneralName.registeredID, "1.2.3.4"),
+            new GeneralName(GeneralName.dNSName, "*.example")});
+        TestCert cert = ec.serverCert().noSan().extension("2.5.29.17", false, sans.getEncoded()).issuedBy(ec.intermediate());
+        try (X509Crt crt = X509Crt.of(cert.der())) {
+            List<SubjectAltName> names = crt.subjectAltNames(0);
+            SubjectAltName dns = names.get(0);
+            assertEquals(SubjectAltName.Type.DNS_NAME, dns.type());
+            assertEquals("device.example", dns.value());
+            assertArrayEquals("device.example".getBytes(StandardCharsets.US_ASCII), dns.bytes());
+            SubjectAltName hw = names.stream().filter(n -> n.type() == SubjectAltName.Type.HARDWARE_MODULE_NAME)
+                    .findFirst().orElseThrow();
+            assertEquals(hwType, hw.value());
+            assertArrayEquals(hwSerial, hw.bytes());
+            assertEquals(0, hw.tag());
+            assertEquals("*.example", names.get(names.size() - 1).value());
+            assertEquals(7, names.size(), names.toString());
+            SubjectAltName registered = names.get(5);
+            assertEquals(SubjectAltName.Type.UNSUPPORTED, registered.type());
+            assertEquals(8, registered.tag());
+            assertArrayEquals(new ASN1ObjectIdentifier("1.2.3.4").getEncoded(), oidTlv(registered.bytes()));
+            assertEquals(hw, names.get(4));
+            if (MbedTlsVersions.is2()) {
+                assertEquals(List.of(7, 6, 1), names.subList(1, 4).stream().map(SubjectAltName::tag).toList());
+                assertTrue(names.subList(1, 4).stream().allMatch(n -> n.type() == SubjectAltName.Type.UNSUPPORTED && n.value() == null),
+                        "2.28 parses only dNSName and otherName: " + names);
+            } else {
+                assertEquals(SubjectAltName.Type.IP_ADDRESS, names.get(1).type());
+                assertEquals("192.0.2.7", names.get(1).value());
+                assertEquals(SubjectAltName.Type.URI, names.get(2).type());
+                assertEquals("urn:dev:42", names.get(2).value());
+                assertEquals(SubjectAltName.Type.RFC822_NAME, names.get(3).type());
+                assertEquals("ops@example.org", names.get(3).value());
+            }
+            assertArrayEquals(new byte[] {(byte) 192, 0, 2, 7}, names.get(1).bytes());
+        }
+        try (X509Crt crt = X509Crt.of(ec.serverCert().noSan().issuedBy(ec.intermediate()).der())) {
+            assertEquals(List.of(), crt.subjectAltNames(0));
+        }
+    }
+
+    /** An OID's contents as a full OBJECT IDENTIFIER TLV (short length). */
+    private static byte[] oidTlv(byte[] contents) {
+        byte[] tlv = new byte[contents.length + 2];
+        tlv[0] = 0x06;
+        tlv[1] = (byte) contents.length;
+        System.arraycopy(contents, 0, tlv, 2, contents.length);
+        return tlv;
     }
 
     @Test
