@@ -2,6 +2,7 @@
 #include "jni_util.h"
 #include "io_github_mbedtlsjni_mbedtls_X509Crt.h"
 #include "verify_profile.h"
+#include "x509_util.h"
 
 #include "mbedtls/oid.h"
 
@@ -175,75 +176,41 @@ JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nTime(JNIE
                                                                     jboolean from)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
-    const mbedtls_x509_time *t;
-    jint fields[6];
-    jintArray result;
     (void) cls;
     if (crt == NULL) {
         mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
-    t = from ? &crt->valid_from : &crt->valid_to;
-    fields[0] = t->year;
-    fields[1] = t->mon;
-    fields[2] = t->day;
-    fields[3] = t->hour;
-    fields[4] = t->min;
-    fields[5] = t->sec;
-    result = (*env)->NewIntArray(env, 6);
-    if (result != NULL) {
-        (*env)->SetIntArrayRegion(env, result, 0, 6, fields);
-    }
-    return result;
+    return mj_x509_time(env, from ? &crt->valid_from : &crt->valid_to);
 }
 
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                   jboolean subject)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
-    /* mbedtls_x509_dn_gets writes nothing at all for an empty name (no attribute), not even the
-     * terminating NUL: start from an empty string. */
-    char name[2048] = "";
-    int ret;
     (void) cls;
     if (crt == NULL) {
         mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
-    ret = mbedtls_x509_dn_gets(name, sizeof name, subject ? &crt->subject : &crt->issuer);
-    if (ret < 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_dn_gets", NULL);
-        return NULL;
-    }
-    return mj_string(env, name);
+    return mj_x509_name(env, subject ? &crt->subject : &crt->issuer);
+}
+
+/* mbedtls_x509_crt_info describes one certificate; it does not follow crt->next. */
+static int crt_info(char *buf, size_t size, const char *prefix, const void *crt)
+{
+    return mbedtls_x509_crt_info(buf, size, prefix, crt);
 }
 
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
-    char *info;
-    int ret;
-    jstring s;
     (void) cls;
     if (crt == NULL) {
         mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
-    info = malloc(16384);
-    if (info == NULL) {
-        mj_throw_oom(env, "certificate info");
-        return NULL;
-    }
-    /* mbedtls_x509_crt_info describes one certificate; it does not follow crt->next. */
-    ret = mbedtls_x509_crt_info(info, 16384, "", crt);
-    if (ret < 0) {
-        free(info);
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_info", NULL);
-        return NULL;
-    }
-    s = mj_string(env, info);
-    free(info);
-    return s;
+    return mj_x509_info(env, crt_info, crt, "mbedtls_x509_crt_info");
 }
 
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle,

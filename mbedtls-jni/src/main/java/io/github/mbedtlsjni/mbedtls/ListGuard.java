@@ -2,6 +2,7 @@ package io.github.mbedtlsjni.mbedtls;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongToIntFunction;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -46,6 +47,34 @@ final class ListGuard {
 
     void unlockRead() {
         lock.readLock().unlock();
+    }
+
+    /** One read of an element of a native list: the list's pointer and the element's index. */
+    interface ElementReader<T> {
+        T read(long list, int index);
+    }
+
+    /**
+     * A read of element {@code index} of {@code handle}'s list under the read lock, the index
+     * checked against {@code count} first ("certificate index 3 out of range for a chain of 2").
+     */
+    <T> T readElement(Handle handle, int index, LongToIntFunction count, String element, String list,
+            ElementReader<T> reader) {
+        lockForRead();
+        try {
+            long self = handle.acquire();
+            try {
+                int n = count.applyAsInt(self);
+                if (index < 0 || index >= n) {
+                    throw new IndexOutOfBoundsException(element + " index " + index + " out of range for a " + list + " of " + n);
+                }
+                return reader.read(self, index);
+            } finally {
+                handle.release();
+            }
+        } finally {
+            unlockRead();
+        }
     }
 
     /** From now on nothing is appended (waits for an append in progress). */

@@ -2,6 +2,9 @@ package io.github.mbedtlsjni.mbedtls;
 
 import io.github.mbedtlsjni.internal.InputFiles;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,6 +20,11 @@ import java.util.Objects;
  * a file that is missing, unreadable or a directory is refused before Mbed TLS reads it
  * ({@link java.io.UncheckedIOException} around the JDK's {@link java.nio.file.FileSystemException}).
  * Threads as for {@link X509Crt}: readers in parallel, an append alone, different lists apart.
+ *
+ * <p>Per CRL of the list (index 0 is the first parsed), what Mbed TLS parsed: {@link #issuer},
+ * {@link #version}, {@link #thisUpdate}, {@link #nextUpdate}, {@link #signatureAlgorithm},
+ * the revoked {@link #entries} and {@link #info}. An index outside the list throws
+ * {@link IndexOutOfBoundsException}.
  */
 public final class X509Crl extends NativeResource {
     private static final Type TYPE = new Type("X509Crl") {
@@ -97,6 +105,121 @@ public final class X509Crl extends NativeResource {
     }
 
     /** Called under the config's lock when a config starts using this list: no appends from now on. */
+    /** The issuer of CRL {@code index} as {@code mbedtls_x509_dn_gets} writes it. */
+    public String issuer(int index) {
+        return read(index, X509Crl::nIssuer);
+    }
+
+    /** The version of CRL {@code index} as Mbed TLS stores it: 1 or 2. */
+    public int version(int index) {
+        return read(index, X509Crl::nFields)[0];
+    }
+
+    /** When CRL {@code index} was issued, Mbed TLS's {@code this_update} (UTC). */
+    public Instant thisUpdate(int index) {
+        return X509Crt.utc(read(index, (self, i) -> nTime(self, i, 0)), 0);
+    }
+
+    /**
+     * When the issuer promises the next CRL, Mbed TLS's {@code next_update} (UTC; past it, Mbed
+     * TLS flags the CRL {@code BADCRL_EXPIRED}), or null if the CRL has none.
+     */
+    public Instant nextUpdate(int index) {
+        int[] t = read(index, (self, i) -> nTime(self, i, 1));
+        return t[0] == 0 ? null : X509Crt.utc(t, 0);
+    }
+
+    /**
+     * The signature algorithm of CRL {@code index} as {@code mbedtls_oid_get_sig_alg_desc} names
+     * it, e.g. {@code ECDSA with SHA256}; null if Mbed TLS has no name for it.
+     */
+    public String signatureAlgorithm(int index) {
+        return read(index, X509Crl::nSignatureAlgorithm);
+    }
+
+    /**
+     * {@code mbedtls_x509_crl_info} for CRL {@code index}: a multi-line description, every
+     * revoked serial included.
+     */
+    public String info(int index) {
+        return read(index, X509Crl::nInfo);
+    }
+
+    /** The revoked certificates CRL {@code index} lists, in its order (Mbed TLS's {@code entry} list). */
+    public List<Entry> entries(int index) {
+        return read(index, (self, i) -> {
+            byte[][] bytes = nEntries(self, i);
+            int[] times = nEntryTimes(self, i);
+            List<Entry> entries = new ArrayList<>(bytes.length / 2);
+            for (int e = 0; e < bytes.length / 2; e++) {
+                entries.add(new Entry(bytes[2 * e], X509Crt.utc(times, 7 * e), times[7 * e + 6], bytes[2 * e + 1]));
+            }
+            return List.copyOf(entries);
+        });
+    }
+
+    /**
+     * One revoked certificate of a CRL ({@code mbedtls_x509_crl_entry}). An immutable value.
+     * Mbed TLS keeps an entry's extensions raw and reads none of them; the reason code is read
+     * from them with Mbed TLS's ASN.1 parser.
+     */
+    public static final class Entry {
+        /** {@link #reasonCode()} of an entry without one. */
+        public static final int NO_REASON = -1;
+        /** {@link #reasonCode()} of an entry whose extensions are not well-formed DER. */
+        public static final int MALFORMED_EXTENSIONS = -2;
+
+        private final byte[] serial;
+        private final Instant revocationDate;
+        private final int reasonCode;
+        private final byte[] extensions;
+
+        private Entry(byte[] serial, Instant revocationDate, int reasonCode, byte[] extensions) {
+            this.serial = serial;
+            this.revocationDate = revocationDate;
+            this.reasonCode = reasonCode;
+            this.extensions = extensions;
+        }
+
+        /** The revoked certificate's serial number, its bytes as encoded (a copy). */
+        public byte[] serial() {
+            return serial.clone();
+        }
+
+        /** When the certificate was revoked (UTC). */
+        public Instant revocationDate() {
+            return revocationDate;
+        }
+
+        /**
+         * The CRLReason (RFC 5280 5.3.1: 0 unspecified, 1 keyCompromise, ... 10 aACompromise),
+         * {@link #NO_REASON}, or {@link #MALFORMED_EXTENSIONS}.
+         */
+        public int reasonCode() {
+            return reasonCode;
+        }
+
+        /** The entry's crlEntryExtensions as DER (a copy), or null without any. */
+        public byte[] extensions() {
+            return extensions == null ? null : extensions.clone();
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder hex = new StringBuilder();
+            for (byte b : serial) {
+                hex.append(String.format("%02X", b & 0xFF));
+            }
+            return "Entry[serial " + hex + ", revoked " + revocationDate
+                    + (reasonCode >= 0 ? ", reason " + reasonCode : "") + "]";
+        }
+    }
+
+    /** A read of CRL {@code index} under the read lock, with the index checked. */
+    private <T> T read(int index, ListGuard.ElementReader<T> reader) {
+        return guard.readElement(handle, index, X509Crl::nCount, "CRL", "list", reader);
+    }
+
     void freeze() {
         guard.freeze();
     }
@@ -110,4 +233,18 @@ public final class X509Crl extends NativeResource {
     private static native void nParseFile(long crl, String path);
 
     private static native int nCount(long crl);
+
+    private static native int[] nFields(long crl, int index);
+
+    private static native String nIssuer(long crl, int index);
+
+    private static native int[] nTime(long crl, int index, int which);
+
+    private static native String nSignatureAlgorithm(long crl, int index);
+
+    private static native String nInfo(long crl, int index);
+
+    private static native byte[][] nEntries(long crl, int index);
+
+    private static native int[] nEntryTimes(long crl, int index);
 }

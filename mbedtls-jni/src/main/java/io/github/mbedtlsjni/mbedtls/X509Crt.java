@@ -220,17 +220,7 @@ public final class X509Crt extends NativeResource {
 
     /** The DER encoding of certificate {@code index} (0 is the first one parsed), exactly as Mbed TLS holds it. */
     public byte[] der(int index) {
-        guard.lockForRead();
-        try {
-            long self = handle.acquire();
-            try {
-                return nDer(self, checkIndex(self, index));
-            } finally {
-                handle.release();
-            }
-        } finally {
-            guard.unlockRead();
-        }
+        return read(index, X509Crt::nDer);
     }
 
     /** The DER encodings of every certificate, in order (one native call). */
@@ -539,35 +529,17 @@ public final class X509Crt extends NativeResource {
     }
 
     /** A read of certificate {@code index} under the read lock, with the index checked. */
-    private <T> T read(int index, Reader<T> reader) {
-        guard.lockForRead();
-        try {
-            long self = handle.acquire();
-            try {
-                return reader.read(self, checkIndex(self, index));
-            } finally {
-                handle.release();
-            }
-        } finally {
-            guard.unlockRead();
-        }
-    }
-
-    private interface Reader<T> {
-        T read(long self, int index);
+    private <T> T read(int index, ListGuard.ElementReader<T> reader) {
+        return guard.readElement(handle, index, X509Crt::nCount, "certificate", "chain", reader);
     }
 
     private Instant time(int index, boolean from) {
-        int[] t = read(index, (self, i) -> nTime(self, i, from));
-        return LocalDateTime.of(t[0], t[1], t[2], t[3], t[4], t[5]).toInstant(ZoneOffset.UTC);
+        return utc(read(index, (self, i) -> nTime(self, i, from)), 0);
     }
 
-    private int checkIndex(long self, int index) {
-        int n = nCount(self);
-        if (index < 0 || index >= n) {
-            throw new IndexOutOfBoundsException("certificate index " + index + " out of range for a chain of " + n);
-        }
-        return index;
+    /** An Mbed TLS {@code mbedtls_x509_time} as the glue passes it: six ints from {@code at}. */
+    static Instant utc(int[] t, int at) {
+        return LocalDateTime.of(t[at], t[at + 1], t[at + 2], t[at + 3], t[at + 4], t[at + 5]).toInstant(ZoneOffset.UTC);
     }
 
     /** {@code e}, or the same failure with {@code hint} after the file name (if any). */

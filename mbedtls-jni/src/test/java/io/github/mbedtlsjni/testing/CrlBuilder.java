@@ -10,6 +10,7 @@ import java.security.cert.X509CRL;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.AbstractMap;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -35,6 +37,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 public final class CrlBuilder {
     private final TestCert issuer;
     private final Map<BigInteger, Instant> revoked = new LinkedHashMap<>();
+    private final Map<BigInteger, Map.Entry<Instant, Extensions>> revokedWith = new LinkedHashMap<>();
     private Instant thisUpdate;
     private Instant nextUpdate;
     private BigInteger crlNumber = BigInteger.ONE;
@@ -65,6 +68,15 @@ public final class CrlBuilder {
     /** Lists this serial number as revoked one day ago (reason: keyCompromise). */
     public CrlBuilder revoke(BigInteger serial) {
         revoked.put(serial, Instant.now().minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS));
+        return this;
+    }
+
+    /**
+     * Lists this serial number as revoked at {@code when} (whole seconds) with exactly these
+     * crlEntryExtensions (null: none), after the entries {@link #revoke} adds.
+     */
+    public CrlBuilder revoke(BigInteger serial, Instant when, Extensions extensions) {
+        revokedWith.put(serial, new AbstractMap.SimpleImmutableEntry<>(when.truncatedTo(ChronoUnit.SECONDS), extensions));
         return this;
     }
 
@@ -124,6 +136,18 @@ public final class CrlBuilder {
 
     /** Signs and parses the CRL. */
     public TestCrl build() {
+        byte[] der = buildDer();
+        try {
+            X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
+                    .generateCRL(new ByteArrayInputStream(der));
+            return new TestCrl(crl, der);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK refuses the CRL of " + issuer + " (buildDer() skips its parser)", e);
+        }
+    }
+
+    /** Signs the CRL and returns its DER without the JDK parsing it (which refuses some CRLs Mbed TLS reads). */
+    public byte[] buildDer() {
         try {
             X500Name issuerName = X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
             X509v2CRLBuilder builder = new X509v2CRLBuilder(issuerName, Date.from(thisUpdate));
@@ -132,6 +156,9 @@ public final class CrlBuilder {
             }
             for (Map.Entry<BigInteger, Instant> entry : revoked.entrySet()) {
                 builder.addCRLEntry(entry.getKey(), Date.from(entry.getValue()), CRLReason.keyCompromise);
+            }
+            for (Map.Entry<BigInteger, Map.Entry<Instant, Extensions>> entry : revokedWith.entrySet()) {
+                builder.addCRLEntry(entry.getKey(), Date.from(entry.getValue().getKey()), entry.getValue().getValue());
             }
             builder.addExtension(Extension.authorityKeyIdentifier, false,
                     new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(issuer.publicKey()));
@@ -143,9 +170,7 @@ public final class CrlBuilder {
             if (tamperSignature) {
                 der[der.length - 1] ^= 0x01;
             }
-            X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
-                    .generateCRL(new ByteArrayInputStream(der));
-            return new TestCrl(crl, der);
+            return der;
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot build CRL of " + issuer, e);
         }
