@@ -18,7 +18,12 @@ import io.github.mbedtlsjni.testing.SslContexts;
 import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +39,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
@@ -265,6 +271,110 @@ class JettyServerTest {
             assertTrue(seen.isEmpty(), seen::toString);
         } finally {
             server.stop();
+        }
+    }
+
+    /**
+     * A ClientHello in two records reaches the provider without its offers in the first, so no
+     * selector is called: Mbed TLS chooses from the parameters the processor set to Jetty's
+     * protocols, and Jetty is told h2 after the handshake (without that, curl would fall back to
+     * HTTP/1.1 on a connection with no ALPN).
+     */
+    @ParameterizedTest
+    @EnumSource(TlsProtocol.class)
+    void aClientHelloSplitOverTwoRecordsStillNegotiatesH2(TlsProtocol protocol) throws Exception {
+        assumeSupported(protocol);
+        Server server = jetty(protocol, false);
+        try (HelloSplitter splitter = new HelloSplitter(port(server))) {
+            OpenSsl.Result h2 = curl(splitter.port(), "/split", "--http2");
+            assertEquals(0, h2.exitCode(), h2::toString);
+            assertEquals(body("/split") + "2\n", h2.output());
+            served("/split", "h2", "HTTP/2.0", protocol);
+            assertEquals(1, splitter.split.get(), "the ClientHello went as two records");
+        } finally {
+            server.stop();
+        }
+    }
+
+    /**
+     * A relay on 127.0.0.1 to {@code target} that sends each connection's first TLS record (the
+     * ClientHello) as two records, split in the middle, and copies everything else unchanged.
+     */
+    private static final class HelloSplitter implements AutoCloseable {
+        final ServerSocket listener = new ServerSocket(0, 8, InetAddress.getByName(TestPki.SERVER_IP));
+        final AtomicInteger split = new AtomicInteger();
+        final Thread acceptor;
+
+        HelloSplitter(int target) throws IOException {
+            acceptor = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        Socket client = listener.accept();
+                        Socket upstream = new Socket(TestPki.SERVER_IP, target);
+                        Thread up = new Thread(() -> relayUp(client, upstream), "hello-splitter-up");
+                        Thread down = new Thread(() -> copy(upstream, client), "hello-splitter-down");
+                        up.setDaemon(true);
+                        down.setDaemon(true);
+                        up.start();
+                        down.start();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "hello-splitter");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private void relayUp(Socket client, Socket upstream) {
+            try {
+                DataInputStream in = new DataInputStream(client.getInputStream());
+                byte[] header = new byte[5];
+                in.readFully(header);
+                byte[] body = new byte[((header[3] & 0xff) << 8) | (header[4] & 0xff)];
+                in.readFully(body);
+                OutputStream out = upstream.getOutputStream();
+                int half = body.length / 2;
+                for (int[] part : new int[][] {{0, half}, {half, body.length}}) {
+                    int length = part[1] - part[0];
+                    out.write(new byte[] {header[0], header[1], header[2], (byte) (length >> 8), (byte) length});
+                    out.write(body, part[0], length);
+                }
+                out.flush();
+                split.incrementAndGet();
+            } catch (IOException e) {
+                closeBoth(client, upstream);
+                return;
+            }
+            copy(client, upstream);
+        }
+
+        private static void copy(Socket from, Socket to) {
+            try {
+                from.getInputStream().transferTo(to.getOutputStream());
+            } catch (IOException ignored) {
+                // the other direction closed both
+            }
+            closeBoth(from, to);
+        }
+
+        private static void closeBoth(Socket a, Socket b) {
+            try {
+                a.close();
+                b.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            listener.close();
+            acceptor.join(HANG.toMillis());
         }
     }
 
