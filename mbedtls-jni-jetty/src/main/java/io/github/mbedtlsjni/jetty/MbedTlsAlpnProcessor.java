@@ -11,8 +11,8 @@ import org.eclipse.jetty.io.ssl.ALPNProcessor;
  * ({@code SSLParameters.setApplicationProtocols}, {@code SSLEngine.getApplicationProtocol},
  * {@code setHandshakeApplicationProtocolSelector}), which the provider's engine implements with
  * Mbed TLS's {@code mbedtls_ssl_conf_alpn_protocols}. A subclass adds the side's wiring:
- * {@link MbedTlsClientAlpnProcessor} for Jetty's clients; a server processor (the selector) joins
- * it when the provider has a server mode.
+ * {@link MbedTlsClientAlpnProcessor} for Jetty's clients (the offers, then the server's choice),
+ * {@link MbedTlsServerAlpnProcessor} for Jetty's servers (the selector).
  *
  * <p>Jetty finds the processors with {@link java.util.ServiceLoader}: this artifact registers them
  * in {@code META-INF/services}, so having the jar on the class path is all an application does.
