@@ -344,6 +344,17 @@ static int lookup_ids(JNIEnv *env)
             return -1;
         }
     }
+    {
+        jclass x509_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/mbedtls/X509VerifyCallback");
+        if (x509_callback == NULL) {
+            return -1;
+        }
+        mj_jni.x509_verify_callback = (*env)->GetMethodID(env, x509_callback, "verify", "([BII)I");
+        (*env)->DeleteLocalRef(env, x509_callback);
+        if (mj_jni.x509_verify_callback == NULL) {
+            return -1;
+        }
+    }
     debug_callback = (*env)->FindClass(env, "io/github/mbedtlsjni/mbedtls/DebugCallback");
     if (debug_callback == NULL) {
         return -1;

@@ -170,6 +170,7 @@ struct mj_jni {
     jmethodID verify_exception_init;
     jmethodID debug_message;       /* DebugCallback.message(int, String, int, String) */
     jmethodID verify_callback;     /* VerifyCallback.verify(byte[][], int) */
+    jmethodID x509_verify_callback; /* X509VerifyCallback.verify(byte[], int, int) */
     jclass byte_array_array;       /* byte[][] */
     jclass index_out_of_bounds;    /* java.lang.IndexOutOfBoundsException (buffer_window.c) */
     jclass read_only_buffer;       /* java.nio.ReadOnlyBufferException (buffer_window.c) */

@@ -213,11 +213,42 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInfo(JNIEnv
     return mj_x509_info(env, crt_info, crt, "mbedtls_x509_crt_info");
 }
 
+/* What the f_vrfy of an offline verification needs: the thread's JNIEnv and the Java callback. */
+struct verify_call {
+    JNIEnv *env;
+    jobject callback;
+};
+
+/*
+ * f_vrfy: asks the Java X509VerifyCallback about crt at depth, and stores its answer as the
+ * certificate's flags. A Java exception (or no memory for the DER) stops the verification: the
+ * exception stays pending for the caller, and Mbed TLS returns this function's error.
+ */
+static int verify_with_java(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    const struct verify_call *call = ctx;
+    JNIEnv *env = call->env;
+    jbyteArray der = (*env)->NewByteArray(env, (jsize) crt->raw.len);
+    jint answer;
+    if (der == NULL) {
+        return MBEDTLS_ERR_X509_FATAL_ERROR;
+    }
+    (*env)->SetByteArrayRegion(env, der, 0, (jsize) crt->raw.len, (const jbyte *) crt->raw.p);
+    answer = (*env)->CallIntMethod(env, call->callback, mj_jni.x509_verify_callback, der, (jint) depth, (jint) *flags);
+    (*env)->DeleteLocalRef(env, der);
+    if ((*env)->ExceptionCheck(env)) {
+        return MBEDTLS_ERR_X509_FATAL_ERROR;
+    }
+    *flags = (uint32_t) answer;
+    return 0;
+}
+
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle,
                                                                  jlong trusted_handle, jlong crl_handle, jstring jname,
                                                                  jint kind, jint hashes, jint pk_types, jint curves,
-                                                                 jint min_rsa_bits)
+                                                                 jint min_rsa_bits, jobject callback)
 {
+    struct verify_call call;
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     mbedtls_x509_crt *trusted = MJ_PTR(mbedtls_x509_crt, trusted_handle);
     mbedtls_x509_crl *crl = crl_handle != 0 ? MJ_PTR(mbedtls_x509_crl, crl_handle) : NULL;
@@ -234,10 +265,15 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerify(JNIEnv 
         return 0;
     }
     /* Empty lists (an init'ed head with no data) are passed as "none". */
+    call.env = env;
+    call.callback = callback;
     ret = mbedtls_x509_crt_verify_with_profile(crt, trusted->raw.len != 0 ? trusted : NULL,
                                                crl != NULL && crl->version != 0 ? crl : NULL, &profile, name,
-                                               &flags, NULL, NULL);
+                                               &flags, callback != NULL ? verify_with_java : NULL, &call);
     free(name);
+    if ((*env)->ExceptionCheck(env)) {
+        return 0; /* the callback's exception, unchanged */
+    }
     if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_verify_with_profile", NULL);
         return 0;

@@ -30,6 +30,12 @@ final class ListGuard {
 
     /** Takes the write lock for an append; refuses (without holding it) once frozen. */
     void lockForAppend() {
+        if (lock.getReadHoldCount() > 0) {
+            // This thread reads the list (a verify callback): waiting for the write lock would
+            // wait for itself.
+            throw new IllegalStateException(typeName + " is being read by this thread (a verify callback): "
+                    + "append to it after the verification");
+        }
         lock.writeLock().lock();
         if (frozen) {
             lock.writeLock().unlock();

@@ -420,6 +420,20 @@ public final class X509Crt extends NativeResource {
      * @throws IllegalStateException if this chain is empty or any argument is closed
      */
     public VerifyResult verify(X509Crt trusted, X509Crl crls, String expectedName, VerifyProfile profile) {
+        return verify(trusted, crls, expectedName, profile, null);
+    }
+
+    /**
+     * {@link #verify(X509Crt, X509Crl, String, VerifyProfile)} with a verify callback
+     * ({@code f_vrfy}), called for each certificate of the chain from the top down with its
+     * depth and flags, whose answer replaces that certificate's flags (see
+     * {@link X509VerifyCallback}).
+     *
+     * @param callback the callback, or null for none
+     * @throws RuntimeException what the callback threw, unchanged
+     */
+    public VerifyResult verify(X509Crt trusted, X509Crl crls, String expectedName, VerifyProfile profile,
+            X509VerifyCallback callback) {
         Objects.requireNonNull(trusted, "trusted (may be an empty X509Crt)");
         Objects.requireNonNull(profile, "profile (VerifyProfile.DEFAULT is Mbed TLS's default)");
         ListGuard[] locked = ListGuard.readLockAll(guard, trusted.guard, crls == null ? null : crls.guard);
@@ -435,7 +449,7 @@ public final class X509Crt extends NativeResource {
                     try {
                         int flags = nVerify(self, ca, crl, expectedName, profile.kind(),
                                 VerifyProfile.mask(profile.allowedHashes()), VerifyProfile.mask(profile.allowedPkTypes()),
-                                VerifyProfile.mask(profile.allowedCurves()), profile.minRsaBits());
+                                VerifyProfile.mask(profile.allowedCurves()), profile.minRsaBits(), callback);
                         return new VerifyResult(flags, SslContext.nVerifyInfo(flags));
                     } finally {
                         if (crls != null) {
@@ -578,7 +592,7 @@ public final class X509Crt extends NativeResource {
     private static native String nInfo(long crt, int index);
 
     private static native int nVerify(long crt, long trusted, long crl, String expectedName, int profileKind,
-            int hashes, int pkTypes, int curves, int minRsaBits);
+            int hashes, int pkTypes, int curves, int minRsaBits, X509VerifyCallback callback);
 
     private static native int[] nFields(long crt, int index);
 
