@@ -213,6 +213,31 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInfo(JNIEnv
     return mj_x509_info(env, crt_info, crt, "mbedtls_x509_crt_info");
 }
 
+/* X509Crt.Purpose's ordinals. */
+enum { MJ_PURPOSE_ANY, MJ_PURPOSE_TLS_SERVER, MJ_PURPOSE_TLS_CLIENT };
+
+/*
+ * The flags mbedtls_ssl_check_cert_usage adds for the leaf of a TLS 1.3 handshake or a TLS 1.2
+ * one with an (EC)DHE suite (the branch that asks for a signature): keyUsage digitalSignature,
+ * and extendedKeyUsage serverAuth for a server's certificate, clientAuth for a client's. That
+ * function is internal to Mbed TLS (and its key exchange depends on a negotiated suite), so its
+ * two checks are made here with the same public functions it calls.
+ */
+static uint32_t leaf_usage_flags(const mbedtls_x509_crt *leaf, int server)
+{
+    uint32_t flags = 0;
+    if (mbedtls_x509_crt_check_key_usage(leaf, MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0) {
+        flags |= MBEDTLS_X509_BADCERT_KEY_USAGE;
+    }
+    if (server ? mbedtls_x509_crt_check_extended_key_usage(leaf, MBEDTLS_OID_SERVER_AUTH,
+                                                           MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)) != 0
+               : mbedtls_x509_crt_check_extended_key_usage(leaf, MBEDTLS_OID_CLIENT_AUTH,
+                                                           MBEDTLS_OID_SIZE(MBEDTLS_OID_CLIENT_AUTH)) != 0) {
+        flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
+    }
+    return flags;
+}
+
 /* What the f_vrfy of an offline verification needs: the thread's JNIEnv and the Java callback. */
 struct verify_call {
     JNIEnv *env;
@@ -246,7 +271,7 @@ static int verify_with_java(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerify(JNIEnv *env, jclass cls, jlong handle,
                                                                  jlong trusted_handle, jlong crl_handle, jstring jname,
                                                                  jint kind, jint hashes, jint pk_types, jint curves,
-                                                                 jint min_rsa_bits, jobject callback)
+                                                                 jint min_rsa_bits, jint purpose, jobject callback)
 {
     struct verify_call call;
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
@@ -277,6 +302,9 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerify(JNIEnv 
     if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
         mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_verify_with_profile", NULL);
         return 0;
+    }
+    if (purpose != MJ_PURPOSE_ANY) {
+        flags |= leaf_usage_flags(crt, purpose == MJ_PURPOSE_TLS_SERVER);
     }
     return (jint) flags;
 }

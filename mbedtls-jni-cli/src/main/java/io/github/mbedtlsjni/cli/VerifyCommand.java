@@ -111,7 +111,8 @@ final class VerifyCommand {
             }
             List<ConnectResult.ChainEntry> entries = ConnectResult.ChainEntry.of(chain);
             try {
-                VerifyResult result = chain.verify(ca, crl.size() > 0 ? crl : null, options.serverName(), options.profile());
+                VerifyResult result = chain.verify(ca, crl.size() > 0 ? crl : null, options.serverName(), options.profile(),
+                        options.purpose(), null);
                 return new Outcome(options, version, ca.size(), trustSkipped, crl.size(), result, 0, null, entries);
             } catch (MbedTlsException e) {
                 return new Outcome(options, version, ca.size(), trustSkipped, crl.size(), null, e.code(), e.getMessage(), entries);
@@ -189,6 +190,7 @@ final class VerifyCommand {
             return json.addObjects("chain", Report.chainJson(chain))
                     .add("server_name", options.serverName())
                     .add("profile", options.profileName())
+                    .add("purpose", options.purposeName())
                     .add("mbedtls_version", mbedtlsVersion)
                     .toString();
         }
@@ -204,6 +206,7 @@ final class VerifyCommand {
             }
             Report.line(sb, "Server name", options.serverName() == null ? "(not checked)" : options.serverName());
             Report.line(sb, "Profile", options.profileName());
+            Report.line(sb, "Purpose", options.purposeName());
             if (error != null) {
                 Report.line(sb, "Error", error);
             }

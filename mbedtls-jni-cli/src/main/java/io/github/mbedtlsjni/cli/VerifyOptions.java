@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.cli;
 
 import io.github.mbedtlsjni.mbedtls.VerifyProfile;
+import io.github.mbedtlsjni.mbedtls.X509Crt;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,20 +33,28 @@ final class VerifyOptions {
             "  --profile default|next|suiteb",
             "                         Mbed TLS's verification profile: which hashes, key types,",
             "                         curves and RSA key sizes are allowed (default: default)",
+            "  --purpose tls-server|tls-client|any",
+            "                         what the first certificate is for, checked as a",
+            "                         handshake checks it (mbedtls_ssl_check_cert_usage):",
+            "                         tls-server, the default, is what a TLS client checks of",
+            "                         a server (keyUsage digitalSignature, extendedKeyUsage",
+            "                         serverAuth); tls-client what a server checks of a",
+            "                         client (clientAuth); any checks no usage",
             "",
             "Output:",
             "  --json                 print one JSON object instead of a summary",
             "  --help                 print this help and exit",
             "",
-            "A handshake checks the server certificate's keyUsage and extendedKeyUsage for TLS",
-            "on top of this (mbedtls_ssl_check_cert_usage); verify does not.",
+            "With --purpose tls-server, verify reports the flags a TLS 1.3 or (EC)DHE handshake",
+            "reports for the same chain; a TLS 1.2 RSA key exchange would ask for keyUsage",
+            "keyEncipherment instead of digitalSignature.",
             "",
             "JSON members: verification (\"ok\", \"failed\", or \"not run\" when Mbed TLS cannot",
             "parse the chain), error_code (the Mbed TLS error code, 0 if none), error (text or",
             "null), verify_flags, verify_flag_names (Mbed TLS macro names), verify_categories",
             "(x509errors.org categories) and verify_info (when the chain was verified), chain",
             "([{subject, issuer, not_before, not_after, sha256}], as Mbed TLS parsed it, times",
-            "in UTC), server_name (null if none), profile, mbedtls_version.",
+            "in UTC), server_name (null if none), profile, purpose, mbedtls_version.",
             "",
             "Exit status:",
             "  0   the chain verified",
@@ -61,6 +70,7 @@ final class VerifyOptions {
     private Path crlFile;
     private String serverName;
     private String profileName = "default";
+    private String purposeName = "tls-server";
     private boolean json;
     private boolean help;
 
@@ -77,6 +87,7 @@ final class VerifyOptions {
             throw new UsageException("expected 'verify CHAIN'");
         }
         boolean profileGiven = false;
+        boolean purposeGiven = false;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
             if (ConnectOptions.isHelp(arg)) {
@@ -123,6 +134,14 @@ final class VerifyOptions {
                     profile(value);
                     o.profileName = value;
                     break;
+                case "--purpose":
+                    if (purposeGiven) {
+                        throw new UsageException(name + " was given twice");
+                    }
+                    purposeGiven = true;
+                    purpose(value);
+                    o.purposeName = value;
+                    break;
                 default:
                     throw new UsageException("unknown option '" + name + "'");
             }
@@ -144,6 +163,7 @@ final class VerifyOptions {
             case "--crl-file":
             case "--server-name":
             case "--profile":
+            case "--purpose":
                 return true;
             default:
                 return false;
@@ -160,6 +180,32 @@ final class VerifyOptions {
                 return VerifyProfile.SUITE_B;
             default:
                 throw new UsageException("--profile must be default, next or suiteb, not '" + value + "'");
+        }
+    }
+
+    private static X509Crt.Purpose purpose(String value) throws UsageException {
+        switch (value) {
+            case "tls-server":
+                return X509Crt.Purpose.TLS_SERVER;
+            case "tls-client":
+                return X509Crt.Purpose.TLS_CLIENT;
+            case "any":
+                return X509Crt.Purpose.ANY;
+            default:
+                throw new UsageException("--purpose must be tls-server, tls-client or any, not '" + value + "'");
+        }
+    }
+
+    /** The purpose's name as given: tls-server (the default), tls-client or any. */
+    String purposeName() {
+        return purposeName;
+    }
+
+    X509Crt.Purpose purpose() {
+        try {
+            return purpose(purposeName);
+        } catch (UsageException e) {
+            throw new IllegalStateException(e); // parse() accepted it
         }
     }
 

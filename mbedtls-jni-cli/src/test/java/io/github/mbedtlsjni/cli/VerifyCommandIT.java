@@ -10,8 +10,10 @@ import io.github.mbedtlsjni.mbedtls.VerifyResult;
 import io.github.mbedtlsjni.mbedtls.X509Crl;
 import io.github.mbedtlsjni.mbedtls.X509Crt;
 import io.github.mbedtlsjni.mbedtls.X509ParseException;
+import io.github.mbedtlsjni.testing.ExtKeyUsage;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.Pem;
+import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.VerifyCorpus;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +73,8 @@ class VerifyCommandIT {
                     return e.code();
                 }
             }
-            return chain.verify(trusted, crl != null ? crls : null, name, profile);
+            // The CLI's default purpose: what a TLS client checks of a server's certificate.
+            return chain.verify(trusted, crl != null ? crls : null, name, profile, X509Crt.Purpose.TLS_SERVER, null);
         }
     }
 
@@ -105,6 +108,7 @@ class VerifyCommandIT {
         assertEquals(r.info().strip(), json.get("verify_info"));
         assertEquals(c.hostname(), json.get("server_name"));
         assertEquals("default", json.get("profile"));
+        assertEquals("tls-server", json.get("purpose"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> chain = (List<Map<String, Object>>) json.get("chain");
         assertEquals(c.chainDer().size(), chain.size(), run.toString());
@@ -137,9 +141,13 @@ class VerifyCommandIT {
         assertFalse(((VerifyResult) inProcess(rsaChain(), rsa.rootPem(), null, "localhost", VerifyProfile.SUITE_B)).isOk(),
                 "Suite B refuses RSA");
 
-        // One DER certificate; no name to check.
+        // One DER certificate; no name to check. A CA's keyUsage (keyCertSign, cRLSign) is no
+        // TLS server's: the default purpose refuses it, --purpose any checks the chain alone.
         Path der = Files.write(dir.resolve("root.der"), rsa.root().der());
-        CliRun self = cli("verify", der.toString(), "--ca-file", rsa.rootPem().toString(), "--json");
+        CliRun asServer = cli("verify", der.toString(), "--ca-file", rsa.rootPem().toString(), "--json");
+        assertEquals(1, asServer.status(), asServer.toString());
+        assertEquals(List.of("MBEDTLS_X509_BADCERT_KEY_USAGE"), asServer.json().get("verify_flag_names"));
+        CliRun self = cli("verify", der.toString(), "--ca-file", rsa.rootPem().toString(), "--purpose", "any", "--json");
         assertEquals(0, self.status(), self.toString());
         assertEquals(null, self.json().get("server_name"));
     }
@@ -180,6 +188,10 @@ class VerifyCommandIT {
                 cli("verify", chain, "--ca-file", dir.toString()));
         assertUsage("--crl-file " + chain + ": mbedtls_x509_crl_parse_file: -0x", cli("verify", chain, "--ca-file", chain,
                 "--crl-file", chain));
+        assertUsage("--purpose must be tls-server, tls-client or any, not 'sslserver'",
+                cli("verify", chain, "--ca-file", chain, "--purpose", "sslserver"));
+        assertUsage("--purpose was given twice",
+                cli("verify", chain, "--ca-file", chain, "--purpose", "any", "--purpose=any"));
         CliRun help = cli("verify", "--help");
         assertEquals(0, help.status());
         assertEquals(VerifyOptions.USAGE, help.out());
@@ -196,5 +208,24 @@ class VerifyCommandIT {
     /** What {@code rsa.serverChainPem()} holds. */
     private List<byte[]> rsaChain() {
         return List.of(rsa.leaf().der(), rsa.intermediate().der());
+    }
+
+    /**
+     * A leaf for TLS clients only: verify's default purpose refuses it as a handshake would
+     * ({@code BADCERT_EXT_KEY_USAGE}); {@code --purpose tls-client} and {@code any} accept it.
+     */
+    @Test
+    void thePurposeDecidesTheUsageCheck() throws Exception {
+        TestCert clientOnly = rsa.serverCert().extendedKeyUsage(ExtKeyUsage.CLIENT_AUTH).issuedBy(rsa.intermediate());
+        String chain = rsa.writeChain("client-only.pem", clientOnly, rsa.intermediate()).toString();
+        String ca = rsa.rootPem().toString();
+        CliRun server = cli("verify", chain, "--ca-file", ca, "--server-name", TestPki.SERVER_NAME, "--json");
+        assertEquals(1, server.status(), server.toString());
+        assertEquals(List.of("MBEDTLS_X509_BADCERT_EXT_KEY_USAGE"), server.json().get("verify_flag_names"));
+        for (String purpose : List.of("tls-client", "any")) {
+            CliRun run = cli("verify", chain, "--ca-file", ca, "--server-name", TestPki.SERVER_NAME, "--purpose", purpose);
+            assertEquals(0, run.status(), run.toString());
+            assertTrue(run.out().contains("Purpose") && run.out().contains(purpose), run.toString());
+        }
     }
 }

@@ -420,21 +420,44 @@ public final class X509Crt extends NativeResource {
      * @throws IllegalStateException if this chain is empty or any argument is closed
      */
     public VerifyResult verify(X509Crt trusted, X509Crl crls, String expectedName, VerifyProfile profile) {
-        return verify(trusted, crls, expectedName, profile, null);
+        return verify(trusted, crls, expectedName, profile, Purpose.ANY, null);
     }
 
     /**
-     * {@link #verify(X509Crt, X509Crl, String, VerifyProfile)} with a verify callback
-     * ({@code f_vrfy}), called for each certificate of the chain from the top down with its
-     * depth and flags, whose answer replaces that certificate's flags (see
-     * {@link X509VerifyCallback}).
+     * What the leaf certificate is to be used for, checked after the chain as a handshake checks
+     * it ({@code mbedtls_ssl_check_cert_usage}, with Mbed TLS's {@code mbedtls_x509_crt_check_key_usage}
+     * and {@code mbedtls_x509_crt_check_extended_key_usage}): a failed check adds
+     * {@code MBEDTLS_X509_BADCERT_KEY_USAGE} or {@code MBEDTLS_X509_BADCERT_EXT_KEY_USAGE}.
+     */
+    public enum Purpose {
+        /** No usage check: the chain alone, as {@code mbedtls_x509_crt_verify_with_profile} checks it. */
+        ANY,
+        /**
+         * What a TLS client checks of a server's certificate in TLS 1.3 and in TLS 1.2 with an
+         * (EC)DHE suite: keyUsage digitalSignature and extendedKeyUsage serverAuth (a certificate
+         * without either extension passes that check). A TLS 1.2 RSA key exchange would ask for
+         * keyEncipherment instead, a static ECDH suite keyAgreement.
+         */
+        TLS_SERVER,
+        /** What a TLS server checks of a client's certificate: keyUsage digitalSignature and extendedKeyUsage clientAuth. */
+        TLS_CLIENT
+    }
+
+    /**
+     * {@link #verify(X509Crt, X509Crl, String, VerifyProfile)} with the leaf's {@link Purpose}
+     * checked as a handshake would, and a verify callback ({@code f_vrfy}), called for each
+     * certificate of the chain from the top down with its depth and flags, whose answer replaces
+     * that certificate's flags (see {@link X509VerifyCallback}). The purpose's flags are added
+     * after the callback, as in a handshake.
      *
+     * @param purpose what the leaf is for ({@link Purpose#ANY}: no usage check)
      * @param callback the callback, or null for none
      * @throws RuntimeException what the callback threw, unchanged
      */
     public VerifyResult verify(X509Crt trusted, X509Crl crls, String expectedName, VerifyProfile profile,
-            X509VerifyCallback callback) {
+            Purpose purpose, X509VerifyCallback callback) {
         Objects.requireNonNull(trusted, "trusted (may be an empty X509Crt)");
+        Objects.requireNonNull(purpose, "purpose (Purpose.ANY checks no usage)");
         Objects.requireNonNull(profile, "profile (VerifyProfile.DEFAULT is Mbed TLS's default)");
         ListGuard[] locked = ListGuard.readLockAll(guard, trusted.guard, crls == null ? null : crls.guard);
         try {
@@ -449,7 +472,7 @@ public final class X509Crt extends NativeResource {
                     try {
                         int flags = nVerify(self, ca, crl, expectedName, profile.kind(),
                                 VerifyProfile.mask(profile.allowedHashes()), VerifyProfile.mask(profile.allowedPkTypes()),
-                                VerifyProfile.mask(profile.allowedCurves()), profile.minRsaBits(), callback);
+                                VerifyProfile.mask(profile.allowedCurves()), profile.minRsaBits(), purpose.ordinal(), callback);
                         return new VerifyResult(flags, SslContext.nVerifyInfo(flags));
                     } finally {
                         if (crls != null) {
@@ -592,7 +615,7 @@ public final class X509Crt extends NativeResource {
     private static native String nInfo(long crt, int index);
 
     private static native int nVerify(long crt, long trusted, long crl, String expectedName, int profileKind,
-            int hashes, int pkTypes, int curves, int minRsaBits, X509VerifyCallback callback);
+            int hashes, int pkTypes, int curves, int minRsaBits, int purpose, X509VerifyCallback callback);
 
     private static native int[] nFields(long crt, int index);
 

@@ -2,7 +2,7 @@ package io.github.mbedtlsjni.mbedtls;
 
 /**
  * The verify callback of an offline verification, {@code mbedtls_x509_crt_verify_with_profile}'s
- * {@code f_vrfy} ({@link X509Crt#verify(X509Crt, X509Crl, String, VerifyProfile, X509VerifyCallback)}).
+ * {@code f_vrfy} ({@link X509Crt#verify(X509Crt, X509Crl, String, VerifyProfile, X509Crt.Purpose, X509VerifyCallback)}).
  * Mbed TLS calls it once for each certificate of the chain it built, from the top (the trust
  * anchor, or the last certificate it could chain to) down to the leaf at depth 0, with the flags
  * it found for that certificate; what it returns replaces them, exactly as a C callback that

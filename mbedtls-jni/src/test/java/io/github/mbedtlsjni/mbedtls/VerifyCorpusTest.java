@@ -42,8 +42,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>in required mode the handshake fails with the code fixed below (or succeeds for flags 0),
  *       and a {@link CertificateVerificationException} carries the same flags;
  *   <li>the offline check {@link X509Crt#verify} of the same chain reports the same flags, minus the
- *       keyUsage/extendedKeyUsage flags that only the TLS layer adds; a chain Mbed TLS cannot parse
- *       throws {@link X509ParseException} with the handshake's code.
+ *       keyUsage/extendedKeyUsage flags that only the TLS layer adds, and exactly the same flags
+ *       with {@link X509Crt.Purpose#TLS_SERVER}; a chain Mbed TLS cannot parse throws
+ *       {@link X509ParseException} with the handshake's code.
  * </ul>
  *
  * <p>The run lists every case (stdout and {@code target/verify-corpus.md}) and, when all pass,
@@ -244,9 +245,15 @@ class VerifyCorpusTest {
                     return "X509ParseException " + e.errorName() + " (" + e.category().get().tag() + ")";
                 }
             }
-            VerifyResult result = chain.verify(trusted, c.crlPem() != null ? crls : null, c.hostname(), VerifyProfile.DEFAULT);
+            X509Crl crlOrNull = c.crlPem() != null ? crls : null;
+            VerifyResult result = chain.verify(trusted, crlOrNull, c.hostname(), VerifyProfile.DEFAULT);
             assertEquals(hex(handshake.result().flags() & ~USAGE_FLAGS), hex(result.flags()),
                     () -> "offline: " + result.describe());
+            // With the usage a TLS client checks of a server's certificate, offline says exactly
+            // what the handshake said.
+            VerifyResult asServer = chain.verify(trusted, crlOrNull, c.hostname(), VerifyProfile.DEFAULT,
+                    X509Crt.Purpose.TLS_SERVER, null);
+            assertEquals(hex(handshake.result().flags()), hex(asServer.flags()), () -> "offline, TLS_SERVER: " + asServer.describe());
             if (handshake.ret() != OK) {
                 fail("the handshake failed (" + MbedTlsException.formatCode(handshake.ret()) + ") but the chain parses");
             }

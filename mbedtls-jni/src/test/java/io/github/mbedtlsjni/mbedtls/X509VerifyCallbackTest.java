@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.testing.ExtKeyUsage;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.KeyUsageBit;
 import io.github.mbedtlsjni.testing.LiveObjects;
 import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
@@ -63,7 +65,7 @@ class X509VerifyCallbackTest {
     void calledForEachCertificateFromTheTrustAnchorDown() {
         List<Call> calls = new ArrayList<>();
         try (X509Crt chain = chain(pki.leaf(), pki.intermediate()); X509Crt trusted = X509Crt.of(pki.root().der())) {
-            VerifyResult result = chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT,
+            VerifyResult result = chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY,
                     (der, depth, flags) -> {
                         calls.add(new Call(der, depth, flags));
                         return flags;
@@ -85,7 +87,7 @@ class X509VerifyCallbackTest {
         try (X509Crt chain = chain(expired, pki.intermediate()); X509Crt trusted = X509Crt.of(pki.root().der())) {
             assertEquals(EXPIRED, chain.verify(trusted, null, TestPki.SERVER_NAME).flags(), "without a callback");
             List<Call> calls = new ArrayList<>();
-            VerifyResult cleared = chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT,
+            VerifyResult cleared = chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY,
                     (der, depth, flags) -> {
                         calls.add(new Call(der, depth, flags));
                         return depth == 0 ? flags & ~EXPIRED : flags;
@@ -93,7 +95,7 @@ class X509VerifyCallbackTest {
             assertEquals(EXPIRED, calls.get(calls.size() - 1).flags, "the leaf's flags as Mbed TLS found them");
             assertTrue(cleared.isOk(), "a cleared flag is accepted, as in C: " + cleared.describe());
 
-            VerifyResult refused = chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT,
+            VerifyResult refused = chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY,
                     (der, depth, flags) -> depth == 1 ? flags | X509VerifyCallback.BADCERT_OTHER : flags);
             assertEquals(EXPIRED | X509VerifyCallback.BADCERT_OTHER, refused.flags());
             assertTrue(refused.info().contains("Other reason"), refused.info());
@@ -101,7 +103,7 @@ class X509VerifyCallbackTest {
         // A chain to an anchor nobody trusts: the top certificate carries NOT_TRUSTED.
         try (X509Crt chain = chain(pki.leaf(), pki.intermediate()); X509Crt nothing = new X509Crt()) {
             List<Call> calls = new ArrayList<>();
-            VerifyResult untrusted = chain.verify(nothing, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT,
+            VerifyResult untrusted = chain.verify(nothing, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY,
                     (der, depth, flags) -> {
                         calls.add(new Call(der, depth, flags));
                         return flags;
@@ -118,7 +120,7 @@ class X509VerifyCallbackTest {
         try (X509Crt chain = chain(pki.leaf(), pki.intermediate()); X509Crt trusted = X509Crt.of(pki.root().der())) {
             int[] calls = {0};
             RuntimeException thrown = assertThrows(RuntimeException.class,
-                    () -> chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, (der, depth, flags) -> {
+                    () -> chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY, (der, depth, flags) -> {
                         calls[0]++;
                         throw mine;
                     }));
@@ -134,18 +136,43 @@ class X509VerifyCallbackTest {
     void theCallbackMayReadTheListsButNotAppendToThem() {
         try (X509Crt chain = chain(pki.leaf(), pki.intermediate()); X509Crt trusted = X509Crt.of(pki.root().der())) {
             List<String> subjects = new ArrayList<>();
-            chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, (der, depth, flags) -> {
+            chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY, (der, depth, flags) -> {
                 subjects.add(depth == 2 ? trusted.subject(0) : chain.subject(depth));
                 return flags;
             });
             assertEquals(List.of(trusted.subject(0), chain.subject(1), chain.subject(0)), subjects);
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, (der, depth, flags) -> {
+                    () -> chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY, (der, depth, flags) -> {
                         trusted.parseDer(der);
                         return flags;
                     }));
             assertTrue(e.getMessage().contains("being read by this thread"), e.getMessage());
             assertEquals(1, trusted.size(), "nothing appended");
         }
+    }
+
+    /** The purposes add the usage checks of a handshake: the leaf's keyUsage and extendedKeyUsage. */
+    @Test
+    void aPurposeChecksTheLeafsUsageAsAHandshakeWould() {
+        int ku = VerifyFlag.BADCERT_KEY_USAGE.bit();
+        int eku = VerifyFlag.BADCERT_EXT_KEY_USAGE.bit();
+        TestCert clientOnly = pki.serverCert().extendedKeyUsage(ExtKeyUsage.CLIENT_AUTH).issuedBy(pki.intermediate());
+        TestCert encipherOnly = pki.serverCert().keyUsage(KeyUsageBit.KEY_ENCIPHERMENT).issuedBy(pki.intermediate());
+        try (X509Crt trusted = X509Crt.of(pki.root().der()); X509Crt client = chain(clientOnly, pki.intermediate());
+                X509Crt encipher = chain(encipherOnly, pki.intermediate()); X509Crt plain = chain(pki.leaf(), pki.intermediate())) {
+            assertEquals(0, purpose(client, trusted, X509Crt.Purpose.ANY));
+            assertEquals(eku, purpose(client, trusted, X509Crt.Purpose.TLS_SERVER));
+            assertEquals(0, purpose(client, trusted, X509Crt.Purpose.TLS_CLIENT));
+            assertEquals(ku, purpose(encipher, trusted, X509Crt.Purpose.TLS_SERVER));
+            assertEquals(ku | eku, purpose(encipher, trusted, X509Crt.Purpose.TLS_CLIENT), "its extendedKeyUsage is serverAuth");
+            assertEquals(0, purpose(plain, trusted, X509Crt.Purpose.TLS_SERVER), "the test PKI's leaf serves TLS");
+            // The purpose's flags come after the callback, as the handshake adds them after f_vrfy.
+            assertEquals(eku, client.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT,
+                    X509Crt.Purpose.TLS_SERVER, (der, depth, flags) -> 0).flags());
+        }
+    }
+
+    private static int purpose(X509Crt chain, X509Crt trusted, X509Crt.Purpose purpose) {
+        return chain.verify(trusted, null, TestPki.SERVER_NAME, VerifyProfile.DEFAULT, purpose, null).flags();
     }
 }
