@@ -50,10 +50,11 @@ import javax.net.ssl.SSLSocket;
  *            the MbedTLS provider's SSLServerSocket, TlsServer (serve: a pool thread per client),
  *            or the thin classes' accept loop (docs/server.md "The steps", in one thread, as the
  *            C server); psk: a pre-shared key instead of the PKI's chain (tlsserver and thin only)
- *   ServerBench client-psk PORT 1.2|1.3 SUITE WARMUP_S SECONDS
- *            full PSK handshakes per second through the thin classes, as mbedtls_bench's
- *            handshake mode with --psk: SUITE (or "-": Mbed TLS's list) and in TLS 1.3
- *            psk_ephemeral only
+ *   ServerBench client-psk PORT 1.2|1.3 SUITE WARMUP_S COUNT
+ *            full PSK handshakes through the thin classes, as mbedtls_bench's handshake mode with
+ *            --psk: SUITE (or "-": Mbed TLS's list) and in TLS 1.3 psk_ephemeral only; after
+ *            WARMUP_S seconds of them, COUNT measured: handshakes per second and the process's CPU
+ *            time per connection (as mbedtls_bench --count)
  *   ServerBench memory thin|tlsserver PKI_DIR MBEDTLS_BENCH N
  *            the server's resident memory, less what the JVM's native memory tracking accounts
  *            for, per cached session and per idle connection (run with a fixed, pre-touched heap
@@ -79,7 +80,7 @@ public final class ServerBench {
                 server(args[1], args[2]);
                 break;
             case "client-psk":
-                clientPsk(Integer.parseInt(args[1]), args[2], args[3], Double.parseDouble(args[4]), Double.parseDouble(args[5]));
+                clientPsk(Integer.parseInt(args[1]), args[2], args[3], Double.parseDouble(args[4]), Long.parseLong(args[5]));
                 break;
             case "memory":
                 memory(args[1], Path.of(args[2]), args[3], Integer.parseInt(args[4]));
@@ -290,7 +291,7 @@ public final class ServerBench {
 
     // --- the PSK client ----------------------------------------------------------------------------
 
-    private static void clientPsk(int port, String tls, String suite, double warmupS, double seconds) {
+    private static void clientPsk(int port, String tls, String suite, double warmupS, long count) {
         try (Entropy entropy = new Entropy(); CtrDrbg drbg = new CtrDrbg(); SslConfig config = new SslConfig()) {
             drbg.seed(entropy, "ServerBench");
             config.defaults(SslConfig.Endpoint.CLIENT, SslConfig.Transport.STREAM);
@@ -309,14 +310,15 @@ public final class ServerBench {
             while (System.nanoTime() < measureFrom) {
                 pskHandshake(config, port);
             }
-            long from = System.nanoTime(), end = from + (long) (seconds * 1e9), t;
-            long n = 0;
-            do {
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime(), from = System.nanoTime();
+            for (long i = 0; i < count; i++) {
                 pskHandshake(config, port);
-                n++;
-                t = System.nanoTime();
-            } while (t < end);
-            System.out.printf("RESULT handshakes_per_s %.3f 1/s%n", n / ((t - from) / 1e9));
+            }
+            long t = System.nanoTime(), cpu = os.getProcessCpuTime() - cpu0;
+            System.out.printf("RESULT handshakes_per_s %.3f 1/s%n", count / ((t - from) / 1e9));
+            System.out.printf("RESULT cpu_us_per_connection %.3f us%n", cpu / 1e3 / count);
         }
     }
 
