@@ -44,10 +44,11 @@ import javax.net.ssl.SSLSocket;
  * {@code PORT n} and serve until killed.
  *
  * <pre>
- *   ServerBench server jsse|provider|tlsserver|thin PKI_DIR|psk
+ *   ServerBench server jsse|provider|tlsserver|tlsserver-accept|thin PKI_DIR|psk
  *            a server on 127.0.0.1 speaking bench_server's commands ('E' echo, 'Q' counters) to
  *            one client after another: SunJSSE's SSLServerSocket (the JDK's default provider),
- *            the MbedTLS provider's SSLServerSocket, TlsServer (serve: a pool thread per client),
+ *            the MbedTLS provider's SSLServerSocket, TlsServer (serve: a pool thread per client;
+ *            tlsserver-accept: its accept() in one thread, the same without the hand-off),
  *            or the thin classes' accept loop (docs/server.md "The steps", in one thread, as the
  *            C server); psk: a pre-shared key instead of the PKI's chain (tlsserver and thin only)
  *   ServerBench client-psk PORT 1.2|1.3 SUITE WARMUP_S COUNT
@@ -105,7 +106,10 @@ public final class ServerBench {
                 jsse(who.equals("provider"), pki);
                 break;
             case "tlsserver":
-                tlsServer(pki);
+                tlsServer(pki, false);
+                break;
+            case "tlsserver-accept":
+                tlsServer(pki, true);
                 break;
             case "thin":
                 try (Thin thin = new Thin(pki, 1000)) {
@@ -190,7 +194,7 @@ public final class ServerBench {
         }
     }
 
-    private static void tlsServer(Path pki) throws Exception {
+    private static void tlsServer(Path pki, boolean acceptLoop) throws Exception {
         TlsServer.Builder b = TlsServer.builder();
         if (pki == null) {
             b.pskLookup(identity -> new String(identity, StandardCharsets.UTF_8).equals(PSK_IDENTITY) ? PSK.clone() : null);
@@ -201,6 +205,14 @@ public final class ServerBench {
             server.bind("127.0.0.1", 0);
             System.out.println("PORT " + server.port());
             System.out.flush();
+            while (acceptLoop) {
+                try (TlsConnection c = server.accept()) {
+                    count(c.isResumed());
+                    serve(c.getInputStream(), c.getOutputStream());
+                } catch (IOException e) {
+                    // one client's failure: serve the next
+                }
+            }
             server.serve(c -> {
                 count(c.isResumed());
                 serve(c.getInputStream(), c.getOutputStream());
