@@ -34,6 +34,16 @@
  *   memory       heap bytes held per connection (glibc mallinfo2) after setup and after handshake
  *   suites       the cipher suites, groups and signature algorithms this build offers, in order
  *   stats        the server's counters and CPU time (command 'Q')
+ *   serve        Mbed TLS's server (see "The server role" below) on 127.0.0.1 (--port, else any:
+ *                prints "PORT n"), with --cert/--key or --psk, until killed: bench_server's
+ *                commands 'E' and 'Q'; the client modes above are its load generator
+ *   server-memory  heap bytes the server holds per idle connection and per cached session
+ *                (--count N connections, clients in a child process)
+ *   hold         --count N connections (handshake and one byte 'H' each) held open until stdin
+ *                ends; prints "HELD N" once all are made (bench/ ServerBench memory's clients)
+ * Client and server: --psk HEX [--psk-identity ID] instead of certificates (TLS 1.3:
+ * psk_ephemeral only), --ciphersuite NAME (the one suite offered / accepted), --tickets 0 (a
+ * client that asks for no session ticket: a TLS 1.2 server then resumes from its session cache).
  *   spawn N CMD...  runs CMD N times: median wall time (ms) and median peak RSS (KiB)
  *   alternate N CMD1... -- CMD2... [-- CMD3...]  runs the commands in turn (1, 2, 3, 1, 2, 3,
  *                ...), N times each, so that a change of machine load hits all alike: for each,
@@ -45,7 +55,10 @@
 #include "mbedtls/entropy.h"
 #include "mbedtls/error.h"
 #include "mbedtls/net_sockets.h"
+#include "mbedtls/platform_util.h"
 #include "mbedtls/ssl.h"
+#include "mbedtls/ssl_cache.h"
+#include "mbedtls/ssl_ticket.h"
 #include "mbedtls/ssl_ciphersuites.h"
 #include "mbedtls/version.h"
 #include "mbedtls/x509_crt.h"
@@ -57,6 +70,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -81,6 +95,13 @@ static double seconds = 3.0;
 static int threads = 1;
 static long count = 0;        /* > 0: a fixed number of measured connections (--count) */
 static long warmup_count = 0; /* with count: connections before the measured ones */
+static const char *psk_hex = NULL;      /* --psk: a pre-shared key instead of certificates */
+static const char *psk_identity = "bench";
+static const char *ciphersuite = NULL;  /* --ciphersuite: the one suite offered / accepted */
+static int ciphersuites[2];
+static int no_tickets = 0;              /* --no-tickets: a TLS 1.2 client without session tickets */
+static const char *cert_file = NULL;    /* the server's chain (serve, server-memory) */
+static const char *key_file = NULL;
 #define MAX_THREADS 16
 
 static mbedtls_entropy_context entropy;
@@ -101,6 +122,36 @@ static double now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
+
+static void conf_psk_and_suite(mbedtls_ssl_config *c)
+{
+    int ret;
+    if (ciphersuite != NULL) {
+        mbedtls_ssl_conf_ciphersuites(c, ciphersuites);
+    }
+    if (psk_hex != NULL) {
+        unsigned char psk[64];
+        size_t n = strlen(psk_hex) / 2, i;
+        if (n == 0 || n > sizeof psk) {
+            fail("--psk (1 to 64 bytes in hex)", -1);
+        }
+        for (i = 0; i < n; i++) {
+            unsigned int b;
+            if (sscanf(psk_hex + 2 * i, "%2x", &b) != 1) {
+                fail("--psk (hex)", -1);
+            }
+            psk[i] = (unsigned char) b;
+        }
+        if ((ret = mbedtls_ssl_conf_psk(c, psk, n, (const unsigned char *) psk_identity, strlen(psk_identity))) != 0) {
+            fail("mbedtls_ssl_conf_psk", ret);
+        }
+        mbedtls_platform_zeroize(psk, sizeof psk);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+        /* TLS 1.3: the key with (EC)DHE, as the benchmark's one workload (psk_ephemeral). */
+        mbedtls_ssl_conf_tls13_key_exchange_modes(c, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
+#endif
+    }
 }
 
 /* The shared setup, as SslConfig.defaults() + setRng + setCaChain (+ setMaxTlsVersion(1.2)). */
@@ -145,6 +196,12 @@ static void setup_config(int tickets)
                                                                               : MBEDTLS_SSL_MAX_FRAG_LEN_512);
 #endif
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
+    conf_psk_and_suite(&conf);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    if (no_tickets) {
+        mbedtls_ssl_conf_session_tickets(&conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+    }
+#endif
     if (ca_file != NULL) {
         if ((ret = mbedtls_x509_crt_parse_file(&ca, ca_file)) != 0) {
             fail("mbedtls_x509_crt_parse_file", ret);
@@ -635,6 +692,357 @@ static void run_stats(void)
     conn_close(&c);
 }
 
+/* --- The server role (serve, server-memory) ---------------------------------------------------
+ * Mbed TLS's own server on the same build, shaped as the binding's accept loop (docs/server.md,
+ * "The steps"): one config (defaults, no client authentication, the chain and key or a PSK, a
+ * session cache and session tickets as TlsServer has by default), and per client
+ * mbedtls_net_accept, mbedtls_ssl_setup, set_bio (the binding's non-blocking socket calls and
+ * poll), TCP_NODELAY, handshake, the client's command, close_notify, free. One client at a time:
+ * the load generator connects one at a time, so a pool would only add hand-offs. */
+
+static mbedtls_ssl_config srv_conf;
+static mbedtls_x509_crt srv_chain;
+static mbedtls_pk_context srv_key;
+#if defined(MBEDTLS_SSL_CACHE_C)
+static mbedtls_ssl_cache_context srv_cache;
+static int srv_cache_on;
+#endif
+#if defined(MBEDTLS_SSL_TICKET_C)
+static mbedtls_ssl_ticket_context srv_ticket;
+#endif
+static long srv_conns, srv_resumed;
+static double srv_started;
+
+/* The server's config; cache_entries 0: no session cache. */
+static void server_config(int cache_entries)
+{
+    int ret;
+    mbedtls_ssl_config_init(&srv_conf);
+    mbedtls_x509_crt_init(&srv_chain);
+    mbedtls_pk_init(&srv_key);
+    if ((ret = mbedtls_ssl_config_defaults(&srv_conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                           MBEDTLS_SSL_PRESET_DEFAULT)) != 0) {
+        fail("mbedtls_ssl_config_defaults (server)", ret);
+    }
+    mbedtls_ssl_conf_rng(&srv_conf, mbedtls_ctr_drbg_random, &drbg);
+    mbedtls_ssl_conf_authmode(&srv_conf, MBEDTLS_SSL_VERIFY_NONE);
+    mbedtls_ssl_conf_min_tls_version(&srv_conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    conf_psk_and_suite(&srv_conf);
+    if (cert_file != NULL) {
+        if ((ret = mbedtls_x509_crt_parse_file(&srv_chain, cert_file)) != 0) {
+            fail("mbedtls_x509_crt_parse_file (--cert)", ret);
+        }
+        if ((ret = mbedtls_pk_parse_keyfile(&srv_key, key_file, NULL, mbedtls_ctr_drbg_random, &drbg)) != 0) {
+            fail("mbedtls_pk_parse_keyfile (--key)", ret);
+        }
+        if ((ret = mbedtls_ssl_conf_own_cert(&srv_conf, &srv_chain, &srv_key)) != 0) {
+            fail("mbedtls_ssl_conf_own_cert", ret);
+        }
+    }
+#if defined(MBEDTLS_SSL_CACHE_C)
+    if (cache_entries > 0) {
+        mbedtls_ssl_cache_init(&srv_cache);
+        mbedtls_ssl_cache_set_max_entries(&srv_cache, cache_entries);
+        mbedtls_ssl_cache_set_timeout(&srv_cache, 86400);
+        mbedtls_ssl_conf_session_cache(&srv_conf, &srv_cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+        srv_cache_on = 1;
+    }
+#else
+    (void) cache_entries;
+#endif
+#if defined(MBEDTLS_SSL_TICKET_C)
+    mbedtls_ssl_ticket_init(&srv_ticket);
+    if ((ret = mbedtls_ssl_ticket_setup(&srv_ticket, mbedtls_ctr_drbg_random, &drbg, MBEDTLS_CIPHER_AES_256_GCM, 86400)) != 0) {
+        fail("mbedtls_ssl_ticket_setup", ret);
+    }
+    mbedtls_ssl_conf_session_tickets_cb(&srv_conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, &srv_ticket);
+#endif
+}
+
+static void server_config_free(void)
+{
+#if defined(MBEDTLS_SSL_CACHE_C)
+    if (srv_cache_on) {
+        mbedtls_ssl_cache_free(&srv_cache);
+        srv_cache_on = 0;
+    }
+#endif
+#if defined(MBEDTLS_SSL_TICKET_C)
+    mbedtls_ssl_ticket_free(&srv_ticket);
+#endif
+    mbedtls_ssl_config_free(&srv_conf);
+    mbedtls_x509_crt_free(&srv_chain);
+    mbedtls_pk_free(&srv_key);
+}
+
+static int listen_on(mbedtls_net_context *listener)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    int ret;
+    mbedtls_net_init(listener);
+    if ((ret = mbedtls_net_bind(listener, "127.0.0.1", port != NULL ? port : "0", MBEDTLS_NET_PROTO_TCP)) != 0) {
+        fail("mbedtls_net_bind", ret);
+    }
+    if (getsockname(listener->fd, (struct sockaddr *) &a, &alen) != 0) {
+        fail("getsockname", -1);
+    }
+    return ntohs(a.sin_port);
+}
+
+/* Accepts one client and makes the handshake: 0, or the failure (the connection is then freed).
+ * The handshake steps as the binding's (native/ssl_io.c handshake_steps), so that a full
+ * handshake is seen as the binding sees it: the server reached its Certificate state. */
+static int server_accept(mbedtls_net_context *listener, conn *c, int *full)
+{
+    int ret, one = 1;
+    mbedtls_net_init(&c->net);
+    mbedtls_ssl_init(&c->ssl);
+    c->wrote_last = 0;
+    if ((ret = mbedtls_net_accept(listener, &c->net, NULL, 0, NULL)) != 0) {
+        fail("mbedtls_net_accept", ret);
+    }
+    if ((ret = mbedtls_ssl_setup(&c->ssl, &srv_conf)) != 0) {
+        fail("mbedtls_ssl_setup (server)", ret);
+    }
+    mbedtls_ssl_set_bio(&c->ssl, &c->net, bio_send, bio_recv, NULL);
+    (void) setsockopt(c->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    *full = 0;
+    do {
+        ret = 0;
+        while (ret == 0 && c->ssl.MBEDTLS_PRIVATE(state) != MBEDTLS_SSL_HANDSHAKE_OVER) {
+            if (c->ssl.MBEDTLS_PRIVATE(state) == MBEDTLS_SSL_SERVER_CERTIFICATE) {
+                *full = 1;
+            }
+            ret = mbedtls_ssl_handshake_step(&c->ssl);
+        }
+    } while (again(c, ret));
+    if (ret != 0) {
+        mbedtls_ssl_free(&c->ssl);
+        mbedtls_net_free(&c->net);
+    }
+    return ret;
+}
+
+/* The next bytes from the client: > 0, or 0 at its close_notify, EOF or an error. */
+static int server_read(conn *c, unsigned char *buf, size_t len)
+{
+    for (;;) {
+        int ret = mbedtls_ssl_read(&c->ssl, buf, len);
+        if (ret > 0) {
+            return ret;
+        }
+        if (!again(c, ret)) {
+            return 0;
+        }
+    }
+}
+
+/* Like write_all, without failing the process: 0, or the failure. */
+static int server_write(conn *c, const unsigned char *buf, size_t len)
+{
+    while (len > 0) {
+        int ret = mbedtls_ssl_write(&c->ssl, buf, len);
+        if (again(c, ret)) {
+            continue;
+        }
+        if (ret < 0) {
+            return ret;
+        }
+        buf += ret;
+        len -= (size_t) ret;
+    }
+    return 0;
+}
+
+/* The server's side of one connection after the handshake: bench_server's commands 'E' (echo
+ * until the client closes) and 'Q' (the counters), or nothing (a handshake-only client closes). */
+static void server_serve(conn *c)
+{
+    unsigned char buf[CHUNK];
+    int n = server_read(c, buf, sizeof buf);
+    if (n > 0 && buf[0] == 'E') {
+        if (n > 1 && server_write(c, buf + 1, (size_t) n - 1) != 0) {
+            return;
+        }
+        while ((n = server_read(c, buf, sizeof buf)) > 0 && server_write(c, buf, (size_t) n) == 0) {
+        }
+    } else if (n > 0 && buf[0] == 'Q') {
+        char line[200];
+        int len = snprintf(line, sizeof line, "conns=%ld resumed=%ld cpu_us=%.0f wall_us=%.0f\n", srv_conns,
+                           srv_resumed, cpu_us(), (now() - srv_started) * 1e6);
+        (void) server_write(c, (const unsigned char *) line, (size_t) len);
+    }
+}
+
+static void server_close(conn *c)
+{
+    int ret;
+    do {
+        ret = mbedtls_ssl_close_notify(&c->ssl);
+    } while (ret == MBEDTLS_ERR_SSL_WANT_WRITE && again(c, ret));
+    (void) shutdown(c->net.fd, SHUT_RDWR);
+    mbedtls_ssl_free(&c->ssl);
+    mbedtls_net_free(&c->net);
+}
+
+static void run_serve(void)
+{
+    mbedtls_net_context listener;
+    conn c;
+    int full;
+    server_config(1000);
+    srv_started = now();
+    printf("PORT %d\n", listen_on(&listener));
+    for (;;) {
+        if (server_accept(&listener, &c, &full) != 0) {
+            continue; /* one client's failure: serve the next */
+        }
+        srv_conns++;
+        srv_resumed += psk_hex == NULL && !full; /* a PSK handshake has no Certificate either */
+        server_serve(&c);
+        server_close(&c);
+    }
+}
+
+/*
+ * The clients of a memory measurement (server-memory, and bench/ ServerBench memory through the
+ * hold mode): one connection of warm-up, then count connections, each with its handshake and a
+ * one-byte record ('H'); held open (hold) or closed at once; then "HELD" on stdout, and once
+ * wait_fd reaches its end, the held ones are closed.
+ */
+static int client_set(int hold, int wait_fd)
+{
+    conn *held = calloc((size_t) count, sizeof *held);
+    unsigned char cmd = 'H', b;
+    long i;
+    if (held == NULL) {
+        fail("calloc", -1);
+    }
+    for (i = -1; i < count; i++) {
+        conn *c = &held[i < 0 ? 0 : i];
+        conn_open(c, NULL);
+        conn_handshake(c);
+        write_all(c, &cmd, 1);
+        if (i < 0 || !hold) {
+            conn_close(c);
+        }
+    }
+    printf("HELD %ld\n", count);
+    fflush(stdout);
+    while (read(wait_fd, &b, 1) > 0) {
+    }
+    for (i = 0; hold && i < count; i++) {
+        conn_close(&held[i]);
+    }
+    free(held);
+    return 0;
+}
+
+/*
+ * server-memory: heap bytes the server holds per cached session and per idle connection, in
+ * glibc's count of bytes in use (mallinfo2) and in resident memory (/proc/self/statm). The clients
+ * run in a child process (fork) so that only the server's allocations are in this process; each
+ * phase counts the connections after client_set's one of warm-up. Cached first: TLS 1.2 full
+ * handshakes without tickets (the server keeps each session in its cache, by session id), each
+ * connection closed. Idle then: each accepted, its handshake made and its first record read, all
+ * kept open, no session cache. (That order keeps the resident count honest: memory freed by
+ * closed connections is reused, so a phase after the idle one would grow in place.)
+ */
+static size_t resident_bytes(void)
+{
+    unsigned long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL || fscanf(f, "%lu %lu", &size, &resident) != 2) {
+        fail("/proc/self/statm", -1);
+    }
+    fclose(f);
+    return resident * (size_t) sysconf(_SC_PAGESIZE);
+}
+
+static void memory_phase(mbedtls_net_context *listener, int hold, size_t *heap, size_t *rss)
+{
+    conn *server = calloc((size_t) count, sizeof *server);
+    unsigned char b;
+    size_t heap0 = 0, rss0 = 0;
+    int pipe_fd[2], full, status;
+    pid_t pid;
+    long i;
+    if (server == NULL || pipe(pipe_fd) != 0) {
+        fail("calloc or pipe", -1);
+    }
+    server_config(hold ? 0 : (int) count + 10);
+    fflush(stdout);
+    if ((pid = fork()) < 0) {
+        fail("fork", -1);
+    }
+    if (pid == 0) {
+        close(pipe_fd[1]);
+        if (!hold) {
+            tls = 12;
+            no_tickets = 1;
+        }
+        setup_config(0); /* re-seeds the DRBG too: not the parent's copy */
+        (void) freopen("/dev/null", "w", stdout);
+        _exit(client_set(hold, pipe_fd[0]));
+    }
+    close(pipe_fd[0]);
+    for (i = -1; i < count; i++) {
+        conn *c = &server[i < 0 ? 0 : i];
+        int ret;
+        if (i == 0) {
+            heap0 = heap_in_use();
+            rss0 = resident_bytes();
+        }
+        if ((ret = server_accept(listener, c, &full)) != 0) {
+            fail("server handshake", ret);
+        }
+        if (server_read(c, &b, 1) != 1) {
+            fail("the client's first record", -1);
+        }
+        if (i < 0 || !hold) {
+            server_close(c);
+        }
+    }
+    *heap = heap_in_use() - heap0;
+    *rss = resident_bytes() - rss0;
+    if (hold) {
+        printf("INFO idle ciphersuite %s\n", mbedtls_ssl_get_ciphersuite(&server[0].ssl));
+    }
+    for (i = 0; hold && i < count; i++) {
+        server_close(&server[i]);
+    }
+    close(pipe_fd[1]);
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fail("the client process failed", -1);
+    }
+    server_config_free();
+    free(server);
+}
+
+static void run_server_memory(void)
+{
+    mbedtls_net_context listener;
+    char port_text[16];
+    size_t idle, idle_rss, cached, cached_rss;
+    double n;
+    if (count <= 0) {
+        count = 100;
+    }
+    n = (double) count;
+    snprintf(port_text, sizeof port_text, "%d", listen_on(&listener));
+    port = port_text;
+    memory_phase(&listener, 0, &cached, &cached_rss);
+    memory_phase(&listener, 1, &idle, &idle_rss);
+    mbedtls_net_free(&listener);
+    printf("INFO connections %ld, MBEDTLS_SSL_IN_CONTENT_LEN=%d MBEDTLS_SSL_OUT_CONTENT_LEN=%d\n", count,
+           MBEDTLS_SSL_IN_CONTENT_LEN, MBEDTLS_SSL_OUT_CONTENT_LEN);
+    result("server_cached_session_bytes", (double) cached / n, "B");
+    result("server_cached_session_rss_bytes", (double) cached_rss / n, "B");
+    result("server_idle_conn_bytes", (double) idle / n, "B");
+    result("server_idle_conn_rss_bytes", (double) idle_rss / n, "B");
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *) a, y = *(const double *) b;
@@ -767,6 +1175,23 @@ int main(int argc, char **argv)
             count = atol(argv[i + 1]);
         } else if (strcmp(argv[i], "--warmup-count") == 0) {
             warmup_count = atol(argv[i + 1]);
+        } else if (strcmp(argv[i], "--psk") == 0) {
+            psk_hex = argv[i + 1];
+        } else if (strcmp(argv[i], "--psk-identity") == 0) {
+            psk_identity = argv[i + 1];
+        } else if (strcmp(argv[i], "--ciphersuite") == 0) {
+            ciphersuite = argv[i + 1];
+            ciphersuites[0] = mbedtls_ssl_get_ciphersuite_id(ciphersuite);
+            if (ciphersuites[0] == 0) {
+                fprintf(stderr, "mbedtls_bench: unknown cipher suite %s (not in this Mbed TLS build)\n", ciphersuite);
+                return 64;
+            }
+        } else if (strcmp(argv[i], "--tickets") == 0) {
+            no_tickets = strcmp(argv[i + 1], "0") == 0;
+        } else if (strcmp(argv[i], "--cert") == 0) {
+            cert_file = argv[i + 1];
+        } else if (strcmp(argv[i], "--key") == 0) {
+            key_file = argv[i + 1];
         } else if (strcmp(argv[i], "--threads") == 0) {
             threads = atoi(argv[i + 1]);
             if (threads < 1 || threads > MAX_THREADS) {
@@ -787,9 +1212,30 @@ int main(int argc, char **argv)
         run_suites();
         return 0;
     }
-    if (port == NULL || ca_file == NULL) {
+    if ((cert_file == NULL) != (key_file == NULL)) {
+        fprintf(stderr, "mbedtls_bench: --cert and --key go together\n");
+        return 64;
+    }
+    if (strcmp(mode, "serve") == 0 && (cert_file != NULL || psk_hex != NULL)) {
+        setup_config(0);
+        run_serve();
+    }
+    if (strcmp(mode, "hold") == 0 && port != NULL && ca_file != NULL && count > 0) {
+        setup_config(0);
+        return client_set(1, 0);
+    }
+    if (strcmp(mode, "server-memory") == 0 && cert_file != NULL && ca_file != NULL) {
+        setup_config(0);
+        run_server_memory();
+        return 0;
+    }
+    if (port == NULL || (ca_file == NULL && psk_hex == NULL) || strcmp(mode, "serve") == 0 ||
+        strcmp(mode, "server-memory") == 0) {
         fprintf(stderr, "usage: mbedtls_bench handshake|resume|bulk-write|bulk-read|roundtrip|once|memory|stats "
-                        "--port N --ca FILE [--host H] [--name N] [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N] [--count N [--warmup-count W]]\n"
+                        "--port N --ca FILE|--psk HEX [--psk-identity ID] [--ciphersuite NAME] [--tickets 0|1] [--host H] [--name N] [--tls 1.2|1.3] [--warmup S] [--seconds S] [--threads N] [--count N [--warmup-count W]]\n"
+                        "       mbedtls_bench serve --cert CHAIN --key KEY|--psk HEX [--port N] [--ciphersuite NAME]\n"
+                        "       mbedtls_bench hold --port N --ca FILE --count N [--tls 1.2|1.3]\n"
+                        "       mbedtls_bench server-memory --cert CHAIN --key KEY --ca FILE [--tls 1.2|1.3] [--count N]\n"
                         "       mbedtls_bench suites\n"
                         "       mbedtls_bench spawn N COMMAND...\n"
                         "       mbedtls_bench alternate N COMMAND... -- COMMAND... [-- COMMAND...]\n");

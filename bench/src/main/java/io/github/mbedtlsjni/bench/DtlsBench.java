@@ -284,7 +284,7 @@ public final class DtlsBench {
         new CountDownLatch(1).await();
     }
 
-    private static X509Certificate[] certificates(Path pem) throws Exception {
+    static X509Certificate[] certificates(Path pem) throws Exception {
         List<X509Certificate> list = new ArrayList<>();
         CertificateFactory f = CertificateFactory.getInstance("X.509");
         try (var in = Files.newInputStream(pem)) {
@@ -295,7 +295,7 @@ public final class DtlsBench {
         return list.toArray(new X509Certificate[0]);
     }
 
-    private static PrivateKey privateKey(Path pem) throws Exception {
+    static PrivateKey privateKey(Path pem) throws Exception {
         try (Reader r = Files.newBufferedReader(pem); PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             JcaPEMKeyConverter c = new JcaPEMKeyConverter();
