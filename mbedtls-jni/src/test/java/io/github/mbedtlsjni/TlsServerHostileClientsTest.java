@@ -2,7 +2,6 @@ package io.github.mbedtlsjni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,6 +63,7 @@ class TlsServerHostileClientsTest {
     private static final int INVALID_RECORD = -0x7200;
     private static final int INVALID_MAC = -0x7180;
     private static final int FATAL_ALERT_MESSAGE = -0x7780;
+    private static final int NET_CONN_RESET = -0x0050;
 
     @TempDir
     static Path dir;
@@ -336,7 +336,8 @@ class TlsServerHostileClientsTest {
      * for at once ({@code renegotiate=1}) and after an exchange ({@code renegotiate=2}): the
      * server's refusal ends {@code mbedtls_ssl_renegotiate} with
      * {@code MBEDTLS_ERR_SSL_WAITING_SERVER_HELLO_RENEGO} (-0x6B00), and ssl_client2 exits
-     * without close_notify, which the handler's read reports as a {@link TruncationException}.
+     * without close_notify, which the handler's read reports as a {@link TruncationException} (or,
+     * when ssl_client2 left bytes unread, as {@code MBEDTLS_ERR_NET_CONN_RESET}).
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
@@ -352,7 +353,8 @@ class TlsServerHostileClientsTest {
             assertEquals(renegotiate == 2, r.output().contains("bytes read"), "the exchange before: " + r.output());
             Outcome o = server.next();
             assertTrue(o.handshakeDone(), o.toString());
-            assertInstanceOf(TruncationException.class, o.error(), o.toString());
+            // ssl_client2 exits without close_notify: EOF, or a reset when it left the echo unread
+            assertTrue(o.error() instanceof TruncationException || o.code() == NET_CONN_RESET, o.toString());
             server.wellBehavedClientIsServed();
             assertEquals(0, server.server.failedHandshakes());
         }
@@ -360,8 +362,8 @@ class TlsServerHostileClientsTest {
     }
     /**
      * 2,000 half-open connections at once, every other one silent, the rest stopping halfway
-     * through their ClientHello record, against a server running at most 500 handshakes of 750 ms
-     * each: a well-behaved client queued behind them is served, each half-open one is closed by
+     * through their ClientHello record, against a server running at most 1,000 handshakes of
+     * 1.5 s each: a well-behaved client queued behind them is served, each half-open one is closed by
      * its handshake timeout without a byte from the server, every one is counted as a failed
      * handshake, and no native object outlives the server. ({@code scripts/soak --server}
      * mixes such connections with good clients at length.)
@@ -374,7 +376,7 @@ class TlsServerHostileClientsTest {
         Map<String, Long> before = LiveObjects.settle();
         List<Socket> sockets = new ArrayList<>();
         try (TlsServer server = TlsServer.builder().identity(pki.serverChainPem(), pki.serverKeyPem(), null)
-                .maxHandshakes(500).poolSize(500).handshakeTimeout(Duration.ofMillis(750)).build()
+                .maxHandshakes(1000).poolSize(1000).handshakeTimeout(Duration.ofMillis(1500)).build()
                 .bind("127.0.0.1", 0)) {
             CompletableFuture<Void> loop = TlsServerTest.serving(server, c -> c.getOutputStream().write(
                     "served\n".getBytes(StandardCharsets.US_ASCII)));
