@@ -16,7 +16,7 @@ import io.github.mbedtlsjni.mbedtls.MbedTls;
 import io.github.mbedtlsjni.testing.KeyType;
 import io.github.mbedtlsjni.testing.LiveObjects;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
-import io.github.mbedtlsjni.testing.ProcessMemory;
+import io.github.mbedtlsjni.testing.SoakReport;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,20 +52,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DtlsSoakTest {
     static final String HANDSHAKES = "mbedtlsjni.soak.dtls.handshakes";
-    /**
-     * How far the memory outside the JVM's own (RSS minus what Native Memory Tracking reports
-     * committed, or the RSS without NMT) may end above its highest value in the run's first half.
-     * glibc's per-thread arenas make it swing by tens of MiB between checkpoints while nothing
-     * grows, so the end is compared with the first half's peak rather than with one early value:
-     * a leak keeps rising through the second half and passes that peak.
-     */
-    private static final long FLAT_BYTES = 16L << 20;
     private static final int CHECKPOINTS = 10;
 
     @TempDir
     static Path dir;
-
-    private final List<String> report = new ArrayList<>();
 
     @Test
     void handshakesUnderHostileTrafficLeaveMemoryFlat() throws Exception {
@@ -76,7 +66,7 @@ class DtlsSoakTest {
         TestPki pki = TestPki.create(dir, KeyType.EC_P256);
         byte[] root = Files.readAllBytes(pki.rootPem());
         Map<String, Long> baseline = LiveObjects.settle();
-        long rssStart = ProcessMemory.rssAfterGc();
+        SoakReport report = new SoakReport("soak-dtls-report.txt");
         ExecutorService pool = Executors.newFixedThreadPool(2);
         DtlsServer.Builder sb = DtlsServer.builder().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .identity(pki.serverChainPem(), pki.serverKeyPem(), null).clientAuth(AuthMode.NONE)
@@ -91,9 +81,9 @@ class DtlsSoakTest {
             cb.cid(4);
         }
         try (DtlsServer server = sb.start(); DtlsClient client = cb.build()) {
-            line(String.format("dtls soak: %d full DTLS handshakes (ECDHE-ECDSA, verified%s) of 2 threads under hostile "
+            report.line(String.format("dtls soak: %d full DTLS handshakes (ECDHE-ECDSA, verified%s) of 2 threads under hostile "
                     + "traffic, Mbed TLS %s", total, cid ? ", CID" : "", MbedTls.version()));
-            line(String.format("%10s %10s %12s %12s %10s  %s", "handshakes", "seconds", "RSS-after-GC", "outside-JVM",
+            report.line(String.format("%10s %10s %12s %12s %10s  %s", "handshakes", "seconds", "RSS-after-GC", "outside-JVM",
                     "sessions", "live objects"));
             AtomicInteger next = new AtomicInteger();
             AtomicInteger done = new AtomicInteger();
@@ -132,23 +122,14 @@ class DtlsSoakTest {
             Thread hostile = new Thread(() -> hostile(server.localAddress(), hello, stop), "dtls-soak-hostile");
             hostile.start();
             long start = System.nanoTime();
-            long firstRss = -1;
-            long firstHalfPeak = -1;
             int step = Math.max(1, total / CHECKPOINTS);
             for (int checkpoint = step; checkpoint <= total && errors.isEmpty(); checkpoint += step) {
                 while (done.get() < checkpoint && errors.isEmpty() && threads.stream().anyMatch(Thread::isAlive)) {
                     Thread.sleep(20);
                 }
-                long rss = ProcessMemory.rssAfterGc();
-                long outside = outsideJvm(rss);
-                if (firstRss < 0) {
-                    firstRss = rss;
-                }
-                if (checkpoint <= total / 2) {
-                    firstHalfPeak = Math.max(firstHalfPeak, outside);
-                }
-                line(String.format("%10d %10.1f %8.1f MiB %8.1f MiB %10d  %s", done.get(),
-                        (System.nanoTime() - start) / 1e9, mib(rss), mib(outside), server.stats().sessions(),
+                long[] memory = report.checkpoint(checkpoint <= total / 2);
+                report.line(String.format("%10d %10.1f %8.1f MiB %8.1f MiB %10d  %s", done.get(),
+                        (System.nanoTime() - start) / 1e9, mib(memory[0]), mib(memory[1]), server.stats().sessions(),
                         compact(LiveObjects.counts())));
             }
             for (Thread thread : threads) {
@@ -163,22 +144,16 @@ class DtlsSoakTest {
             assertEquals(total, done.get());
             CidRoutingTest.await(() -> server.stats().sessions() == 0, "every closed connection's session is gone");
             DtlsServerStats stats = server.stats();
-            line("server: " + stats);
+            report.line("server: " + stats);
             assertEquals(total, stats.handshakes(), stats.toString());
             assertTrue(stats.helloVerifies() > total, "the hostile ClientHellos got HelloVerifyRequests: " + stats);
             assertTrue(stats.addressChanges() >= (cid ? (total + 9) / 10 : 0), "each restored connection moved: " + stats);
             double seconds = (System.nanoTime() - start) / 1e9;
-            line(String.format("end: %d handshakes in %.1f s (%.0f/s)", done.get(), seconds, done.get() / seconds));
+            report.line(String.format("end: %d handshakes in %.1f s (%.0f/s)", done.get(), seconds, done.get() / seconds));
             if (full) {
-                long rssEnd = ProcessMemory.rssAfterGc();
-                line(String.format("RSS after GC %.1f MiB at start, %.1f MiB at the first checkpoint, %.1f MiB at the end",
-                        mib(rssStart), mib(firstRss), mib(rssEnd)));
-                long outsideEnd = outsideJvm(rssEnd);
-                line(String.format("outside the JVM: %.1f MiB at the first half's peak, %.1f MiB at the end",
-                        mib(firstHalfPeak), mib(outsideEnd)));
-                writeReport();
-                assertTrue(outsideEnd - firstHalfPeak < FLAT_BYTES, String.format(
-                        "memory outside the JVM grew by %.1f MiB past the first half's peak", mib(outsideEnd - firstHalfPeak)));
+                long growth = report.finish();
+                assertTrue(growth < SoakReport.FLAT_BYTES, String.format(
+                        "memory outside the JVM grew by %.1f MiB past the first half's peak", mib(growth)));
             }
         } finally {
             pool.shutdownNow();
@@ -186,12 +161,6 @@ class DtlsSoakTest {
         }
         Map<String, Long> after = LiveObjects.awaitAtMost(baseline);
         assertNull(LiveObjects.leaks(baseline, after), "native objects still allocated: " + LiveObjects.leaks(baseline, after));
-    }
-
-    /** The RSS minus what the JVM's Native Memory Tracking reports committed (the RSS without NMT). */
-    private static long outsideJvm(long rss) {
-        long nmt = ProcessMemory.nmtCommitted();
-        return nmt < 0 ? rss : rss - nmt;
     }
 
     /** Garbage and cookieless ClientHellos from changing source ports, until {@code stop}. */
@@ -219,16 +188,5 @@ class DtlsSoakTest {
                 throw new AssertionError(e);
             }
         }
-    }
-
-    private void line(String s) {
-        System.out.println(s);
-        report.add(s);
-    }
-
-    private void writeReport() throws java.io.IOException {
-        Path target = Path.of(System.getProperty("mbedtlsjni.basedir", "."), "target");
-        Files.createDirectories(target);
-        Files.write(target.resolve("soak-dtls-report.txt"), report);
     }
 }

@@ -78,7 +78,7 @@ final class FuzzSeeds {
         }
     }
 
-    private static TestPki pki(KeyType type) {
+    static TestPki pki(KeyType type) {
         try {
             Path dir = Files.createTempDirectory("fuzz-seeds-");
             dir.toFile().deleteOnExit();
