@@ -58,7 +58,7 @@ class MbedTlsX509WriteVectorsTest {
     @Test
     void mbedTlsOwnWriteVectorsGiveTheirExpectedBytes() throws Exception {
         suite = MbedTlsSuite.load("test_suite_x509write");
-        suite.runAll(FUNCTIONS, this::run, 40);
+        suite.runAll(FUNCTIONS, this::run, 30); // 2.28.3 has 34 runnable cases, 3.6.7 71
     }
 
     private String run(Case c) throws Exception {
