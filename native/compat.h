@@ -311,4 +311,86 @@ static inline void mj_san_free(mbedtls_x509_subject_alternative_name *san)
 #endif
 }
 
+/* --- Writing keys, CSRs and certificates ---------------------------------------------------- */
+
+/*
+ * mbedtls_rsa_gen_key / mbedtls_ecp_gen_key for mbedtls_pk_setup'd contexts (pk_context.c), and
+ * mbedtls_x509write_* (x509_csr_writer.c, x509_crt_writer.c): present on both lines with the
+ * default config, but a custom config may leave them out; the glue then refuses with this text.
+ */
+#if defined(MBEDTLS_PK_WRITE_C)
+#define MJ_HAS_PK_WRITE 1
+#else
+#define MJ_HAS_PK_WRITE 0
+#endif
+#if defined(MBEDTLS_X509_CSR_WRITE_C) && defined(MBEDTLS_PEM_WRITE_C)
+#define MJ_HAS_CSR_WRITE 1
+#else
+#define MJ_HAS_CSR_WRITE 0
+#endif
+#if defined(MBEDTLS_X509_CRT_WRITE_C) && defined(MBEDTLS_PEM_WRITE_C)
+#define MJ_HAS_CRT_WRITE 1
+#else
+#define MJ_HAS_CRT_WRITE 0
+#endif
+#define MJ_WRITE_UNAVAILABLE(option) "this Mbed TLS is built without " option
+
+/*
+ * subjectAltName writers (mbedtls_x509write_csr/_crt_set_subject_alternative_name with DNS, URI,
+ * IP, rfc822 and directoryName entries) came with 3.5. Before that (2.28), x509_util.c builds the
+ * extension's DER itself with Mbed TLS's ASN.1 writers (DNS, URI, IP and rfc822 only) and sets
+ * it with mbedtls_x509write_*_set_extension.
+ */
+#if MBEDTLS_VERSION_NUMBER >= 0x03050000
+#define MJ_HAS_SAN_WRITER 1
+#else
+#define MJ_HAS_SAN_WRITER 0
+#endif
+
+/* mbedtls_x509write_crt_set_ext_key_usage came with 3.3; before, the glue sets the DER it builds. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03030000
+#define MJ_HAS_CRT_EKU_WRITER 1
+#else
+#define MJ_HAS_CRT_EKU_WRITER 0
+#endif
+
+#if MJ_HAS_CSR_WRITE
+#include "mbedtls/x509_csr.h"
+/* mbedtls_x509write_csr_set_extension: 3.0 added the critical flag; 2.28 always writes non-critical. */
+static inline int mj_x509write_csr_set_extension(mbedtls_x509write_csr *req, const char *oid, size_t oid_len,
+                                                 const unsigned char *val, size_t val_len)
+{
+#if MJ_MBEDTLS_3
+    return mbedtls_x509write_csr_set_extension(req, oid, oid_len, 0, val, val_len);
+#else
+    return mbedtls_x509write_csr_set_extension(req, oid, oid_len, val, val_len);
+#endif
+}
+#endif
+
+#if MJ_HAS_CRT_WRITE
+#include "mbedtls/bignum.h"
+#include "mbedtls/x509_crt.h"
+/*
+ * The serial number as its big-endian bytes: 3.4 added mbedtls_x509write_crt_set_serial_raw (the
+ * bytes as given, up to 20); 2.28 takes an mbedtls_mpi, so leading zero bytes are dropped there.
+ */
+static inline int mj_x509write_crt_set_serial(mbedtls_x509write_cert *crt, unsigned char *serial, size_t len)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03040000
+    return mbedtls_x509write_crt_set_serial_raw(crt, serial, len);
+#else
+    mbedtls_mpi mpi;
+    int ret;
+    mbedtls_mpi_init(&mpi);
+    ret = mbedtls_mpi_read_binary(&mpi, serial, len);
+    if (ret == 0) {
+        ret = mbedtls_x509write_crt_set_serial(crt, &mpi);
+    }
+    mbedtls_mpi_free(&mpi);
+    return ret;
+#endif
+}
+#endif
+
 #endif /* MJ_COMPAT_H */

@@ -11,6 +11,11 @@ static const int hashes_by_ordinal[] = { MJ_PROFILE_HASHES(MJ_ID) };
 static const int pk_types_by_ordinal[] = { MJ_PROFILE_PK_TYPES(MJ_ID) };
 static const int curves_by_ordinal[] = { MJ_PROFILE_CURVES(MJ_ID) };
 
+int mj_profile_hash_id(jint ordinal)
+{
+    return ordinal >= 0 && ordinal < MJ_COUNT(hashes_by_ordinal) ? hashes_by_ordinal[ordinal] : MJ_UNAVAILABLE;
+}
+
 /* The MBEDTLS_X509_ID_FLAG bits of the values whose ordinals are set in mask; -1 if one is unknown. */
 static int id_flags(JNIEnv *env, jint mask, const int *ids, int count, const char *what, uint32_t *out)
 {

@@ -51,4 +51,7 @@ enum { MJ_PROFILE_CURVES(MJ_CURVE_ORDINAL) MJ_CURVE_COUNT };
 int mj_profile_fill(JNIEnv *env, jint kind, jint hashes, jint pk_types, jint curves, jint min_rsa_bits,
                     mbedtls_x509_crt_profile *out);
 
+/* The mbedtls_md_type_t of VerifyProfile.Hash's ordinal (the writers' digest); -1 if this Mbed TLS has none. */
+int mj_profile_hash_id(jint ordinal);
+
 #endif /* MJ_VERIFY_PROFILE_H */

@@ -2,6 +2,10 @@
 #include "x509_util.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "mbedtls/asn1write.h"
+#include "mbedtls/base64.h"
 
 jstring mj_x509_name(JNIEnv *env, const mbedtls_x509_name *name)
 {
@@ -67,3 +71,261 @@ jstring mj_x509_info(JNIEnv *env, mj_x509_info_fn info, const void *object, cons
         return s;
     }
 }
+
+/* --- Writing ------------------------------------------------------------------------------------ */
+
+#if MJ_HAS_CSR_WRITE || MJ_HAS_CRT_WRITE
+
+void mj_x509_ext_free(struct mj_x509_ext *ext)
+{
+    size_t i;
+    for (i = 0; ext->san_values != NULL && i < ext->san_count; i++) {
+        free(ext->san_values[i]);
+#if MJ_HAS_SAN_WRITER
+        if (ext->dirnames != NULL) {
+            mbedtls_asn1_free_named_data_list(&ext->dirnames[i]);
+        }
+#endif
+    }
+    free(ext->san_values);
+    free(ext->san_lengths);
+    free(ext->san_types);
+#if MJ_HAS_SAN_WRITER
+    free(ext->san);
+    free(ext->dirnames);
+#else
+    free(ext->san_der);
+#endif
+    free(ext->eku);
+    free(ext->eku_der);
+    memset(ext, 0, sizeof *ext);
+}
+
+/* A malloc'ed NUL-terminated copy of a byte[] (its length in *len); NULL with an exception pending. */
+static unsigned char *copy_bytes(JNIEnv *env, jbyteArray array, size_t *len)
+{
+    jsize n = (*env)->GetArrayLength(env, array);
+    unsigned char *copy = malloc((size_t) n + 1);
+    if (copy == NULL) {
+        mj_throw_oom(env, "a copy of an extension value");
+        return NULL;
+    }
+    (*env)->GetByteArrayRegion(env, array, 0, n, (jbyte *) copy);
+    copy[n] = '\0';
+    *len = (size_t) n;
+    return copy;
+}
+
+/*
+ * Writes a SEQUENCE of what item(i) writes, for i = count - 1 down to 0 (Mbed TLS's ASN.1 writers
+ * go backwards from the end of buf), into a malloc'ed *out. 0, or an Mbed TLS error.
+ */
+typedef int (*mj_asn1_item_fn)(unsigned char **p, unsigned char *start, const struct mj_x509_ext *ext, size_t i);
+
+static int write_sequence(const struct mj_x509_ext *ext, size_t count, mj_asn1_item_fn item, size_t size,
+                          unsigned char **out, size_t *out_len)
+{
+    unsigned char *buf = malloc(size), *p;
+    size_t len = 0, i;
+    int ret;
+    if (buf == NULL) {
+        return MBEDTLS_ERR_ASN1_ALLOC_FAILED;
+    }
+    p = buf + size;
+    for (i = count; i-- > 0;) {
+        if ((ret = item(&p, buf, ext, i)) < 0) {
+            free(buf);
+            return ret;
+        }
+        len += (size_t) ret;
+    }
+    if ((ret = mbedtls_asn1_write_len(&p, buf, len)) < 0 ||
+        (len += (size_t) ret, ret = mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0) {
+        free(buf);
+        return ret;
+    }
+    len += (size_t) ret;
+    memmove(buf, p, len);
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+static int write_eku_oid(unsigned char **p, unsigned char *start, const struct mj_x509_ext *ext, size_t i)
+{
+    return mbedtls_asn1_write_oid(p, start, (const char *) ext->eku[i].buf.p, ext->eku[i].buf.len);
+}
+
+#if !MJ_HAS_SAN_WRITER
+/* One GeneralName of the kinds 2.28 gets written here: [tag] IMPLICIT IA5String or OCTET STRING. */
+static int write_san_entry(unsigned char **p, unsigned char *start, const struct mj_x509_ext *ext, size_t i)
+{
+    size_t len = 0;
+    int ret;
+    if ((ret = mbedtls_asn1_write_raw_buffer(p, start, ext->san_values[i], ext->san_lengths[i])) < 0) {
+        return ret;
+    }
+    len += (size_t) ret;
+    if ((ret = mbedtls_asn1_write_len(p, start, len)) < 0) {
+        return ret;
+    }
+    len += (size_t) ret;
+    if ((ret = mbedtls_asn1_write_tag(p, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC | (unsigned char) ext->san_types[i])) < 0) {
+        return ret;
+    }
+    return (int) (len + (size_t) ret);
+}
+#endif
+
+/* GeneralName tags (RFC 5280) the writers take; Mbed TLS 3.5+ names them MBEDTLS_X509_SAN_*. */
+enum { MJ_SAN_RFC822 = 1, MJ_SAN_DNS = 2, MJ_SAN_DIRECTORY = 4, MJ_SAN_URI = 6, MJ_SAN_IP = 7 };
+
+static int read_eku(JNIEnv *env, jobjectArray eku_oids, struct mj_x509_ext *ext)
+{
+    jsize n = eku_oids == NULL ? 0 : (*env)->GetArrayLength(env, eku_oids), i;
+    size_t size = 16;
+    int ret;
+    if (n == 0) {
+        return 0;
+    }
+    ext->eku = calloc((size_t) n, sizeof *ext->eku);
+    if (ext->eku == NULL) {
+        mj_throw_oom(env, "extendedKeyUsage");
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        jbyteArray oid = (*env)->GetObjectArrayElement(env, eku_oids, i);
+        size_t len = 0;
+        ext->eku[i].buf.tag = MBEDTLS_ASN1_OID;
+        ext->eku[i].buf.p = copy_bytes(env, oid, &len);
+        (*env)->DeleteLocalRef(env, oid);
+        if (ext->eku[i].buf.p == NULL) {
+            ext->eku_count = (size_t) i;
+            return -1;
+        }
+        ext->eku[i].buf.len = len;
+        ext->eku[i].next = i + 1 < n ? &ext->eku[i + 1] : NULL;
+        size += len + 8;
+    }
+    ext->eku_count = (size_t) n;
+    ret = write_sequence(ext, ext->eku_count, write_eku_oid, size, &ext->eku_der, &ext->eku_der_len);
+    if (ret != 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_asn1_write_oid", "extendedKeyUsage");
+        return -1;
+    }
+    return 0;
+}
+
+int mj_x509_ext_read(JNIEnv *env, jobjectArray eku_oids, jintArray san_types, jobjectArray san_values,
+                     struct mj_x509_ext *ext)
+{
+    jsize n, i;
+    size_t size = 16;
+    memset(ext, 0, sizeof *ext);
+    if (read_eku(env, eku_oids, ext) != 0) {
+        return -1;
+    }
+    n = san_types == NULL ? 0 : (*env)->GetArrayLength(env, san_types);
+    if (n == 0) {
+        return 0;
+    }
+    ext->san_values = calloc((size_t) n, sizeof *ext->san_values);
+    ext->san_lengths = calloc((size_t) n, sizeof *ext->san_lengths);
+    ext->san_types = calloc((size_t) n, sizeof *ext->san_types);
+#if MJ_HAS_SAN_WRITER
+    ext->san = calloc((size_t) n, sizeof *ext->san);
+    ext->dirnames = calloc((size_t) n, sizeof *ext->dirnames);
+    if (ext->san == NULL || ext->dirnames == NULL) {
+        ext->san_count = 0;
+        mj_throw_oom(env, "subjectAltName");
+        return -1;
+    }
+#endif
+    ext->san_count = (size_t) n;
+    if (ext->san_values == NULL || ext->san_lengths == NULL || ext->san_types == NULL) {
+        mj_throw_oom(env, "subjectAltName");
+        return -1;
+    }
+    (*env)->GetIntArrayRegion(env, san_types, 0, n, ext->san_types);
+    for (i = 0; i < n; i++) {
+        jbyteArray value = (*env)->GetObjectArrayElement(env, san_values, i);
+        ext->san_values[i] = copy_bytes(env, value, &ext->san_lengths[i]);
+        (*env)->DeleteLocalRef(env, value);
+        if (ext->san_values[i] == NULL) {
+            return -1;
+        }
+        size += ext->san_lengths[i] + 8;
+#if MJ_HAS_SAN_WRITER
+        /* Mbed TLS writes the list from its head backwards, so the head ends up last: linked
+         * last to first, the entries come out in the order given. */
+        ext->san[i].next = i > 0 ? &ext->san[i - 1] : NULL;
+        ext->san[i].node.type = ext->san_types[i];
+        if (ext->san_types[i] == MJ_SAN_DIRECTORY) {
+            int ret = mbedtls_x509_string_to_names(&ext->dirnames[i], (const char *) ext->san_values[i]);
+            if (ret != 0) {
+                mj_throw_mbedtls(env, ret, "mbedtls_x509_string_to_names", "a directoryName subjectAltName");
+                return -1;
+            }
+            ext->san[i].node.san.directory_name = *ext->dirnames[i];
+        } else {
+            ext->san[i].node.san.unstructured_name.p = ext->san_values[i];
+            ext->san[i].node.san.unstructured_name.len = ext->san_lengths[i];
+        }
+#else
+        if (ext->san_types[i] == MJ_SAN_DIRECTORY) {
+            mj_throw_argument(env, "a directoryName subjectAltName needs Mbed TLS 3.5 or later (its SAN writer); "
+                                   "this library links Mbed TLS " MBEDTLS_VERSION_STRING);
+            return -1;
+        }
+#endif
+    }
+#if !MJ_HAS_SAN_WRITER
+    {
+        int ret = write_sequence(ext, ext->san_count, write_san_entry, size, &ext->san_der, &ext->san_der_len);
+        if (ret != 0) {
+            mj_throw_mbedtls(env, ret, "mbedtls_asn1_write_raw_buffer", "subjectAltName");
+            return -1;
+        }
+    }
+#else
+    (void) size;
+#endif
+    return 0;
+}
+
+/* Past this a CSR or certificate is not worth writing: Mbed TLS's TLS stack takes 16 KiB chains. */
+#define MJ_WRITE_MAX (4u * 1024u * 1024u)
+
+jbyteArray mj_x509_write(JNIEnv *env, mj_x509_write_fn write, void *ctx, int pem, void *drbg, const char *function)
+{
+    size_t size = 4096;
+    for (;;) {
+        unsigned char *buf = malloc(size);
+        jbyteArray out;
+        size_t len;
+        int ret;
+        if (buf == NULL) {
+            mj_throw_oom(env, function);
+            return NULL;
+        }
+        ret = write(ctx, buf, size, pem, drbg);
+        if ((ret == MBEDTLS_ERR_ASN1_BUF_TOO_SMALL || ret == MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL) && size < MJ_WRITE_MAX) {
+            free(buf);
+            size *= 4;
+            continue;
+        }
+        if (ret < 0) {
+            free(buf);
+            mj_throw_mbedtls(env, ret, function, NULL);
+            return NULL;
+        }
+        len = pem ? strlen((const char *) buf) : (size_t) ret;
+        out = (*env)->NewByteArray(env, (jsize) len);
+        if (out != NULL) {
+            (*env)->SetByteArrayRegion(env, out, 0, (jsize) len, (const jbyte *) (pem ? buf : buf + size - len));
+        }
+        free(buf);
+        return out;
+    }
+}
+#endif

@@ -25,4 +25,49 @@ typedef int (*mj_x509_info_fn)(char *buf, size_t size, const char *prefix, const
  */
 jstring mj_x509_info(JNIEnv *env, mj_x509_info_fn info, const void *object, const char *function);
 
+/* --- Writing (x509_csr_writer.c, x509_crt_writer.c) ---------------------------------------------- */
+
+#if MJ_HAS_CSR_WRITE || MJ_HAS_CRT_WRITE
+#include "mbedtls/asn1.h"
+
+/*
+ * The extensions a CSR and a certificate writer share, as X509CsrWriter and X509CrtWriter pass
+ * them: extendedKeyUsage (OIDs as DER contents) and subjectAltName (GeneralName tags of RFC 5280,
+ * which are also Mbed TLS's MBEDTLS_X509_SAN_* values, with their bytes). Everything here is owned
+ * by the struct: mj_x509_ext_free frees it on every path.
+ */
+struct mj_x509_ext {
+    size_t eku_count;
+    mbedtls_asn1_sequence *eku;  /* eku_count OIDs, linked, for mbedtls_x509write_crt_set_ext_key_usage */
+    unsigned char *eku_der;      /* the extension's value, SEQUENCE OF OID (NULL: no extendedKeyUsage) */
+    size_t eku_der_len;
+    size_t san_count;
+    unsigned char **san_values;  /* NUL-terminated copies (a directoryName is a DN string) */
+    size_t *san_lengths;
+    int *san_types;
+#if MJ_HAS_SAN_WRITER
+    mbedtls_x509_san_list *san;          /* entries, linked last to first: &san[san_count - 1] is the list's head */
+    mbedtls_asn1_named_data **dirnames;  /* a directoryName's parsed DN, per entry (or NULL) */
+#else
+    unsigned char *san_der;              /* the extension's value, built here (2.28) */
+    size_t san_der_len;
+#endif
+};
+
+/* Fills *ext (zeroed first) from Java's arrays; 0, or -1 with an exception pending (*ext still freeable). */
+int mj_x509_ext_read(JNIEnv *env, jobjectArray eku_oids, jintArray san_types, jobjectArray san_values,
+                     struct mj_x509_ext *ext);
+void mj_x509_ext_free(struct mj_x509_ext *ext);
+
+/* mbedtls_x509write_csr_der/_pem or mbedtls_x509write_crt_der/_pem on ctx (size: the buffer's). */
+typedef int (*mj_x509_write_fn)(void *ctx, unsigned char *buf, size_t size, int pem, void *drbg);
+
+/*
+ * Writes with write() into a buffer grown until the result fits, and returns DER (the bytes
+ * Mbed TLS wrote at the end of the buffer) or PEM (from the start, without the NUL); NULL with an
+ * exception pending.
+ */
+jbyteArray mj_x509_write(JNIEnv *env, mj_x509_write_fn write, void *ctx, int pem, void *drbg, const char *function);
+#endif
+
 #endif /* MJ_X509_UTIL_H */

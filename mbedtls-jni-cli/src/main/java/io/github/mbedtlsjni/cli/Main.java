@@ -36,6 +36,8 @@ public final class Main {
             "                                PSK, client certificates, ALPN, echo or --http; one",
             "                                line (or JSON object) per handshake",
             "  serve --dtls [options]        a DTLS 1.2 echo server (PSK or certificates, --cid LEN)",
+            "  req --subject DN --out CSR [options]",
+            "                                a new key (or --key FILE) and a CSR, written by Mbed TLS",
             "  demo [HOST:PORT]              a TLS server on 127.0.0.1 with a fresh PKI: a verified",
             "                                session, an echo, and a table of certificate failures;",
             "                                or the same checks against a real server",
@@ -91,6 +93,9 @@ public final class Main {
                 if (args.length > 1 && args[1].equals("verify")) {
                     return help(out, VerifyOptions.USAGE);
                 }
+                if (args.length > 1 && args[1].equals("req")) {
+                    return help(out, ReqCommand.USAGE);
+                }
                 return help(out, USAGE);
             case "--version":
             case "version":
@@ -111,6 +116,8 @@ public final class Main {
                 return ServeCommand.run(args, out, err);
             case "verify":
                 return verify(args, out, err);
+            case "req":
+                return ReqCommand.run(args, out, err);
             default:
                 return usage(err, "unknown command '" + args[0] + "': expected connect, verify, demo or version", null);
         }

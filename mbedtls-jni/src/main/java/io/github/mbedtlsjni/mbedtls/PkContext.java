@@ -2,6 +2,7 @@ package io.github.mbedtlsjni.mbedtls;
 
 import io.github.mbedtlsjni.internal.Codes;
 import io.github.mbedtlsjni.internal.InputFiles;
+import io.github.mbedtlsjni.internal.NativeLibrary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,6 +27,17 @@ import java.util.Objects;
  * <p>Mbed TLS 3.x parses with a random generator (for blinding); the methods without a
  * {@link CtrDrbg} make a temporary one. Passwords are given to Mbed TLS as UTF-8; the binding's
  * copies are wiped after use.
+ *
+ * <p><b>New keys and writing them.</b> {@link #generateEc} ({@code mbedtls_pk_setup} +
+ * {@code mbedtls_ecp_gen_key}) and {@link #generateRsa} ({@code mbedtls_rsa_gen_key}) make a key
+ * with the caller's seeded {@link CtrDrbg}; {@link #privateKeyPem()} and {@link #privateKeyDer()}
+ * ({@code mbedtls_pk_write_key_pem}/{@code _der}, SEC1 for EC, PKCS#1 for RSA) and
+ * {@link #publicKeyPem()}, {@link #publicKeyDer()} ({@code mbedtls_pk_write_pubkey_pem}/{@code _der},
+ * SubjectPublicKeyInfo) write any key. The private key's bytes are returned in a new array only
+ * (never a String): the caller wipes it ({@code Arrays.fill(bytes, (byte) 0)}) when done; the
+ * native buffer it was written to is wiped ({@code mbedtls_platform_zeroize}) before it is freed.
+ * {@link #parsePublicKey} ({@code mbedtls_pk_parse_public_key}) makes a public-only context: it
+ * can be a certificate's subject key ({@link X509CrtWriter}), never sign or write a private key.
  *
  * <p>A key from a {@link java.security.KeyStore} (PKCS#12, say) is
  * {@code parseKey(privateKey.getEncoded(), null)}: the JDK encodes private keys as PKCS#8 DER.
@@ -52,6 +65,7 @@ public final class PkContext extends NativeResource {
     };
 
     private boolean hasKey; // guarded by this
+    private boolean publicOnly; // guarded by this: parsed with parsePublicKey
     private boolean frozen; // guarded by this
 
     /** {@code mbedtls_pk_init}: an empty key context. */
@@ -159,6 +173,171 @@ public final class PkContext extends NativeResource {
             rng.seed(entropy, "mbedtls-jni pk parse");
             parseKeyFile(file, password, rng);
         }
+    }
+
+    /**
+     * A new EC key pair on {@code curve}: {@code mbedtls_pk_setup(MBEDTLS_PK_ECKEY)} then
+     * {@code mbedtls_ecp_gen_key}. Any curve of {@link #ecCurves()} can be generated; ECDSA (and so
+     * a CSR or certificate signature) works on the short Weierstrass ones ({@code secp*},
+     * {@code brainpool*}), not on {@code x25519} or {@code x448}, whose signature Mbed TLS refuses
+     * when the writer signs.
+     *
+     * @param curve the curve as Mbed TLS names it ({@code mbedtls_ecp_curve_info_from_name}):
+     *     {@code secp256r1}, {@code secp384r1}, {@code secp521r1}, {@code brainpoolP256r1}...
+     * @param rng the seeded random generator the key is drawn from
+     * @throws MbedTlsException {@code MBEDTLS_ERR_ECP_FEATURE_UNAVAILABLE} naming the curves this
+     *     Mbed TLS has, for an unknown curve; or what {@code mbedtls_ecp_gen_key} returned
+     */
+    public static PkContext generateEc(String curve, CtrDrbg rng) {
+        Objects.requireNonNull(curve, "curve");
+        return generated(rng, (self, r) -> nGenerateEc(self, curve, r));
+    }
+
+    /** {@link #generateRsa(int, int, CtrDrbg)} with the public exponent 65537. */
+    public static PkContext generateRsa(int bits, CtrDrbg rng) {
+        return generateRsa(bits, 65537, rng);
+    }
+
+    /**
+     * A new RSA key pair: {@code mbedtls_pk_setup(MBEDTLS_PK_RSA)} then
+     * {@code mbedtls_rsa_gen_key(rsa, mbedtls_ctr_drbg_random, &drbg, bits, exponent)}. Mbed TLS
+     * decides which sizes it takes (3.6: even sizes from 1024 to 8192 bits, 2.28 from 128); a
+     * 2048-bit key takes about a second, a 4096-bit one many.
+     *
+     * @throws IllegalArgumentException if {@code bits} or {@code exponent} is not positive, or the
+     *     exponent is even (Mbed TLS would search forever for primes that suit it)
+     * @throws MbedTlsException what {@code mbedtls_rsa_gen_key} returned, e.g.
+     *     {@code MBEDTLS_ERR_RSA_BAD_INPUT_DATA} for a size it refuses, with the size in the detail
+     */
+    public static PkContext generateRsa(int bits, int exponent, CtrDrbg rng) {
+        if (bits <= 0 || exponent <= 0) {
+            throw new IllegalArgumentException("RSA key size " + bits + " bits, exponent " + exponent + ": both must be positive");
+        }
+        if (exponent % 2 == 0) {
+            // No prime p has gcd(e, p - 1) = 1 for an even e: mbedtls_rsa_gen_key would never return.
+            throw new IllegalArgumentException("RSA public exponent " + exponent + " is even: it must be odd (65537)");
+        }
+        return generated(rng, (self, r) -> nGenerateRsa(self, bits, exponent, r));
+    }
+
+    /** The curves this Mbed TLS's ecp module has, as {@code mbedtls_ecp_curve_list} names them. */
+    public static List<String> ecCurves() {
+        NativeLibrary.ensureLoaded();
+        return List.of(nCurves());
+    }
+
+    private interface Generator {
+        void generate(long self, long rng);
+    }
+
+    private static PkContext generated(CtrDrbg rng, Generator generator) {
+        Objects.requireNonNull(rng, "rng");
+        rng.requireSeeded();
+        PkContext pk = new PkContext();
+        try {
+            long self = pk.handle.acquire();
+            try {
+                long r = rng.handle.acquire();
+                try {
+                    generator.generate(self, r);
+                } finally {
+                    rng.handle.release();
+                }
+            } finally {
+                pk.handle.release();
+            }
+            synchronized (pk) {
+                pk.hasKey = true;
+            }
+            return pk;
+        } catch (RuntimeException e) {
+            pk.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@code mbedtls_pk_parse_public_key}: a public key (SubjectPublicKeyInfo, or PKCS#1 RSA), PEM
+     * or DER. The context then holds a public key only.
+     *
+     * @throws MbedTlsException if Mbed TLS cannot parse it
+     * @throws IllegalStateException if this context already holds a key, or is closed
+     */
+    public synchronized void parsePublicKey(byte[] key) {
+        Objects.requireNonNull(key, "key");
+        checkEmpty();
+        long self = handle.acquire();
+        try {
+            nParsePublicKey(self, key);
+            hasKey = true;
+            publicOnly = true;
+        } finally {
+            handle.release();
+        }
+    }
+
+    /** True if this context holds a private key (generated or parsed with {@link #parseKey}). */
+    public synchronized boolean hasPrivateKey() {
+        return hasKey && !publicOnly;
+    }
+
+    /**
+     * {@code mbedtls_pk_write_key_pem}: the private key as PEM ({@code EC PRIVATE KEY}, SEC1, or
+     * {@code RSA PRIVATE KEY}, PKCS#1), unencrypted. The caller owns the array and should wipe it.
+     *
+     * @throws IllegalStateException if this context holds no private key, or is closed
+     */
+    public byte[] privateKeyPem() {
+        return write(WRITE_KEY_PEM);
+    }
+
+    /** {@code mbedtls_pk_write_key_der}: as {@link #privateKeyPem()}, DER. The caller should wipe the array. */
+    public byte[] privateKeyDer() {
+        return write(WRITE_KEY_DER);
+    }
+
+    /** {@code mbedtls_pk_write_pubkey_pem}: the public key as a PEM {@code PUBLIC KEY} (SubjectPublicKeyInfo). */
+    public byte[] publicKeyPem() {
+        return write(WRITE_PUBKEY_PEM);
+    }
+
+    /** {@code mbedtls_pk_write_pubkey_der}: the SubjectPublicKeyInfo DER. */
+    public byte[] publicKeyDer() {
+        return write(WRITE_PUBKEY_DER);
+    }
+
+    private static final int WRITE_KEY_DER = 0;
+    private static final int WRITE_KEY_PEM = 1;
+    private static final int WRITE_PUBKEY_DER = 2;
+    private static final int WRITE_PUBKEY_PEM = 3;
+
+    private synchronized byte[] write(int what) {
+        if (!hasKey) {
+            throw new IllegalStateException("PkContext holds no key: generate or parse one first");
+        }
+        if (publicOnly && (what == WRITE_KEY_DER || what == WRITE_KEY_PEM)) {
+            throw new IllegalStateException("PkContext holds a public key only: there is no private key to write");
+        }
+        long self = handle.acquire();
+        try {
+            return nWrite(self, what);
+        } finally {
+            handle.release();
+        }
+    }
+
+    /**
+     * Takes a reference for a writer's native call on a key that must hold a key (a private one
+     * if {@code signing}); the caller releases {@link #handle}.
+     */
+    synchronized long acquireKey(String role, boolean signing) {
+        if (!hasKey) {
+            throw new IllegalStateException("the " + role + " PkContext holds no key: generate or parse one first");
+        }
+        if (signing && publicOnly) {
+            throw new IllegalStateException("the " + role + " PkContext holds a public key only: signing needs the private key");
+        }
+        return handle.acquire();
     }
 
     /** The key type as {@code mbedtls_pk_get_name} names it ({@code RSA}, {@code EC}, ...; {@code invalid PK} when empty). */
@@ -318,6 +497,16 @@ public final class PkContext extends NativeResource {
     private static native void nParseKeyFile(long pk, String path, byte[] password, long drbg);
 
     private static native String nName(long pk);
+
+    private static native void nParsePublicKey(long pk, byte[] key);
+
+    private static native String[] nCurves();
+
+    private static native void nGenerateEc(long pk, String curve, long drbg);
+
+    private static native void nGenerateRsa(long pk, int bits, int exponent, long drbg);
+
+    private static native byte[] nWrite(long pk, int what);
 
     private static native int nBits(long pk);
 }

@@ -1,26 +1,14 @@
 package io.github.mbedtlsjni.mbedtls;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mbedtlsjni.testing.MbedTlsSuite;
+import io.github.mbedtlsjni.testing.MbedTlsSuite.Case;
+import io.github.mbedtlsjni.testing.MbedTlsSuite.NotExpressible;
 import io.github.mbedtlsjni.testing.MbedTlsVersions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,68 +29,15 @@ import org.junit.jupiter.api.Test;
  * <p>Skipped for the system's Mbed TLS: its package has no test vectors.
  */
 class MbedTlsX509VectorsTest {
-    /** One case of a {@code .data} file. */
-    record Case(String description, List<String> dependsOn, String function, List<String> args) {}
-
     private static final List<String> FUNCTIONS = List.of("x509parse_crt", "x509_cert_info", "mbedtls_x509_crt_parse_file",
             "x509parse_crl", "mbedtls_x509_crl_info", "x509_verify", "x509_check_key_usage", "x509_check_extended_key_usage");
 
-    private Path tests; // the source's tests/ directory: the vectors' paths are relative to it
-    private Map<String, String> macros;
+    private MbedTlsSuite suite;
 
     @Test
     void mbedTlsOwnX509VectorsGiveTheirExpectedResults() throws Exception {
-        Path data = locate();
-        tests = data.getParent().getParent();
-        macros = macros(tests.getParent());
-        List<Case> cases = parse(Files.readAllLines(data, StandardCharsets.UTF_8));
-        Map<String, int[]> counts = new TreeMap<>(); // function: run, passed, skipped (options), not expressible
-        List<String> failures = new ArrayList<>();
-        Map<String, Integer> whyNot = new TreeMap<>(); // why a case is not expressible, with a count
-        int other = 0;
-        for (Case c : cases) {
-            if (!FUNCTIONS.contains(c.function())) {
-                other++;
-                continue;
-            }
-            int[] n = counts.computeIfAbsent(c.function(), f -> new int[4]);
-            if (!c.dependsOn().stream().allMatch(this::satisfied)) {
-                n[2]++;
-                continue;
-            }
-            String problem;
-            try {
-                problem = run(c);
-            } catch (NotExpressible e) {
-                n[3]++;
-                whyNot.merge(c.function() + ": " + e.getMessage(), 1, Integer::sum);
-                continue;
-            } catch (RuntimeException e) {
-                problem = "threw " + e;
-            }
-            n[0]++;
-            if (problem == null) {
-                n[1]++;
-            } else {
-                failures.add(c.description() + " [" + c.function() + "]: " + problem);
-            }
-        }
-        StringBuilder summary = new StringBuilder("Mbed TLS " + MbedTls.version() + " " + data.getFileName() + ": "
-                + cases.size() + " cases, " + other + " of functions the API does not offer\n");
-        counts.forEach((f, n) -> summary.append(String.format("  %-32s run %4d  passed %4d  skipped (options) %3d  not run %3d%n",
-                f, n[0], n[1], n[2], n[3])));
-        whyNot.forEach((why, k) -> summary.append("  not run, ").append(k).append(" x ").append(why).append('\n'));
-        System.out.print(summary);
-        assertTrue(failures.isEmpty(), failures.size() + " vectors differ:\n" + String.join("\n", failures));
-        int ran = counts.values().stream().mapToInt(n -> n[0]).sum();
-        assertTrue(ran > 300, "most vectors run: " + summary);
-    }
-
-    /** Thrown for a case the API cannot express (counted, not failed). */
-    private static final class NotExpressible extends RuntimeException {
-        NotExpressible(String why) {
-            super(why, null, false, false);
-        }
+        suite = MbedTlsSuite.load("test_suite_x509parse");
+        suite.runAll(FUNCTIONS, this::run, 300);
     }
 
     /** Null if the case gives its expected result, else what differs. */
@@ -213,7 +148,7 @@ class MbedTlsX509VectorsTest {
             ca.parseFile(file(a.get(1)));
             String crlFile = unquote(a.get(2));
             if (!crlFile.isEmpty()) {
-                crl.parseFile(tests.resolve(crlFile));
+                crl.parseFile(suite.tests().resolve(crlFile));
             }
             VerifyResult result;
             try {
@@ -316,7 +251,15 @@ class MbedTlsX509VectorsTest {
     }
 
     private Path file(String quoted) {
-        return tests.resolve(unquote(quoted));
+        return suite.file(quoted);
+    }
+
+    private int value(String expression) {
+        return suite.value(expression);
+    }
+
+    private static String unquote(String arg) {
+        return MbedTlsSuite.unquote(arg);
     }
 
     private static String same(String expected, String actual) {
@@ -335,180 +278,6 @@ class MbedTlsX509VectorsTest {
     }
 
     private static String hex(int v) {
-        return v < 0 ? "-0x" + Integer.toHexString(-v).toUpperCase() : "0x" + Integer.toHexString(v).toUpperCase();
-    }
-
-    // --- The .data format ----------------------------------------------------------------------------
-
-    /** Blocks separated by blank lines: a description, optional depends_on:A:B, then function:args. */
-    static List<Case> parse(List<String> lines) {
-        List<Case> cases = new ArrayList<>();
-        List<String> block = new ArrayList<>();
-        for (String line : Stream.concat(lines.stream(), Stream.of("")).collect(Collectors.toList())) {
-            if (line.startsWith("#")) {
-                continue;
-            }
-            if (!line.isBlank()) {
-                block.add(line);
-                continue;
-            }
-            if (block.size() >= 2) {
-                List<String> call = split(block.get(block.size() - 1));
-                List<String> deps = block.size() >= 3 && block.get(1).startsWith("depends_on:")
-                        ? split(block.get(1)).subList(1, split(block.get(1)).size()) : List.of();
-                cases.add(new Case(block.get(0), deps, call.get(0), call.subList(1, call.size())));
-            }
-            block.clear();
-        }
-        return cases;
-    }
-
-    /** Splits on ':' outside quotes and not escaped. */
-    private static List<String> split(String line) {
-        List<String> parts = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (ch == '\\' && i + 1 < line.length()) {
-                cur.append(ch).append(line.charAt(++i));
-            } else if (ch == '"') {
-                quoted = !quoted;
-                cur.append(ch);
-            } else if (ch == ':' && !quoted) {
-                parts.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(ch);
-            }
-        }
-        parts.add(cur.toString());
-        return parts;
-    }
-
-    /** A string argument without its quotes, with the suite's escapes (\n, \:, \", \\) resolved. */
-    private static String unquote(String arg) {
-        String s = arg.strip();
-        if (!s.startsWith("\"") || !s.endsWith("\"")) {
-            throw new NotExpressible("not a string: " + arg);
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 1; i < s.length() - 1; i++) {
-            char ch = s.charAt(i);
-            if (ch == '\\' && i + 1 < s.length() - 1) {
-                char next = s.charAt(++i);
-                out.append(next == 'n' ? '\n' : next);
-            } else {
-                out.append(ch);
-            }
-        }
-        return out.toString();
-    }
-
-    // --- Options and macro values, from the preprocessor with the build's config ----------------------
-
-    private boolean satisfied(String dependency) {
-        boolean negated = dependency.startsWith("!");
-        boolean defined = macros.containsKey(negated ? dependency.substring(1) : dependency);
-        return defined != negated;
-    }
-
-    /** An integer argument: a number, a macro, or macros and numbers joined by | and +. */
-    private int value(String expression) {
-        String e = expression.strip();
-        if (e.endsWith(";")) { // one vector's expectation carries a stray semicolon
-            e = e.substring(0, e.length() - 1).strip();
-        }
-        if (e.startsWith("MBEDTLS_ERROR_ADD(") && e.endsWith(")")) { // the high and low level codes, added
-            return value(e.substring("MBEDTLS_ERROR_ADD(".length(), e.length() - 1).replace(',', '+'));
-        }
-        if (e.contains("|")) {
-            int v = 0;
-            for (String part : e.split("\\|")) {
-                v |= value(part);
-            }
-            return v;
-        }
-        int plus = e.lastIndexOf('+');
-        if (plus > 0) {
-            return value(e.substring(0, plus)) + value(e.substring(plus + 1));
-        }
-        if (e.startsWith("(") && e.endsWith(")")) {
-            return value(e.substring(1, e.length() - 1));
-        }
-        if (e.startsWith("-")) {
-            return -value(e.substring(1));
-        }
-        if (e.matches("0[xX][0-9a-fA-F]+[uUlL]*")) {
-            return (int) Long.parseLong(e.replaceAll("[uUlL]+$", "").substring(2), 16);
-        }
-        if (e.matches("[0-9]+[uUlL]*")) {
-            return (int) Long.parseLong(e.replaceAll("[uUlL]+$", ""));
-        }
-        String definition = macros.get(e);
-        if (definition == null || definition.isBlank()) {
-            throw new NotExpressible("unknown value " + e);
-        }
-        return value(definition);
-    }
-
-    /** The macros defined with this build's config, by name (value as written). */
-    private static Map<String, String> macros(Path source) throws IOException, InterruptedException {
-        Path include = source.resolve("include");
-        String config = MbedTlsVersions.is2() ? "mbedtls/config.h" : "mbedtls/build_info.h";
-        StringBuilder in = new StringBuilder("#include <" + config + ">\n");
-        for (String h : List.of("error.h", "pem.h", "base64.h", "x509.h", "x509_crt.h", "x509_crl.h", "asn1.h", "oid.h", "pk.h", "md.h")) {
-            in.append("#include <mbedtls/").append(h).append(">\n");
-        }
-        Path nativeSource = Paths.get(System.getProperty("mbedtlsjni.native.source.dir"));
-        Path cache = Paths.get(System.getProperty("mbedtlsjni.native.build.dir")).resolve("CMakeCache.txt");
-        String cmake = Files.readString(cache);
-        List<String> command = new ArrayList<>(List.of("cc", "-dM", "-E", "-I" + include));
-        String userConfig = cacheValue(cmake, "MBEDTLS_USER_CONFIG");
-        if (!userConfig.isEmpty()) {
-            command.add("-DMBEDTLS_CONFIG_FILE=\"" + Paths.get(userConfig).toAbsolutePath() + "\"");
-        } else {
-            String file = cacheValue(cmake, "MBEDTLS_PROFILE").equals("fast") ? "mbedtls_jni_config_fast.h" : "mbedtls_jni_config.h";
-            command.add("-DMBEDTLS_USER_CONFIG_FILE=\"" + nativeSource.resolve(file) + "\"");
-        }
-        command.addAll(List.of("-x", "c", "-"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().write(in.toString().getBytes(StandardCharsets.US_ASCII));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), () -> String.join(" ", command) + "\n" + out);
-        Map<String, String> macros = new HashMap<>();
-        for (String line : out.split("\n")) {
-            if (line.startsWith("#define ")) {
-                String rest = line.substring(8);
-                int space = rest.indexOf(' ');
-                String name = space < 0 ? rest : rest.substring(0, space);
-                if (!name.contains("(")) {
-                    macros.put(name, space < 0 ? "" : rest.substring(space + 1).strip());
-                }
-            }
-        }
-        return macros;
-    }
-
-    private static String cacheValue(String cache, String name) {
-        for (String line : cache.split("\n")) {
-            if (line.startsWith(name + ":")) {
-                return line.substring(line.indexOf('=') + 1).strip();
-            }
-        }
-        return "";
-    }
-
-    /** The suite of the pinned source this build fetched (not shipped with the system's Mbed TLS). */
-    private static Path locate() throws IOException {
-        Assumptions.assumeFalse(Boolean.getBoolean("mbedtlsjni.system"),
-                "the system's Mbed TLS package has no test vectors");
-        Path src = Paths.get(System.getProperty("mbedtlsjni.native.build.dir")).resolve("mbedtls-src");
-        try (Stream<Path> found = Files.walk(src, 6)) {
-            return found.filter(p -> p.endsWith(Paths.get("tests", "suites", "test_suite_x509parse.data")))
-                    .findFirst().orElseThrow(() -> new UncheckedIOException(new IOException("no test_suite_x509parse.data under " + src)));
-        }
+        return MbedTlsSuite.hex(v);
     }
 }
