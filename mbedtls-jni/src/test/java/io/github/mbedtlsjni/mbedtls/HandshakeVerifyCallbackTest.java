@@ -14,11 +14,14 @@ import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import io.github.mbedtlsjni.testing.OpenSslServer;
 import io.github.mbedtlsjni.testing.TestPki;
 import io.github.mbedtlsjni.testing.TlsProtocol;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -181,6 +184,23 @@ class HandshakeVerifyCallbackTest {
         }
     }
 
+    /** A client config trusting trustedPem (no callback yet). */
+    private static void prepare(SslConfig config, Entropy entropy, CtrDrbg drbg, X509Crt ca, Path trustedPem) {
+        drbg.seed(entropy, "shared config");
+        config.defaults();
+        config.setRng(drbg);
+        ca.parseFile(trustedPem);
+        config.setCaChain(ca);
+    }
+
+    /** Sets ssl up with config and connects it to the server on port (no handshake yet). */
+    private static void connect(SslContext ssl, SslConfig config, NetContext net, int port) {
+        ssl.setup(config);
+        ssl.setHostname(TestPki.SERVER_NAME);
+        net.connect("127.0.0.1", port);
+        ssl.setBio(net);
+    }
+
     /** Several threads, one config, one callback: every handshake verifies, every call is counted. */
     @Test
     void oneConfigSharedByConcurrentHandshakes() throws Exception {
@@ -195,11 +215,7 @@ class HandshakeVerifyCallbackTest {
         try (OpenSslServer server = OpenSslServer.builder(pki).protocols(TlsProtocol.TLS_1_2).start();
              Entropy entropy = new Entropy(); CtrDrbg drbg = new CtrDrbg(); SslConfig config = new SslConfig();
              X509Crt ca = new X509Crt()) {
-            drbg.seed(entropy, "shared config");
-            config.defaults();
-            config.setRng(drbg);
-            ca.parseFile(pki.unknownRootPem());
-            config.setCaChain(ca);
+            prepare(config, entropy, drbg, ca, pki.unknownRootPem());
             config.setVerifyCallback(callback);
             List<Future<Integer>> results = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -207,10 +223,7 @@ class HandshakeVerifyCallbackTest {
                     int ok = 0;
                     for (int i = 0; i < each; i++) {
                         try (NetContext net = new NetContext(); SslContext ssl = new SslContext()) {
-                            ssl.setup(config);
-                            ssl.setHostname(TestPki.SERVER_NAME);
-                            net.connect("127.0.0.1", server.port());
-                            ssl.setBio(net);
+                            connect(ssl, config, net, server.port());
                             ssl.handshake();
                             ok += ssl.verifyResult().isOk() ? 1 : 0;
                         }
@@ -225,5 +238,119 @@ class HandshakeVerifyCallbackTest {
             pool.shutdownNow();
         }
         assertEquals(threads * each * 2, calls.get(), "intermediate and leaf of each handshake (the root is not sent)");
+    }
+
+    /**
+     * The callback blocks while another thread closes the config and the context: no crash, the
+     * handshake ends (with or without an exception), everything is freed.
+     */
+    @Test
+    void closingWhileTheCallbackBlocks() throws Exception {
+        Map<String, Long> before = LiveObjects.settle();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (OpenSslServer server = OpenSslServer.start(pki); Entropy entropy = new Entropy(); CtrDrbg drbg = new CtrDrbg();
+             X509Crt ca = new X509Crt(); NetContext net = new NetContext()) {
+            SslConfig config = new SslConfig();
+            SslContext ssl = new SslContext();
+            drbg.seed(entropy, "close while blocked");
+            config.defaults();
+            config.setRng(drbg);
+            ca.parseFile(pki.rootPem());
+            config.setCaChain(ca);
+            config.setVerifyCallback((der, depth, flags) -> {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return flags;
+            });
+            ssl.setup(config);
+            ssl.setHostname(TestPki.SERVER_NAME);
+            net.connect("127.0.0.1", server.port());
+            ssl.setBio(net);
+            Future<?> handshake = pool.submit(() -> {
+                try {
+                    ssl.handshake();
+                } catch (RuntimeException expected) {
+                    // closed under it: any exception is a clean outcome; a crash is not
+                }
+            });
+            assertTrue(entered.await(60, TimeUnit.SECONDS), "the callback ran");
+            config.close();
+            Future<?> closer = pool.submit(ssl::close);
+            release.countDown();
+            handshake.get(60, TimeUnit.SECONDS);
+            closer.get(60, TimeUnit.SECONDS);
+            assertThrows(IllegalStateException.class, () -> config.setVerifyCallback(null), "closed");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertNull(LiveObjects.leaks(before, LiveObjects.awaitAtMost(before)), "config, context and callback freed");
+    }
+
+    /**
+     * Seeded random callbacks (keep, clear, add, throw, yield) on one config shared by three
+     * threads; fails if the JVM's deadlock detector reports a thread or a handshake hangs.
+     * -Dmbedtlsjni.seed=N replays a run.
+     */
+    @Test
+    void randomizedCallbacksOnASharedConfig() throws Exception {
+        long seed = Long.getLong("mbedtlsjni.seed", System.nanoTime());
+        int threads = 3;
+        int each = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (OpenSslServer server = OpenSslServer.builder(pki).protocols(TlsProtocol.TLS_1_2).start();
+             Entropy entropy = new Entropy(); CtrDrbg drbg = new CtrDrbg(); SslConfig config = new SslConfig();
+             X509Crt ca = new X509Crt()) {
+            prepare(config, entropy, drbg, ca, pki.rootPem());
+            ThreadLocal<Random> random = ThreadLocal.withInitial(() -> new Random(seed ^ Thread.currentThread().getId()));
+            config.setVerifyCallback((der, depth, flags) -> {
+                switch (random.get().nextInt(5)) {
+                    case 0: return flags;
+                    case 1: return flags & ~NOT_TRUSTED;
+                    case 2: return flags | OTHER;
+                    case 3: throw new IllegalStateException("random refusal, seed " + seed);
+                    default: Thread.yield(); return flags;
+                }
+            });
+            List<Future<?>> runs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        try (NetContext net = new NetContext(); SslContext ssl = new SslContext()) {
+                            connect(ssl, config, net, server.port());
+                            try {
+                                ssl.handshake();
+                                assertTrue(ssl.verifyResult().isOk(), "accepted only with no flags left, seed " + seed);
+                            } catch (CertificateVerificationException e) {
+                                assertTrue(e.verifyResult().has(VerifyFlag.BADCERT_OTHER), "seed " + seed + ": " + e);
+                            } catch (MbedTlsException e) {
+                                assertEquals(-0x3000, e.code(), "seed " + seed + ": " + e);
+                                assertTrue(e.getCause() instanceof IllegalStateException, "seed " + seed);
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> run : runs) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (true) {
+                    try {
+                        run.get(1, TimeUnit.SECONDS);
+                        break;
+                    } catch (java.util.concurrent.TimeoutException stillRunning) {
+                        assertNull(ManagementFactory.getThreadMXBean().findDeadlockedThreads(), "deadlock, seed " + seed);
+                        assertTrue(System.nanoTime() < deadline, "hang, seed " + seed);
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
