@@ -470,8 +470,13 @@ void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
     flags = mbedtls_ssl_get_verify_result(&s->ssl);
     mj_ssl_unlock(s);
     if (ret == MBEDTLS_ERR_X509_FATAL_ERROR) {
-        /* Only the X509VerifyCallback's exception ends a verification with this code here. */
-        mj_throw_mbedtls(env, ret, "mbedtls_ssl_handshake", "the X509VerifyCallback threw");
+        /* Mbed TLS also returns this code for its own fatal verification errors (e.g. a chain
+         * too long): the detail names the callback only when it threw. */
+        int thrown;
+        mj_ssl_lock(s);
+        thrown = s->callback_error != NULL;
+        mj_ssl_unlock(s);
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_handshake", thrown ? "the X509VerifyCallback threw" : NULL);
         attach_callback_error(env, s);
         return;
     }
