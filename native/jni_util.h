@@ -64,6 +64,10 @@ typedef struct {
     jobject psk_lookup;
     jmethodID psk_key_for;
     mbedtls_x509_crt_profile profile;
+    /* The application's per-certificate X509VerifyCallback (a global ref, or NULL), called by
+     * every context's verify callback (mj_ssl_verify). Set only before the config is frozen by
+     * the first mbedtls_ssl_setup, so handshakes read it without a lock. */
+    jobject x509_verify_callback;
 } mj_conf;
 
 /* Java enums passed by ordinal, in their Java order (NativeConstantsTest checks them). */
@@ -95,6 +99,9 @@ typedef struct {
      * ref to a byte[][], or NULL), for the exception a refused handshake throws: Mbed TLS does
      * not keep a chain it refused. Taken and released by mj_ssl_throw_handshake, else by nFree. */
     jobject refused_chain;
+    /* What the config's X509VerifyCallback threw in the last handshake (a global ref, or NULL):
+     * the cause of the exception mj_ssl_throw_handshake throws. Set under the context's lock. */
+    jobject callback_error;
     /* The last I/O call was a write: the next read on a bio that waits waits for input before
      * asking Mbed TLS (see mj_io_read). A hint only, set and read under lock. */
     int wrote_last;

@@ -54,6 +54,9 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nFree(JNIEnv 
     if (c->psk_lookup != NULL) {
         (*env)->DeleteGlobalRef(env, c->psk_lookup);
     }
+    if (c->x509_verify_callback != NULL) {
+        (*env)->DeleteGlobalRef(env, c->x509_verify_callback);
+    }
     for (size_t i = 0; i < c->sni_count; i++) {
         free(c->sni[i].name);
     }
@@ -153,6 +156,27 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetVerifyPro
     }
     c->profile = profile; /* the config points at its own copy, freed with it */
     mbedtls_ssl_conf_cert_profile(&c->conf, &c->profile);
+}
+
+/*
+ * The application's X509VerifyCallback. Not mbedtls_ssl_conf_verify: every context installs the
+ * binding's own callback with mbedtls_ssl_set_verify (which takes precedence over the config's),
+ * and that one calls this callback for each certificate (mj_ssl_verify in ssl_context.c).
+ */
+JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslConfig_nSetVerifyCallback(JNIEnv *env, jclass cls, jlong handle,
+                                                                              jobject callback)
+{
+    mj_conf *c = MJ_PTR(mj_conf, handle);
+    jobject ref = NULL;
+    (void) cls;
+    if (callback != NULL && (ref = (*env)->NewGlobalRef(env, callback)) == NULL) {
+        mj_throw_oom(env, "a global reference to the verify callback");
+        return;
+    }
+    if (c->x509_verify_callback != NULL) {
+        (*env)->DeleteGlobalRef(env, c->x509_verify_callback);
+    }
+    c->x509_verify_callback = ref;
 }
 
 /* --- Client certificate ------------------------------------------------------------------------ */

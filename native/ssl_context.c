@@ -39,6 +39,9 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_SslContext_nFree(JNIEnv
     if (s->refused_chain != NULL) {
         (*env)->DeleteGlobalRef(env, s->refused_chain);
     }
+    if (s->callback_error != NULL) {
+        (*env)->DeleteGlobalRef(env, s->callback_error);
+    }
     free(s->verify_name);
     mj_release(MJ_KIND_SSL_CONTEXT, s);
 }
@@ -144,6 +147,44 @@ static void keep_refused_chain(mj_ssl *s, const mbedtls_x509_crt *crt)
 }
 
 /*
+ * Asks the config's X509VerifyCallback about crt at depth; its answer replaces *flags. If it
+ * throws, the exception is kept for mj_ssl_throw_handshake (as the cause of the handshake's
+ * exception) and MBEDTLS_ERR_X509_FATAL_ERROR is returned: Mbed TLS stops the verification and
+ * fails the handshake with that code. Never calls Java with an exception pending.
+ */
+static int ask_application(mj_ssl *s, const mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    JNIEnv *env = NULL;
+    jbyteArray der;
+    jint answer = 0;
+    jthrowable thrown;
+
+    if (mj_vm == NULL || (*mj_vm)->GetEnv(mj_vm, (void **) &env, JNI_VERSION_1_8) != JNI_OK ||
+        (*env)->ExceptionCheck(env) || (*env)->PushLocalFrame(env, 8) != 0) {
+        return MBEDTLS_ERR_X509_FATAL_ERROR;
+    }
+    der = (*env)->NewByteArray(env, (jsize) crt->raw.len);
+    if (der != NULL) {
+        (*env)->SetByteArrayRegion(env, der, 0, (jsize) crt->raw.len, (const jbyte *) crt->raw.p);
+        answer = (*env)->CallIntMethod(env, s->conf->x509_verify_callback, mj_jni.x509_verify_callback, der,
+                                       (jint) depth, (jint) *flags);
+    }
+    thrown = (*env)->ExceptionOccurred(env);
+    if (thrown == NULL) {
+        *flags = (uint32_t) answer;
+        (*env)->PopLocalFrame(env, NULL);
+        return 0;
+    }
+    (*env)->ExceptionClear(env);
+    if (s->callback_error != NULL) {
+        (*env)->DeleteGlobalRef(env, s->callback_error);
+    }
+    s->callback_error = (*env)->NewGlobalRef(env, thrown); /* NULL without memory: no cause, same code */
+    (*env)->PopLocalFrame(env, NULL);
+    return MBEDTLS_ERR_X509_FATAL_ERROR;
+}
+
+/*
  * The verify callback of every context (mbedtls_ssl_set_verify). Mbed TLS calls it for each
  * certificate of the server's chain, root first, the leaf (depth 0) last, with that certificate's
  * flags, after its own checks; it is not called when no certificate is verified, as in a resumed
@@ -152,8 +193,10 @@ static void keep_refused_chain(mj_ssl *s, const mbedtls_x509_crt *crt)
  * (the SNI) by the same check against the verify name: mbedtls_x509_crt_verify with that name
  * computes MBEDTLS_X509_BADCERT_CN_MISMATCH exactly as for the hostname (SAN DNS and IP entries,
  * wildcards, CN without SAN); only that bit of its result is used. With skip_name_check the bit
- * is dropped instead. Then, if the chain is accepted so far, a Java VerifyCallback may refuse it;
- * if it is not, the chain is kept for the exception (keep_refused_chain).
+ * is dropped instead. The config's X509VerifyCallback (if any) sees every certificate with its
+ * depth and flags, the leaf's after the name rules above, and may change them (ask_application).
+ * Then, if the chain is accepted so far, the internal VerifyCallback may refuse it; if it is not,
+ * the chain is kept for the exception (keep_refused_chain).
  */
 static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
@@ -162,6 +205,10 @@ static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
     int ret;
 
     if (depth != 0) {
+        if (s->conf->x509_verify_callback != NULL && (ret = ask_application(s, crt, depth, flags)) != 0) {
+            s->chain_flags = 0;
+            return ret;
+        }
         s->chain_flags |= *flags;
         return 0;
     }
@@ -176,6 +223,10 @@ static int mj_ssl_verify(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *
         }
         *flags = (*flags & ~(uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH) |
                  (name_flags & (uint32_t) MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    }
+    if (s->conf->x509_verify_callback != NULL && (ret = ask_application(s, crt, depth, flags)) != 0) {
+        s->chain_flags = 0;
+        return ret;
     }
     if (s->verify_callback != NULL && (s->chain_flags | *flags) == 0) {
         *flags |= ask_java(s, crt, s->chain_flags | *flags);
@@ -374,12 +425,61 @@ static int socket_give_up(mj_ssl *s, void *call, int want)
 
 static const struct mj_bio socket_bio_no_wait = { socket_give_up, NULL, 0 };
 
+/*
+ * Makes what the X509VerifyCallback threw the cause of the pending exception (which keeps Mbed
+ * TLS's error code). Best effort: if initCause fails, the exception stays without it.
+ */
+static void attach_callback_error(JNIEnv *env, mj_ssl *s)
+{
+    jthrowable pending;
+    jobject cause;
+    jclass throwable;
+    jmethodID init_cause;
+
+    mj_ssl_lock(s);
+    cause = s->callback_error;
+    s->callback_error = NULL;
+    mj_ssl_unlock(s);
+    if (cause == NULL) {
+        return;
+    }
+    pending = (*env)->ExceptionOccurred(env);
+    if (pending != NULL) {
+        (*env)->ExceptionClear(env);
+        throwable = (*env)->FindClass(env, "java/lang/Throwable");
+        init_cause = throwable != NULL ? (*env)->GetMethodID(env, throwable, "initCause",
+                                                             "(Ljava/lang/Throwable;)Ljava/lang/Throwable;")
+                                       : NULL;
+        if (init_cause != NULL) {
+            (void) (*env)->CallObjectMethod(env, pending, init_cause, cause);
+        }
+        (*env)->ExceptionClear(env);
+        (*env)->Throw(env, pending);
+        (*env)->DeleteLocalRef(env, pending);
+        if (throwable != NULL) {
+            (*env)->DeleteLocalRef(env, throwable);
+        }
+    }
+    (*env)->DeleteGlobalRef(env, cause);
+}
+
 void mj_ssl_throw_handshake(JNIEnv *env, mj_ssl *s, int ret)
 {
     uint32_t flags;
     mj_ssl_lock(s);
     flags = mbedtls_ssl_get_verify_result(&s->ssl);
     mj_ssl_unlock(s);
+    if (ret == MBEDTLS_ERR_X509_FATAL_ERROR) {
+        /* Mbed TLS also returns this code for its own fatal verification errors (e.g. a chain
+         * too long): the detail names the callback only when it threw. */
+        int thrown;
+        mj_ssl_lock(s);
+        thrown = s->callback_error != NULL;
+        mj_ssl_unlock(s);
+        mj_throw_mbedtls(env, ret, "mbedtls_ssl_handshake", thrown ? "the X509VerifyCallback threw" : NULL);
+        attach_callback_error(env, s);
+        return;
+    }
     /* SKIP_VERIFY alone: nothing was verified (VERIFY_NONE, a server not asking for a certificate),
      * so the failure is not a verification's. */
     if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||

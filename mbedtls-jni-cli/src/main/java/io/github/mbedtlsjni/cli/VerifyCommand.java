@@ -110,10 +110,16 @@ final class VerifyCommand {
                 }
             }
             List<ConnectResult.ChainEntry> entries = ConnectResult.ChainEntry.of(chain);
+            List<Step> steps = new ArrayList<>();
             try {
                 VerifyResult result = chain.verify(ca, crl.size() > 0 ? crl : null, options.serverName(), options.profile(),
-                        options.purpose(), null);
-                return new Outcome(options, version, ca.size(), trustSkipped, crl.size(), result, 0, null, entries);
+                        options.purpose(), options.verbose() ? (der, depth, flags) -> {
+                            steps.add(Step.of(der, depth, flags));
+                            return flags; // reports only: Mbed TLS decides
+                        } : null);
+                Outcome outcome = new Outcome(options, version, ca.size(), trustSkipped, crl.size(), result, 0, null, entries);
+                outcome.steps.addAll(steps);
+                return outcome;
             } catch (MbedTlsException e) {
                 return new Outcome(options, version, ca.size(), trustSkipped, crl.size(), null, e.code(), e.getMessage(), entries);
             }
@@ -143,6 +149,35 @@ final class VerifyCommand {
         return blocks;
     }
 
+    /** One call of the verify callback (--verbose): a certificate, its depth and Mbed TLS's flags for it. */
+    static final class Step {
+        final int depth;
+        final String subject;
+        final VerifyResult flags;
+
+        private Step(int depth, String subject, VerifyResult flags) {
+            this.depth = depth;
+            this.subject = subject;
+            this.flags = flags;
+        }
+
+        static Step of(byte[] der, int depth, int flags) {
+            String subject;
+            try (X509Crt crt = X509Crt.of(der)) {
+                subject = crt.subject(0);
+            } catch (MbedTlsException e) {
+                subject = "(a name Mbed TLS does not print)";
+            }
+            return new Step(depth, subject, VerifyResult.of(flags));
+        }
+
+        JsonWriter json() {
+            return new JsonWriter().add("depth", depth).add("subject", subject).add("flags", flags.flags())
+                    .addStrings("flag_names", flags.flagNames())
+                    .add("verify_info", String.join("\n", Report.infoLines(flags)));
+        }
+    }
+
     /** What verify found: printed as JSON or text, and the exit status. */
     static final class Outcome {
         final VerifyOptions options;
@@ -155,6 +190,8 @@ final class VerifyCommand {
         final int errorCode;
         final String error;
         final List<ConnectResult.ChainEntry> chain;
+        /** What the verify callback saw, from the trust anchor down (--verbose only). */
+        final List<Step> steps = new ArrayList<>();
 
         Outcome(VerifyOptions options, String mbedtlsVersion, int trustAnchors, int trustSkipped, int crlCount,
                 VerifyResult verify, int errorCode, String error, List<ConnectResult.ChainEntry> chain) {
@@ -186,6 +223,13 @@ final class VerifyCommand {
             JsonWriter json = new JsonWriter().add("verification", state()).add("error_code", errorCode).add("error", error);
             if (verify != null) {
                 Report.verifyJson(json, verify);
+            }
+            if (options.verbose()) {
+                List<JsonWriter> objects = new ArrayList<>();
+                for (Step step : steps) {
+                    objects.add(step.json());
+                }
+                json.addObjects("steps", objects);
             }
             return json.addObjects("chain", Report.chainJson(chain))
                     .add("server_name", options.serverName())
@@ -219,6 +263,15 @@ final class VerifyCommand {
                     Report.line(sb, "", name);
                 }
                 for (String info : Report.infoLines(verify)) {
+                    Report.line(sb, "", info);
+                }
+            }
+            for (Step step : steps) {
+                Report.line(sb, "Depth " + step.depth, step.subject + String.format(" (flags 0x%08x)", step.flags.flags()));
+                for (String name : step.flags.flagNames()) {
+                    Report.line(sb, "", name);
+                }
+                for (String info : Report.infoLines(step.flags)) {
                     Report.line(sb, "", info);
                 }
             }

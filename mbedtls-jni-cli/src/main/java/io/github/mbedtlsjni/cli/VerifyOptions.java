@@ -43,6 +43,10 @@ final class VerifyOptions {
             "",
             "Output:",
             "  --json                 print one JSON object instead of a summary",
+            "  --verbose              also each certificate as Mbed TLS's verify callback sees",
+            "                         it, from the trust anchor down: depth, subject, flags",
+            "                         (JSON: member \"steps\", [{depth, subject, flags,",
+            "                         flag_names, verify_info}])",
             "  --help                 print this help and exit",
             "",
             "With --purpose tls-server, verify reports the flags a TLS 1.3 or (EC)DHE handshake",
@@ -72,6 +76,7 @@ final class VerifyOptions {
     private String profileName = "default";
     private String purposeName = "tls-server";
     private boolean json;
+    private boolean verbose;
     private boolean help;
 
     private VerifyOptions() {}
@@ -96,6 +101,10 @@ final class VerifyOptions {
             }
             if (arg.equals("--json")) {
                 o.json = true;
+                continue;
+            }
+            if (arg.equals("--verbose")) {
+                o.verbose = true;
                 continue;
             }
             if (arg.startsWith("--json=")) {
@@ -246,6 +255,11 @@ final class VerifyOptions {
         } catch (UsageException e) {
             throw new IllegalStateException(e); // parse() accepted it
         }
+    }
+
+    /** {@code --verbose}: report each certificate the verify callback sees. */
+    boolean verbose() {
+        return verbose;
     }
 
     boolean json() {

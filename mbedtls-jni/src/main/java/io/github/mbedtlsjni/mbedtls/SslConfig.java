@@ -416,6 +416,49 @@ public final class SslConfig extends NativeResource {
         }
     }
 
+    /**
+     * The per-certificate verify callback of every handshake of this config: Mbed TLS's
+     * {@code f_vrfy}, called as in {@link X509Crt#verify(X509Crt, X509Crl, String, VerifyProfile,
+     * X509Crt.Purpose, X509VerifyCallback)}, once for each certificate of the peer's chain from
+     * the top (the trust anchor) down to the leaf at depth 0, with the flags Mbed TLS found for it
+     * (the leaf's after the name check, including {@link SslContext#setVerifyName} and
+     * {@link SslContext#skipHostnameVerification}). What it returns replaces them: clearing
+     * {@code BADCERT_NOT_TRUSTED} accepts an untrusted certificate, adding a flag (e.g.
+     * {@link X509VerifyCallback#BADCERT_OTHER}) refuses it; with {@link AuthMode#REQUIRED} the
+     * handshake fails with those flags, and {@link SslContext#verifyResult()} reports them.
+     * Null removes it.
+     *
+     * <p>Every context installs the binding's own callback with {@code mbedtls_ssl_set_verify}
+     * (which takes precedence over {@code mbedtls_ssl_conf_verify}) and that one calls this
+     * callback: it is therefore the config's callback for every context set up with it, and it
+     * runs before the binding's internal leaf check (the JSSE provider's trust manager and
+     * {@code TlsClient}'s checks), which then sees the flags as this callback left them. A config
+     * given to {@code TlsClient} may carry one; {@code TlsClient} behaves as with any config whose
+     * verification says the same.
+     *
+     * <p>If it throws, the verification stops (Mbed TLS sees {@code MBEDTLS_ERR_X509_FATAL_ERROR}
+     * from its callback) and the handshake fails with an {@link MbedTlsException} with that code
+     * and the callback's exception as its cause.
+     *
+     * <p>It runs on the thread inside the handshake, with that context's lock held, possibly on
+     * several threads at once (one per context): it must be thread-safe and must not use the
+     * context. It is kept (a JNI global reference) until the config's native object is freed,
+     * which a context set up with it defers until that context is closed: a handshake in progress
+     * when {@link #close()} is called may still call it.
+     *
+     * @throws IllegalStateException if the config is closed, has no defaults, or is in use by an
+     *     {@link SslContext} (set it before {@code setup})
+     */
+    public synchronized void setVerifyCallback(X509VerifyCallback callback) {
+        checkConfigurable();
+        long self = handle.acquire();
+        try {
+            nSetVerifyCallback(self, callback);
+        } finally {
+            handle.release();
+        }
+    }
+
     // --- DTLS ------------------------------------------------------------------------------------
 
     /**
@@ -773,6 +816,7 @@ public final class SslConfig extends NativeResource {
     private static native void nSetAlpn(long conf, String[] protocols);
     private static native void nSetTls13Tickets(long conf, boolean enable);
     private static native void nSetDebug(long conf, int level, DebugCallback callback);
+    private static native void nSetVerifyCallback(long conf, X509VerifyCallback callback);
     private static native void nSetHandshakeTimeout(long conf, int minMs, int maxMs);
     private static native void nSetAntiReplay(long conf, boolean enable);
     private static native void nSetCid(long conf, int length, boolean ignoreOther);

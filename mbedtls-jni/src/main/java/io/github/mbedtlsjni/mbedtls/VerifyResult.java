@@ -1,5 +1,6 @@
 package io.github.mbedtlsjni.mbedtls;
 
+import io.github.mbedtlsjni.internal.NativeLibrary;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -45,6 +46,15 @@ public final class VerifyResult {
     public VerifyResult(int flags, String info) {
         this.flags = flags;
         this.info = info == null ? "" : info;
+    }
+
+    /**
+     * The result for {@code flags} with Mbed TLS's text for them ({@code mbedtls_x509_crt_verify_info}),
+     * e.g. for the flags an {@link X509VerifyCallback} gets for one certificate.
+     */
+    public static VerifyResult of(int flags) {
+        NativeLibrary.ensureLoaded();
+        return new VerifyResult(flags, flags == NOT_AVAILABLE ? "" : SslContext.nVerifyInfo(flags));
     }
 
     /** The raw flags as Mbed TLS returned them. */

@@ -14,6 +14,8 @@ import io.github.mbedtlsjni.testing.TestPki;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -58,6 +60,12 @@ class ServerClientAuthTest {
 
     /** A server in {@code mode} trusting the PKI's root with the CRL; one s_client run with {@code clientArgs}. */
     private CompletableFuture<String> serve(AuthMode mode, List<String> clientArgs, List<String> output) throws Exception {
+        return serve(mode, clientArgs, output, null);
+    }
+
+    /** As above, with {@code callback} as the server config's X509VerifyCallback (null: none). */
+    private CompletableFuture<String> serve(AuthMode mode, List<String> clientArgs, List<String> output,
+            X509VerifyCallback callback) throws Exception {
         try (GuideServer server = GuideServer.prepare(pki)) {
             X509Crt ca = server.own(new X509Crt());
             ca.parseFile(pki.rootPem());
@@ -65,6 +73,9 @@ class ServerClientAuthTest {
             crls.parseFile(crl);
             server.config.setCaChain(ca, crls);
             server.config.setAuthMode(mode);
+            if (callback != null) {
+                server.config.setVerifyCallback(callback);
+            }
             server.listen();
             CompletableFuture<String> peer = server.serveOne("hello client\n", false, ssl -> { })
                     .thenApply(served -> served.protocol());
@@ -82,6 +93,38 @@ class ServerClientAuthTest {
             }
             return peer;
         }
+    }
+
+    /**
+     * The server's X509VerifyCallback sees the client's chain from the anchor down exactly as
+     * X509Crt.verify's callback does offline; one that adds a flag at the leaf refuses the client.
+     */
+    @Test
+    void theServersVerifyCallbackSeesTheClientsChain() throws Exception {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        List<String> output = new ArrayList<>();
+        List<String> clientArgs = List.of("-cert", clientChain.toString(), "-key", clientKey.toString());
+        CompletableFuture<String> served = serve(AuthMode.REQUIRED, clientArgs, output, (der, depth, flags) -> {
+            seen.add(depth + " " + flags + " " + Base64.getEncoder().encodeToString(der));
+            return flags;
+        });
+        assertEquals("TLSv1.2", served.get(), output.get(0));
+        List<String> offline = new ArrayList<>();
+        try (X509Crt chain = new X509Crt(); X509Crt root = X509Crt.of(pki.root().der())) {
+            chain.parseFile(clientChain);
+            chain.verify(root, null, null, VerifyProfile.DEFAULT, X509Crt.Purpose.ANY, (der, depth, flags) -> {
+                offline.add(depth + " " + flags + " " + Base64.getEncoder().encodeToString(der));
+                return flags;
+            });
+        }
+        assertEquals(3, offline.size(), "root, intermediate, client leaf");
+        assertEquals(offline, seen);
+
+        CompletableFuture<String> refused = serve(AuthMode.REQUIRED, clientArgs, new ArrayList<>(),
+                (der, depth, flags) -> depth == 0 ? flags | X509VerifyCallback.BADCERT_OTHER : flags);
+        ExecutionException e = assertThrows(ExecutionException.class, refused::get);
+        CertificateVerificationException refusal = assertInstanceOf(CertificateVerificationException.class, e.getCause(), String.valueOf(e));
+        assertTrue(refusal.verifyResult().has(VerifyFlag.BADCERT_OTHER), refusal.verifyResult().toString());
     }
 
     @Test

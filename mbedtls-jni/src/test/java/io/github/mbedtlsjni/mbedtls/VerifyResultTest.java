@@ -216,4 +216,15 @@ class VerifyResultTest {
         }
         assertTrue(checked >= 60, "checked " + checked);
     }
+
+    /** of(flags): Mbed TLS's own text for the flags (mbedtls_x509_crt_verify_info), as a callback reports them. */
+    @Test
+    void ofFlagsAsksMbedTlsForTheText() {
+        VerifyResult expired = VerifyResult.of(VerifyFlag.BADCERT_EXPIRED.bit());
+        assertEquals(List.of("MBEDTLS_X509_BADCERT_EXPIRED"), expired.flagNames());
+        assertTrue(expired.info().contains("expired"), expired.info());
+        assertTrue(VerifyResult.of(0).isOk());
+        assertFalse(VerifyResult.of(VerifyResult.NOT_AVAILABLE).isAvailable());
+        assertEquals("", VerifyResult.of(VerifyResult.NOT_AVAILABLE).info());
+    }
 }
