@@ -66,12 +66,19 @@ class X509ExtensionCallbackTest {
         try (X509Crt crt = new X509Crt()) {
             crt.parseDer(cert(true), (oid, der, critical, value) -> {
                 seen.add(oid + " " + critical);
-                assertArrayEquals(OID_DER, der);
-                assertArrayEquals(VALUE, value);
+                if (oid.equals(OID)) {
+                    assertArrayEquals(OID_DER, der);
+                    assertArrayEquals(VALUE, value);
+                }
                 return 0;
             });
             assertEquals(1, crt.size(), "accepted: the critical extension no longer fails the parse");
-            assertEquals(List.of(OID + " true"), seen);
+            if (MbedTlsVersions.is2()) {
+                // 2.28 has no parser for the key identifiers either: the callback is asked about them too.
+                assertEquals(List.of("2.5.29.14 false", "2.5.29.35 false", OID + " true"), seen);
+            } else {
+                assertEquals(List.of(OID + " true"), seen);
+            }
             X509ParseException e = assertThrows(X509ParseException.class, () -> crt.parseDer(cert(true), (o, d, c, v) -> reject - 1));
             assertEquals(reject - 1, e.code(), "a refused critical extension fails with the callback's code");
             assertEquals("mbedtls_x509_crt_parse_der_with_ext_cb", e.function());
