@@ -393,4 +393,36 @@ static inline int mj_x509write_crt_set_serial(mbedtls_x509write_cert *crt, unsig
 }
 #endif
 
+/* --- CSRs (X509Csr) ----------------------------------------------------------------------------- */
+
+/*
+ * Reading CSRs needs MBEDTLS_X509_CSR_PARSE_C (on in Mbed TLS's default config, on both lines);
+ * mbedtls_x509_csr itself is declared either way. Without it every X509Csr parse is refused.
+ */
+#include "mbedtls/x509_csr.h"
+#if defined(MBEDTLS_X509_CSR_PARSE_C)
+#define MJ_HAS_CSR 1
+#else
+#define MJ_HAS_CSR 0
+#endif
+#define MJ_CSR_UNAVAILABLE "CSR parsing is not compiled into this Mbed TLS (MBEDTLS_X509_CSR_PARSE_C is off)"
+
+/*
+ * A CSR's requested extensions (the extensionRequest attribute): 3.6 reads keyUsage,
+ * subjectAltName and nsCertType into key_usage, subject_alt_names and ns_cert_type and marks what
+ * it recognised in ext_types, and parses with an extension callback
+ * (mbedtls_x509_csr_parse_der_with_ext_cb, new in 3.6.0). 2.28's mbedtls_x509_csr has none of
+ * these members: it skips the attributes altogether.
+ */
+#if MJ_HAS_CSR && MBEDTLS_VERSION_NUMBER >= 0x03060000
+#define MJ_HAS_CSR_EXTENSIONS 1
+#else
+#define MJ_HAS_CSR_EXTENSIONS 0
+#endif
+#define MJ_CSR_EXTENSIONS_UNAVAILABLE "this Mbed TLS (" MBEDTLS_VERSION_STRING ") does not read a CSR's " \
+    "requested extensions: its mbedtls_x509_csr has no key_usage, ns_cert_type, subject_alt_names or ext_types " \
+    "(the glue reads them on Mbed TLS 3.6 and later)"
+#define MJ_CSR_EXT_CB_UNAVAILABLE "mbedtls_x509_csr_parse_der_with_ext_cb is not in this build: it came with " \
+    "Mbed TLS 3.6.0, and this library links Mbed TLS " MBEDTLS_VERSION_STRING
+
 #endif /* MJ_COMPAT_H */

@@ -20,6 +20,7 @@ const char *const mj_kind_names[MJ_KIND_COUNT] = {
     "mbedtls_ssl_cookie_ctx",
     "mbedtls_ssl_cache_context",
     "mbedtls_ssl_ticket_context",
+    "mbedtls_x509_csr",
 };
 
 /* The only mutable globals of the library: lock-free counters. */
@@ -277,6 +278,29 @@ jstring mj_verify_info(JNIEnv *env, uint32_t flags)
     return mj_string(env, info);
 }
 
+jstring mj_verify_info_prefixed(JNIEnv *env, uint32_t flags, const char *prefix)
+{
+    /* One line per flag, each the prefix, at most ~70 characters of text and a newline: room
+     * for all 32 bits, so Mbed TLS never runs out of buffer. */
+    size_t size = 32 * (strlen(prefix) + 128);
+    char *info = calloc(1, size); /* flags 0: Mbed TLS writes nothing */
+    int ret;
+    jstring s;
+    if (info == NULL) {
+        mj_throw_oom(env, "mbedtls_x509_crt_verify_info");
+        return NULL;
+    }
+    ret = mbedtls_x509_crt_verify_info(info, size, prefix, flags);
+    if (ret < 0) {
+        free(info);
+        mj_throw_mbedtls(env, ret, "mbedtls_x509_crt_verify_info", NULL);
+        return NULL;
+    }
+    s = mj_string(env, info);
+    free(info);
+    return s;
+}
+
 /* --- Library lifetime ------------------------------------------------------------------------ */
 
 JavaVM *mj_vm;
@@ -352,6 +376,18 @@ static int lookup_ids(JNIEnv *env)
         mj_jni.x509_verify_callback = (*env)->GetMethodID(env, x509_callback, "verify", "([BII)I");
         (*env)->DeleteLocalRef(env, x509_callback);
         if (mj_jni.x509_verify_callback == NULL) {
+            return -1;
+        }
+    }
+    {
+        jclass extension_call = (*env)->FindClass(env, "io/github/mbedtlsjni/mbedtls/ExtensionCall");
+        if (extension_call == NULL) {
+            return -1;
+        }
+        mj_jni.x509_extension_call =
+            (*env)->GetMethodID(env, extension_call, "call", "(Ljava/lang/String;[BZ[B)I");
+        (*env)->DeleteLocalRef(env, extension_call);
+        if (mj_jni.x509_extension_call == NULL) {
             return -1;
         }
     }

@@ -144,6 +144,7 @@ enum mj_kind {
     MJ_KIND_SSL_COOKIE,
     MJ_KIND_SSL_CACHE,
     MJ_KIND_SSL_TICKET,
+    MJ_KIND_X509_CSR,
     MJ_KIND_COUNT
 };
 extern const char *const mj_kind_names[MJ_KIND_COUNT];
@@ -178,6 +179,7 @@ struct mj_jni {
     jmethodID debug_message;       /* DebugCallback.message(int, String, int, String) */
     jmethodID verify_callback;     /* VerifyCallback.verify(byte[][], int) */
     jmethodID x509_verify_callback; /* X509VerifyCallback.verify(byte[], int, int) */
+    jmethodID x509_extension_call;  /* ExtensionCall.call(String, byte[], boolean, byte[]) */
     jclass byte_array_array;       /* byte[][] */
     jclass index_out_of_bounds;    /* java.lang.IndexOutOfBoundsException (buffer_window.c) */
     jclass read_only_buffer;       /* java.nio.ReadOnlyBufferException (buffer_window.c) */
@@ -232,6 +234,8 @@ unsigned char *mj_copy_for_parse(JNIEnv *env, jbyteArray data, size_t *len_out);
 jstring mj_string(JNIEnv *env, const char *utf8);
 /* mbedtls_x509_crt_verify_info's text for flags. */
 jstring mj_verify_info(JNIEnv *env, uint32_t flags);
+/* mbedtls_x509_crt_verify_info's text for flags, each line starting with prefix; NULL with an exception pending. */
+jstring mj_verify_info_prefixed(JNIEnv *env, uint32_t flags, const char *prefix);
 /* A NUL-terminated UTF-8 copy of a Java String (free with free()); NULL with an exception pending. */
 char *mj_utf8(JNIEnv *env, jstring s);
 

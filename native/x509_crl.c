@@ -216,16 +216,19 @@ static int reason_code(const mbedtls_x509_crl_entry *e)
     return -1;
 }
 
-
 /*
- * The entries of CRL index, two elements each: the serial's bytes and the raw
- * crlEntryExtensions (DER from the SEQUENCE's tag to the end of the entry, or null without any).
+ * The entries of CRL index in one walk of the entry list: two elements each in the result, the
+ * serial's bytes and the raw crlEntryExtensions (DER from the SEQUENCE's tag to the end of the
+ * entry, or null without any); and in times_out[0] a new int[] of seven ints each, the
+ * revocation date (year, month, day, hour, minute, second) and the reason code (see reason_code).
  */
-JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nEntries(JNIEnv *env, jclass cls, jlong handle, jint index)
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nEntries(JNIEnv *env, jclass cls, jlong handle, jint index,
+                                                                          jobjectArray times_out)
 {
     const mbedtls_x509_crl *crl = nth_or_throw(env, handle, index);
     const mbedtls_x509_crl_entry *e;
     jobjectArray result;
+    jintArray times;
     jsize n, i = 0;
     (void) cls;
     if (crl == NULL) {
@@ -233,10 +236,15 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nEntrie
     }
     n = entry_count(crl);
     result = (*env)->NewObjectArray(env, 2 * n, mj_jni.byte_array, NULL);
-    for (e = &crl->entry; result != NULL && i < n; e = e->next, i++) {
+    times = result != NULL ? (*env)->NewIntArray(env, 7 * n) : NULL;
+    if (times == NULL) {
+        return NULL;
+    }
+    for (e = &crl->entry; i < n; e = e->next, i++) {
         int has_ext = e->entry_ext.p != NULL && e->entry_ext.len != 0;
         const unsigned char *p[2] = {e->serial.p, e->entry_ext.p};
         size_t len[2] = {e->serial.len, has_ext ? (size_t) (e->raw.p + e->raw.len - e->entry_ext.p) : 0};
+        jint when[7];
         int k;
         for (k = 0; k < 1 + has_ext; k++) {
             jbyteArray b;
@@ -248,31 +256,10 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nEntrie
             (*env)->SetObjectArrayElement(env, result, 2 * i + k, b);
             (*env)->DeleteLocalRef(env, b);
         }
-    }
-    return result;
-}
-
-/*
- * The revocation date and reason code of each entry of CRL index, seven ints each: year, month,
- * day, hour, minute, second, reason code (see reason_code).
- */
-JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crl_nEntryTimes(JNIEnv *env, jclass cls, jlong handle, jint index)
-{
-    const mbedtls_x509_crl *crl = nth_or_throw(env, handle, index);
-    const mbedtls_x509_crl_entry *e;
-    jintArray result;
-    jsize n, i = 0;
-    (void) cls;
-    if (crl == NULL) {
-        return NULL;
-    }
-    n = entry_count(crl);
-    result = (*env)->NewIntArray(env, 7 * n);
-    for (e = &crl->entry; result != NULL && i < n; e = e->next, i++) {
-        jint when[7];
         mj_x509_time_fields(&e->revocation_date, when);
         when[6] = reason_code(e);
-        (*env)->SetIntArrayRegion(env, result, 7 * i, 7, when);
+        (*env)->SetIntArrayRegion(env, times, 7 * i, 7, when);
     }
+    (*env)->SetObjectArrayElement(env, times_out, 0, times);
     return result;
 }

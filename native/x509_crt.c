@@ -5,6 +5,7 @@
 #include "x509_util.h"
 
 #include "mbedtls/oid.h"
+#include "mbedtls/platform.h"
 
 #include <stdlib.h>
 
@@ -47,8 +48,44 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nParse(JNIEnv *
     return ret;
 }
 
+/* mbedtls_x509_crt_parse_der_with_ext_cb's callback: the Java ExtensionCall decides. */
+static int crt_ext_cb(void *ctx, const mbedtls_x509_crt *crt, const mbedtls_x509_buf *oid, int critical,
+                      const unsigned char *p, const unsigned char *end)
+{
+    (void) crt;
+    return mj_x509_ext_call(ctx, oid, critical, p, end);
+}
+
+/*
+ * Drops the last certificate of chain, which a parse has just appended, as Mbed TLS drops one it
+ * fails to parse: the head is freed and initialised again, any other node freed and unlinked.
+ */
+static void drop_last(mbedtls_x509_crt *chain)
+{
+    mbedtls_x509_crt *prev = NULL, *last = chain;
+    while (last->next != NULL) {
+        prev = last;
+        last = last->next;
+    }
+    mbedtls_x509_crt_free(last);
+    if (prev == NULL) {
+        mbedtls_x509_crt_init(chain);
+    } else {
+        prev->next = NULL;
+        mbedtls_free(last);
+    }
+}
+
+/*
+ * mbedtls_x509_crt_parse_der, or with callback (a Java ExtensionCall)
+ * mbedtls_x509_crt_parse_der_with_ext_cb (copying the input, make_copy 1). When the callback
+ * failed (threw) the certificate is dropped even if Mbed TLS accepted it (it ignores a
+ * callback's failure on a non-critical extension) and nothing is thrown here: the Java side
+ * throws, with the callback's exception as cause; an exception that is not the callback's own
+ * (an Error) stays pending.
+ */
 JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nParseDer(JNIEnv *env, jclass cls, jlong handle,
-                                                                   jbyteArray data)
+                                                                   jbyteArray data, jobject callback)
 {
     mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
     jsize len = (*env)->GetArrayLength(env, data);
@@ -60,10 +97,23 @@ JNIEXPORT void JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nParseDer(JNIEn
         return;
     }
     (*env)->GetByteArrayRegion(env, data, 0, len, (jbyte *) buf);
-    ret = mbedtls_x509_crt_parse_der(crt, buf, (size_t) len);
+    if (callback == NULL) {
+        ret = mbedtls_x509_crt_parse_der(crt, buf, (size_t) len);
+    } else {
+        struct mj_ext_call call = { env, callback, 0 };
+        ret = mbedtls_x509_crt_parse_der_with_ext_cb(crt, buf, (size_t) len, 1, crt_ext_cb, &call);
+        if (call.failed || (*env)->ExceptionCheck(env)) {
+            if (ret == 0) {
+                drop_last(crt);
+            }
+            free(buf);
+            return;
+        }
+    }
     free(buf);
     if (ret != 0) {
-        mj_throw_parse(env, ret, "mbedtls_x509_crt_parse_der", NULL);
+        mj_throw_parse(env, ret, callback != NULL ? "mbedtls_x509_crt_parse_der_with_ext_cb" : "mbedtls_x509_crt_parse_der",
+                       NULL);
     }
 }
 
@@ -419,91 +469,30 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCheckUsage(JNI
     return mbedtls_x509_crt_check_extended_key_usage(crt, (const char *) der, (size_t) len);
 }
 
-/* Stores bytes as element i of out; 0, or -1 with an exception pending. */
-static int put_bytes(JNIEnv *env, jobjectArray out, jsize i, const unsigned char *p, size_t len)
-{
-    jbyteArray b = (*env)->NewByteArray(env, (jsize) len);
-    if (b == NULL) {
-        return -1;
-    }
-    if (len != 0) {
-        (*env)->SetByteArrayRegion(env, b, 0, (jsize) len, (const jbyte *) p);
-    }
-    (*env)->SetObjectArrayElement(env, out, i, b);
-    (*env)->DeleteLocalRef(env, b);
-    return 0;
-}
-
-/*
- * One subjectAltName entry as three elements of out from 3 * i: {kind}, first, second. kind is
- * MBEDTLS_X509_SAN_* when mbedtls_x509_parse_subject_alt_name parsed it, else 0x80 | the
- * GeneralName tag number (first: the raw contents). Parsed: unstructured names (DNS, URI,
- * rfc822, IP) give their bytes; a hardware module name its hwType OID, dotted, and its serial; a
- * directoryName its mbedtls_x509_dn_gets text. Returns 0, or -1 with an exception pending.
- */
-static int put_san(JNIEnv *env, jobjectArray out, jsize i, const mbedtls_x509_buf *raw)
-{
-    mbedtls_x509_subject_alternative_name san;
-    char text[1024] = "";
-    unsigned char kind;
-    const unsigned char *first = raw->p, *second = NULL;
-    size_t first_len = raw->len, second_len = 0;
-    int ret = mbedtls_x509_parse_subject_alt_name(raw, &san);
-
-    if (ret == MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE) {
-        kind = (unsigned char) (0x80 | (raw->tag & 0x1F));
-    } else if (ret != 0) {
-        mj_throw_mbedtls(env, ret, "mbedtls_x509_parse_subject_alt_name", NULL);
-        return -1;
-    } else {
-        kind = (unsigned char) san.type;
-        if (san.type == MBEDTLS_X509_SAN_OTHER_NAME) {
-            const mbedtls_x509_buf *oid = &san.san.other_name.value.hardware_module_name.oid;
-            ret = mbedtls_oid_get_numeric_string(text, sizeof text, oid);
-            first = (const unsigned char *) text;
-            first_len = ret > 0 ? (size_t) ret : 0;
-            second = san.san.other_name.value.hardware_module_name.val.p;
-            second_len = san.san.other_name.value.hardware_module_name.val.len;
-#if defined(MBEDTLS_X509_SAN_DIRECTORY_NAME) && MBEDTLS_VERSION_NUMBER >= 0x03050000
-        } else if (san.type == MBEDTLS_X509_SAN_DIRECTORY_NAME) {
-            ret = mbedtls_x509_dn_gets(text, sizeof text, &san.san.directory_name);
-            first = (const unsigned char *) text;
-            first_len = ret > 0 ? (size_t) ret : 0;
-#endif
-        } else {
-            first = san.san.unstructured_name.p;
-            first_len = san.san.unstructured_name.len;
-        }
-    }
-    ret = put_bytes(env, out, 3 * i, &kind, 1) != 0 || put_bytes(env, out, 3 * i + 1, first, first_len) != 0 ||
-          (second != NULL && put_bytes(env, out, 3 * i + 2, second, second_len) != 0) ? -1 : 0;
-    if (kind < 0x80) {
-        mj_san_free(&san);
-    }
-    return ret;
-}
-
-/* The subjectAltName entries of certificate index, three elements each (see put_san). */
+/* The subjectAltName entries of certificate index, three elements each (see x509_util.h). */
 JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nSubjectAltNames(JNIEnv *env, jclass cls, jlong handle,
                                                                                   jint index)
 {
     const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
-    const mbedtls_x509_sequence *cur;
-    jobjectArray result;
-    jsize n = 0, i = 0;
     (void) cls;
     if (crt == NULL) {
         mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
-    for (cur = &crt->subject_alt_names; cur != NULL && cur->buf.p != NULL; cur = cur->next) {
-        n++;
+    return mj_x509_subject_alt_names(env, &crt->subject_alt_names);
+}
+
+/* mbedtls_x509_crt_verify_info(buf, size, prefix, flags) (VerifyResult.verifyInfo). */
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nVerifyInfo(JNIEnv *env, jclass cls, jint flags,
+                                                                        jstring jprefix)
+{
+    char *prefix = mj_utf8(env, jprefix);
+    jstring result;
+    (void) cls;
+    if (prefix == NULL) {
+        return NULL;
     }
-    result = (*env)->NewObjectArray(env, 3 * n, mj_jni.byte_array, NULL);
-    for (cur = &crt->subject_alt_names; result != NULL && i < n; cur = cur->next, i++) {
-        if (put_san(env, result, i, &cur->buf) != 0) {
-            return NULL;
-        }
-    }
+    result = mj_verify_info_prefixed(env, (uint32_t) flags, prefix);
+    free(prefix);
     return result;
 }

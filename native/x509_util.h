@@ -70,4 +70,35 @@ typedef int (*mj_x509_write_fn)(void *ctx, unsigned char *buf, size_t size, int 
 jbyteArray mj_x509_write(JNIEnv *env, mj_x509_write_fn write, void *ctx, int pem, void *drbg, const char *function);
 #endif
 
+/*
+ * The subjectAltName entries of a certificate or CSR as a byte[][], three elements per entry:
+ * {kind}, first, second. kind is MBEDTLS_X509_SAN_* when mbedtls_x509_parse_subject_alt_name
+ * parsed it, else 0x80 | the GeneralName tag number (first: the raw contents). Parsed:
+ * unstructured names (DNS, URI, rfc822, IP) give their bytes; a hardware module name its hwType
+ * OID, dotted, and its serial; a directoryName its mbedtls_x509_dn_gets text (SubjectAltName.of
+ * reads them). NULL with an exception pending.
+ */
+jobjectArray mj_x509_subject_alt_names(JNIEnv *env, const mbedtls_x509_sequence *names);
+
+/*
+ * One parse with an extension callback (X509Crt.parseDer and X509Csr.parseDer with an
+ * X509ExtensionCallback): the thread's JNIEnv, the Java ExtensionCall adapter, and whether a
+ * call failed (the callback threw, or no memory). A failure makes Mbed TLS's callback return
+ * MBEDTLS_ERR_X509_FATAL_ERROR, which Mbed TLS ignores for a non-critical extension: the caller
+ * checks failed after the parse and discards what was parsed.
+ */
+struct mj_ext_call {
+    JNIEnv *env;
+    jobject callback;
+    int failed;
+};
+
+/*
+ * Asks the Java callback about one extension Mbed TLS does not parse itself (its OID, critical
+ * flag and the contents of its OCTET STRING, p to end): its answer (0 to accept, else an Mbed
+ * TLS error code), or MBEDTLS_ERR_X509_FATAL_ERROR once a call has failed.
+ */
+int mj_x509_ext_call(struct mj_ext_call *call, const mbedtls_x509_buf *oid, int critical, const unsigned char *p,
+                     const unsigned char *end);
+
 #endif /* MJ_X509_UTIL_H */

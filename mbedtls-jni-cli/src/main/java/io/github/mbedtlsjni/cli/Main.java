@@ -41,6 +41,8 @@ public final class Main {
             "  demo [HOST:PORT]              a TLS server on 127.0.0.1 with a fresh PKI: a verified",
             "                                session, an echo, and a table of certificate failures;",
             "                                or the same checks against a real server",
+            "  x509 info FILE [--json]       what Mbed TLS reads in certificates, CRLs or a CSR",
+            "                                (its info text, or the typed fields as JSON)",
             "  version                       print the mbedtls-jni and Mbed TLS versions and the native platform",
             "  help [COMMAND]                print this help, or a command's",
             "",
@@ -96,6 +98,9 @@ public final class Main {
                 if (args.length > 1 && args[1].equals("req")) {
                     return help(out, ReqCommand.USAGE);
                 }
+                if (args.length > 1 && args[1].equals("x509")) {
+                    return help(out, X509InfoCommand.USAGE);
+                }
                 return help(out, USAGE);
             case "--version":
             case "version":
@@ -118,6 +123,8 @@ public final class Main {
                 return verify(args, out, err);
             case "req":
                 return ReqCommand.run(args, out, err);
+            case "x509":
+                return X509InfoCommand.run(args, out, err);
             default:
                 return usage(err, "unknown command '" + args[0] + "': expected connect, verify, demo or version", null);
         }

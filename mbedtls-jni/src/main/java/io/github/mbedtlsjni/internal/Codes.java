@@ -25,6 +25,8 @@ public final class Codes {
     public static final int PKCS12_FEATURE_UNAVAILABLE = code("PKCS12_FEATURE_UNAVAILABLE");
     public static final int CIPHER_FEATURE_UNAVAILABLE = code("CIPHER_FEATURE_UNAVAILABLE");
     public static final int CIPHER_ALLOC_FAILED = code("CIPHER_ALLOC_FAILED");
+    /** What a parse reports when its extension callback threw (the glue's stand-in, as for a verify callback). */
+    public static final int X509_FATAL_ERROR = code("X509_FATAL_ERROR");
 
     private Codes() {}
 

@@ -6,7 +6,7 @@ import java.util.function.LongToIntFunction;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The lock of one {@link X509Crt} or {@link X509Crl}, whose native list Mbed TLS appends to in
+ * The lock of one {@link X509Crt}, {@link X509Crl} or {@link X509Csr}, whose native list (or request) Mbed TLS parses into in
  * place: an append links a half-parsed node into the list (and unlinks and frees it if parsing
  * fails), which no reader of that same list may see. Appends hold the write lock; readers (the
  * accessors, {@link X509Crt#verify}) hold the read lock, so readers of one list run together and
@@ -30,6 +30,7 @@ final class ListGuard {
 
     /** Takes the write lock for an append; refuses (without holding it) once frozen. */
     void lockForAppend() {
+        refuseInsideAppend();
         if (lock.getReadHoldCount() > 0) {
             // This thread reads the list (a verify callback): waiting for the write lock would
             // wait for itself.
@@ -48,7 +49,19 @@ final class ListGuard {
     }
 
     void lockForRead() {
+        refuseInsideAppend();
         lock.readLock().lock();
+    }
+
+    /**
+     * This thread is appending to the list (an extension callback runs inside the parse): the
+     * write lock would let it read or append again, to a list Mbed TLS is changing.
+     */
+    private void refuseInsideAppend() {
+        if (lock.isWriteLockedByCurrentThread()) {
+            throw new IllegalStateException(typeName + " is being parsed into by this thread (an extension callback): "
+                    + "use it after the parse");
+        }
     }
 
     void unlockRead() {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -138,6 +139,25 @@ public final class VerifyResult {
             tags.add(c.tag());
         }
         return Collections.unmodifiableList(tags);
+    }
+
+    /**
+     * {@code mbedtls_x509_crt_verify_info(buf, size, prefix, flags)}: Mbed TLS's text for any
+     * verify flags, one line per flag it names, each starting with {@code prefix} (bits it does
+     * not name are left out; empty for 0). {@link #info()} is this with an empty prefix. The
+     * buffer is large enough for every flag, so the text is never cut short.
+     *
+     * @param flags {@code MBEDTLS_X509_BADCERT_*}/{@code BADCRL_*} bits ({@link VerifyFlag#bit()})
+     * @param prefix put before each line (may be empty)
+     * @throws IllegalArgumentException if {@code prefix} holds a NUL character, which would end it in C
+     */
+    public static String verifyInfo(int flags, String prefix) {
+        Objects.requireNonNull(prefix, "prefix (may be empty)");
+        if (prefix.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a prefix with a NUL character would be cut short in C");
+        }
+        NativeLibrary.ensureLoaded();
+        return X509Crt.nVerifyInfo(flags, prefix);
     }
 
     /** {@code mbedtls_x509_crt_verify_info}'s text: one line per flag, possibly empty. */

@@ -104,7 +104,6 @@ public final class X509Crl extends NativeResource {
         }
     }
 
-    /** Called under the config's lock when a config starts using this list: no appends from now on. */
     /** The issuer of CRL {@code index} as {@code mbedtls_x509_dn_gets} writes it. */
     public String issuer(int index) {
         return read(index, X509Crl::nIssuer);
@@ -148,8 +147,9 @@ public final class X509Crl extends NativeResource {
     /** The revoked certificates CRL {@code index} lists, in its order (Mbed TLS's {@code entry} list). */
     public List<Entry> entries(int index) {
         return read(index, (self, i) -> {
-            byte[][] bytes = nEntries(self, i);
-            int[] times = nEntryTimes(self, i);
+            int[][] timesOut = new int[1][];
+            byte[][] bytes = nEntries(self, i, timesOut); // one native call, one walk of the entries
+            int[] times = timesOut[0];
             List<Entry> entries = new ArrayList<>(bytes.length / 2);
             for (int e = 0; e < bytes.length / 2; e++) {
                 entries.add(new Entry(bytes[2 * e], X509Crt.utc(times, 7 * e), times[7 * e + 6], bytes[2 * e + 1]));
@@ -220,6 +220,7 @@ public final class X509Crl extends NativeResource {
         return guard.readElement(handle, index, X509Crl::nCount, "CRL", "list", reader);
     }
 
+    /** Called under the config's lock when a config starts using this list: no appends from now on. */
     void freeze() {
         guard.freeze();
     }
@@ -244,7 +245,6 @@ public final class X509Crl extends NativeResource {
 
     private static native String nInfo(long crl, int index);
 
-    private static native byte[][] nEntries(long crl, int index);
-
-    private static native int[] nEntryTimes(long crl, int index);
+    /** The entries' serials and extensions; their dates and reason codes in {@code timesOut[0]} (seven ints each). */
+    private static native byte[][] nEntries(long crl, int index, int[][] timesOut);
 }

@@ -132,12 +132,27 @@ public final class X509Crt extends NativeResource {
 
     /** {@code mbedtls_x509_crt_parse_der}: appends exactly one DER certificate. */
     public void parseDer(byte[] der) {
+        parseDer(der, null);
+    }
+
+    /**
+     * {@code mbedtls_x509_crt_parse_der_with_ext_cb} (with a copy of {@code der}): appends exactly
+     * one DER certificate, asking {@code callback} about each extension Mbed TLS does not parse
+     * itself (see {@link X509ExtensionCallback}).
+     *
+     * @param callback the callback, or null: then this is {@link #parseDer(byte[])}
+     * @throws X509ParseException if Mbed TLS refuses the certificate (for a critical extension the
+     *     callback refused: the callback's code), or if the callback threw (then its exception is
+     *     the cause, and nothing was added)
+     */
+    public void parseDer(byte[] der, X509ExtensionCallback callback) {
         Objects.requireNonNull(der, "der");
+        ExtensionCall call = callback == null ? null : new ExtensionCall(callback);
         guard.lockForAppend();
         try {
             long self = handle.acquire();
             try {
-                nParseDer(self, der);
+                nParseDer(self, der, call);
             } finally {
                 handle.release();
             }
@@ -145,6 +160,9 @@ public final class X509Crt extends NativeResource {
             throw explained(e, null, InputFiles.keyStoreHint(der, "certificates"));
         } finally {
             guard.unlockAppend();
+        }
+        if (call != null) {
+            call.rethrow("mbedtls_x509_crt_parse_der_with_ext_cb");
         }
     }
 
@@ -473,7 +491,7 @@ public final class X509Crt extends NativeResource {
                         int flags = nVerify(self, ca, crl, expectedName, profile.kind(),
                                 VerifyProfile.mask(profile.allowedHashes()), VerifyProfile.mask(profile.allowedPkTypes()),
                                 VerifyProfile.mask(profile.allowedCurves()), profile.minRsaBits(), purpose.ordinal(), callback);
-                        return new VerifyResult(flags, SslContext.nVerifyInfo(flags));
+                        return new VerifyResult(flags, VerifyResult.verifyInfo(flags, ""));
                     } finally {
                         if (crls != null) {
                             crls.handle.release();
@@ -596,7 +614,7 @@ public final class X509Crt extends NativeResource {
 
     private static native int nParse(long crt, byte[] data);
 
-    private static native void nParseDer(long crt, byte[] der);
+    private static native void nParseDer(long crt, byte[] der, ExtensionCall callback);
 
     private static native int nParseFile(long crt, String path);
 
@@ -626,4 +644,6 @@ public final class X509Crt extends NativeResource {
     private static native int nCheckUsage(long crt, int index, int usage, byte[] oid);
 
     private static native byte[][] nSubjectAltNames(long crt, int index);
+
+    static native String nVerifyInfo(int flags, String prefix);
 }

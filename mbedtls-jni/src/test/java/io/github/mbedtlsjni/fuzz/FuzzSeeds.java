@@ -48,6 +48,17 @@ final class FuzzSeeds {
         return seeds;
     }
 
+    /** Requests: EC with every requested extension X509Csr reads (PEM), RSA without any (DER). */
+    static Map<String, byte[]> csrs() {
+        Map<String, byte[]> seeds = new LinkedHashMap<>();
+        seeds.put("ec-extensions.pem", io.github.mbedtlsjni.testing.CsrBuilder.subject("CN=fuzz,O=Example")
+                .keyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature).nsCertType(0x80)
+                .dnsSan("fuzz.example").extension("1.3.6.1.4.1.55555.1.1", true, new byte[] {5, 0})
+                .buildPem().getBytes(StandardCharsets.US_ASCII));
+        seeds.put("rsa.der", io.github.mbedtlsjni.testing.CsrBuilder.subject("CN=rsa").keyType(KeyType.RSA_1024).buildDer());
+        return seeds;
+    }
+
     /** Private keys: PKCS#8 (PEM, DER, encrypted PEM), SEC1 and PKCS#1. */
     static Map<String, byte[]> keys() {
         PrivateKey ecKey = KeyType.EC_P256.cached("fuzz").getPrivate();

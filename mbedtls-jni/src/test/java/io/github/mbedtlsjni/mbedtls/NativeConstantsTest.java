@@ -163,6 +163,20 @@ class NativeConstantsTest {
         assertEquals(c("VerifyResult.NOT_AVAILABLE"), VerifyResult.NOT_AVAILABLE & 0xFFFFFFFFL);
     }
 
+    /** X509Csr's nsCertType bits are x509.h's MBEDTLS_X509_NS_CERT_TYPE_*, all eight of them. */
+    @Test
+    void nsCertTypeBitsAreTheHeaders() throws Exception {
+        int n = 0;
+        for (Field f : X509Csr.class.getFields()) {
+            if (f.getName().startsWith("NS_CERT_TYPE_")) {
+                assertEquals(c("X509Csr." + f.getName()), f.getInt(null), "X509Csr." + f.getName());
+                n++;
+            }
+        }
+        assertEquals(8, n);
+        assertEquals(8, C.keySet().stream().filter(k -> k.startsWith("X509Csr.NS_CERT_TYPE_")).count());
+    }
+
     private static void assertOrdinals(String prefix, Enum<?>[] values) {
         for (Enum<?> e : values) {
             assertEquals(c(prefix + "." + e.name()), e.ordinal(), prefix + "." + e.name());
