@@ -65,6 +65,8 @@ class EmulatedPlatformsIT {
         String java = jvms().get(arch);
         assumeTrue(java != null, "no emulated " + arch + " JVM: run with -Dmbedtlsjni.emulated.jvms=" + arch
                 + "=$(scripts/emulated-jvm " + arch + ") (.ci/run does)");
+        assertTrue(Files.isExecutable(Path.of(java)), "the emulated " + arch + " JVM is not an executable file: '" + java
+                + "' (did scripts/emulated-jvm " + arch + " fail?)");
         return java;
     }
 
