@@ -217,7 +217,37 @@ public final class MbedTlsSuite {
         return defined != negated;
     }
 
-    /** An integer argument: a number, a macro, or macros and numbers joined by | and +. */
+    /** Whether one pair of parentheses encloses all of {@code e}. */
+    private static boolean wrapped(String e) {
+        if (!e.startsWith("(") || !e.endsWith(")")) {
+            return false;
+        }
+        int depth = 0;
+        for (int i = 0; i < e.length() - 1; i++) {
+            depth += e.charAt(i) == '(' ? 1 : e.charAt(i) == ')' ? -1 : 0;
+            if (depth == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The index of the last binary + or - of {@code e} (left-associative), or -1: a - after an operand, not a sign. */
+    private static int binaryPlusOrMinus(String e) {
+        for (int i = e.length() - 1; i > 0; i--) {
+            char c = e.charAt(i);
+            if (c == '+' || c == '-') {
+                String before = e.substring(0, i).strip();
+                char last = before.isEmpty() ? '+' : before.charAt(before.length() - 1);
+                if (Character.isLetterOrDigit(last) || last == '_' || last == ')') {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** An integer argument: a number, a macro, or macros and numbers joined by |, <<, + and -. */
     public int value(String expression) {
         String e = expression.strip();
         if (e.endsWith(";")) { // one vector's expectation carries a stray semicolon
@@ -226,6 +256,9 @@ public final class MbedTlsSuite {
         if (e.startsWith("MBEDTLS_ERROR_ADD(") && e.endsWith(")")) { // the high and low level codes, added
             return value(e.substring("MBEDTLS_ERROR_ADD(".length(), e.length() - 1).replace(',', '+'));
         }
+        if (wrapped(e)) {
+            return value(e.substring(1, e.length() - 1));
+        }
         if (e.contains("|")) {
             int v = 0;
             for (String part : e.split("\\|")) {
@@ -233,12 +266,14 @@ public final class MbedTlsSuite {
             }
             return v;
         }
-        int plus = e.lastIndexOf('+');
-        if (plus > 0) {
-            return value(e.substring(0, plus)) + value(e.substring(plus + 1));
+        int shift = e.indexOf("<<");
+        if (shift > 0) {
+            return value(e.substring(0, shift)) << value(e.substring(shift + 2));
         }
-        if (e.startsWith("(") && e.endsWith(")")) {
-            return value(e.substring(1, e.length() - 1));
+        int op = binaryPlusOrMinus(e);
+        if (op > 0) {
+            int right = value(e.substring(op + 1));
+            return e.charAt(op) == '+' ? value(e.substring(0, op)) + right : value(e.substring(0, op)) - right;
         }
         if (e.startsWith("-")) {
             return -value(e.substring(1));
@@ -310,6 +345,10 @@ public final class MbedTlsSuite {
     private static Path locate(String fileName) throws IOException {
         Assumptions.assumeFalse(Boolean.getBoolean("mbedtlsjni.system"),
                 "the system's Mbed TLS package has no test vectors");
+        String mirror = System.getProperty("mbedtlsjni.mbedtls.source", "");
+        if (!mirror.isEmpty()) { // scripts/test-emulated's copy: a 32-bit guest under qemu cannot list ext4 directories
+            return Paths.get(mirror, "tests", "suites", fileName);
+        }
         Path src = Paths.get(System.getProperty("mbedtlsjni.native.build.dir")).resolve("mbedtls-src");
         try (Stream<Path> found = Files.walk(src, 6)) {
             return found.filter(p -> p.endsWith(Paths.get("tests", "suites", fileName)))
