@@ -49,6 +49,11 @@
 #else
 #define MJ_ERR_NEW_SESSION_TICKET INT_MIN /* never returned */
 #endif
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_EARLY_DATA)
+#define MJ_ERR_RECEIVED_EARLY_DATA MBEDTLS_ERR_SSL_RECEIVED_EARLY_DATA
+#else
+#define MJ_ERR_RECEIVED_EARLY_DATA INT_MIN /* never returned */
+#endif
 
 /* Mbed TLS's "no verification result" value of mbedtls_ssl_get_verify_result(). */
 #define MJ_VERIFY_RESULT_NONE 0xFFFFFFFFu

@@ -115,6 +115,9 @@ typedef struct {
      * functions use), set by the I/O core for the duration of each Mbed TLS call; else NULL. */
     void *call;
     int failure; /* the error of the last failed MemoryBio handshake call, thrown after its counts are in */
+    /* A handshake, read or write failed with an error after which Mbed TLS's context must not be
+     * written to (mj_io_close_notify then sends no close_notify). Under lock; reset with the session. */
+    int failed;
     /* DTLS (datagram_bio.c): the retransmission timer (mbedtls_ssl_set_timer_cb), its
      * intermediate and final deadlines in ms of CLOCK_MONOTONIC, timer_fin_ms 0 when cancelled.
      * Under lock. */

@@ -113,6 +113,7 @@ const unsigned char *mj_io_session_id(const mj_ssl *s, size_t *len)
 int mj_io_session_reset(mj_ssl *s)
 {
     s->inbound = MJ_INBOUND_OPEN;
+    s->failed = 0;
     s->wrote_last = 0;
     s->session_offered = 0;
     s->leaf_verified = 0;
@@ -140,6 +141,25 @@ static int call_again(mj_ssl *s, int ret)
 {
     return ret == MJ_ERR_NEW_SESSION_TICKET ||
            (ret == MBEDTLS_ERR_SSL_WANT_READ && mbedtls_ssl_check_pending(&s->ssl));
+}
+
+/*
+ * With the lock held, after mbedtls_ssl_handshake, _read or _write returned ret: records an error
+ * after which, by Mbed TLS's documented rule, the context must not be used for reading or writing
+ * again. Mbed TLS may have sent a fatal alert with it, and TLS allows nothing after one, so no
+ * close_notify follows (mj_io_close_notify). Not such errors: want and in-progress, a ticket or
+ * early data taken in, the peer's own close_notify or EOF (a close_notify may still answer them),
+ * a DTLS read's timeout, and a DTLS server's cookie exchange or reconnect, which reset the session.
+ */
+static void note_failure(mj_ssl *s, int ret)
+{
+    if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
+        ret != MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS && ret != MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS &&
+        ret != MJ_ERR_NEW_SESSION_TICKET && ret != MJ_ERR_RECEIVED_EARLY_DATA &&
+        ret != MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY && ret != MBEDTLS_ERR_SSL_CONN_EOF && ret != MBEDTLS_ERR_SSL_TIMEOUT &&
+        ret != MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED && ret != MBEDTLS_ERR_SSL_CLIENT_RECONNECT) {
+        s->failed = 1;
+    }
 }
 
 /*
@@ -203,6 +223,7 @@ int mj_io_handshake(mj_ssl *s, const struct mj_bio *bio, void *call)
     do {
         enter(s, call);
         ret = handshake_steps(s);
+        note_failure(s, ret);
         again = call_again(s, ret);
         leave(s);
     } while (ret != 0 && (ret = after(s, bio, call, ret, again)) == MJ_IO_AGAIN);
@@ -235,6 +256,7 @@ int mj_io_read(mj_ssl *s, const struct mj_bio *bio, void *call, unsigned char *b
             }
         }
         ret = mbedtls_ssl_read(&s->ssl, buf, len);
+        note_failure(s, ret);
         end = 1;
         if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
             s->inbound = MJ_INBOUND_CLOSE_NOTIFY;
@@ -311,6 +333,7 @@ int mj_io_write(mj_ssl *s, const struct mj_bio *bio, void *call, const unsigned 
                 }
             }
         }
+        note_failure(s, ret);
         again = call_again(s, ret);
         s->wrote_last = 1;
         leave(s);
@@ -348,6 +371,9 @@ int mj_io_close_notify(mj_ssl *s, const struct mj_bio *bio, void *call)
     int ret, again, done;
     for (;;) {
         enter(s, call);
+        if (s->failed) {
+            made = 1; /* no close_notify after a failure: only the fatal alert still pending goes out */
+        }
         if (mj_io_pending_output(s) != 0) {
             ret = flush_pending(s);
         } else if (!made) {

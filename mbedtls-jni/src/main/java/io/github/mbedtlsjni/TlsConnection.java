@@ -349,7 +349,8 @@ public final class TlsConnection implements AutoCloseable {
      * Sends close_notify ({@code mbedtls_ssl_close_notify}) if the socket takes it at once (a
      * write blocked on a server that does not read keeps it from going out), then frees the
      * connection; every thread blocked in a read or write wakes and throws. A failure to send
-     * close_notify (the server already gone) is ignored. Idempotent.
+     * close_notify (the server already gone) is ignored, and none is sent after a read or write
+     * failed with a fatal error (see {@link SslContext#closeNotify()}). Idempotent.
      */
     @Override
     public void close() {

@@ -190,6 +190,105 @@ class TlsServerHostileClientsTest {
         return got.toByteArray();
     }
 
+    /**
+     * A TCP relay on 127.0.0.1 in front of the server that keeps what the server sends, so that a
+     * test sees the records behind a JSSE client (which closes its socket on a fatal alert).
+     */
+    private static final class Tap implements AutoCloseable {
+        private final java.net.ServerSocket front = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        private final ByteArrayOutputStream fromServer = new ByteArrayOutputStream();
+        private final CompletableFuture<Void> serverEnded = new CompletableFuture<>();
+        private final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private int mark = -1;
+
+        Tap(int serverPort) throws IOException {
+            Thread relay = new Thread(() -> {
+                try (Socket client = front.accept(); Socket upstream = new Socket("127.0.0.1", serverPort)) {
+                    sockets.add(client);
+                    sockets.add(upstream);
+                    Thread up = new Thread(() -> copy(client, upstream, null), "tap-up");
+                    up.setDaemon(true);
+                    up.start();
+                    copy(upstream, client, fromServer);
+                } catch (IOException e) {
+                    serverEnded.completeExceptionally(e);
+                } finally {
+                    serverEnded.complete(null);
+                }
+            }, "tap");
+            relay.setDaemon(true);
+            relay.start();
+        }
+
+        int port() {
+            return front.getLocalPort();
+        }
+
+        /** From here on, what the server sends is counted. */
+        void mark() {
+            synchronized (fromServer) {
+                mark = fromServer.size();
+            }
+        }
+
+        /** The number of TLS records the server sent after {@link #mark()}, once it ended the connection. */
+        int recordsSinceMark(Duration timeout) throws Exception {
+            serverEnded.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            byte[] all;
+            synchronized (fromServer) {
+                all = fromServer.toByteArray();
+            }
+            int records = 0;
+            int at = mark;
+            while (at + 5 <= all.length) {
+                at += 5 + (((all[at + 3] & 0xFF) << 8) | (all[at + 4] & 0xFF));
+                records++;
+            }
+            assertEquals(all.length, at, "whole records");
+            return records;
+        }
+
+        /** Copies until EOF or an error, keeping what passes in {@code keep}; then ends the output. */
+        private static void copy(Socket from, Socket to, ByteArrayOutputStream keep) {
+            byte[] buffer = new byte[32 * 1024];
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    if (keep != null) {
+                        synchronized (keep) {
+                            keep.write(buffer, 0, n);
+                        }
+                    }
+                    if (out != null) {
+                        try {
+                            out.write(buffer, 0, n);
+                        } catch (IOException gone) {
+                            if (keep == null) {
+                                return;
+                            }
+                            out = null; // the client has closed: keep what the server still sends
+                        }
+                    }
+                }
+                if (out != null) {
+                    to.shutdownOutput();
+                }
+            } catch (IOException ended) {
+                // a reset ends it as EOF does
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            front.close();
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
     private static byte[] header(int type, int length) {
         return new byte[] {(byte) type, 3, 3, (byte) (length >> 8), (byte) length};
     }
@@ -244,13 +343,15 @@ class TlsServerHostileClientsTest {
         try (Acceptors server = new Acceptors(HANG)) {
             for (int length : new int[] {RFC_MAX_CIPHERTEXT + 1, (1 << 14) + 1}) {
                 boolean withBody = length == (1 << 14) + 1;
-                try (Socket raw = new Socket("127.0.0.1", server.server.port());
+                try (Tap tap = new Tap(server.server.port());
+                        Socket raw = new Socket("127.0.0.1", tap.port());
                         SSLSocket tls = (SSLSocket) jsse.getSocketFactory().createSocket(raw, TestPki.SERVER_NAME,
                                 server.server.port(), false)) {
                     tls.setEnabledProtocols(new String[] {protocol});
                     tls.getOutputStream().write("hi\n".getBytes(StandardCharsets.US_ASCII));
                     assertEquals("hi\n", new String(tls.getInputStream().readNBytes(3), StandardCharsets.US_ASCII));
                     server.wellBehavedClientIsServed(); // while this one is connected
+                    tap.mark();
                     raw.getOutputStream().write(header(23, length)); // between JSSE's records
                     if (withBody) {
                         raw.getOutputStream().write(new byte[length]);
@@ -264,15 +365,20 @@ class TlsServerHostileClientsTest {
                                 () -> tls.getInputStream().read());
                         assertTrue(String.valueOf(e.getMessage()).contains("bad_record_mac"), String.valueOf(e));
                     } else {
-                        // no fatal alert: the connection ends (the server's close_notify, or the socket's end)
+                        // no fatal alert: the connection ends (the socket's end)
                         try {
                             assertEquals(-1, tls.getInputStream().read());
                         } catch (SSLException e) {
                             throw new AssertionError("a fatal alert where Mbed TLS sends none", e);
                         } catch (SocketException ended) {
-                            // JSSE shut its input on the close_notify
+                            // JSSE shut its input
                         }
                     }
+                    // What the server sent after the refused record, as the tap saw it: after the
+                    // bad MAC, the fatal alert and nothing more (TLS allows no close_notify after
+                    // a fatal alert); after the refused header, which Mbed TLS answers with no
+                    // alert, nothing at all (its context must not be written to again).
+                    assertEquals(withBody ? 1 : 0, tap.recordsSinceMark(HANG), "records the server sent after the refused one");
                 }
             }
             server.wellBehavedClientIsServed();

@@ -582,7 +582,15 @@ final class MbedTlsEngine extends SSLEngine {
             }
             if (s == EngineState.NEW || s.inHandshake()) {
                 synchronized (this) {
-                    return unwrapHandshake(src);
+                    // Again with this held: a close or a failed wrap may have ended the handshake
+                    // meanwhile, and Mbed TLS must not be stepped after a failure.
+                    s = state;
+                    if (s.inboundDone) {
+                        return unwrapped(Status.CLOSED, 0, 0);
+                    }
+                    if (s == EngineState.NEW || s.inHandshake()) {
+                        return unwrapHandshake(src);
+                    }
                 }
             }
             int recordLength = Records.length(src);

@@ -249,7 +249,8 @@ public final class MemoryBio {
 
     /**
      * {@code mbedtls_ssl_close_notify}: writes the close_notify alert to {@code out} (after what
-     * is pending). Before the handshake is done there is nothing to end, and nothing is written.
+     * is pending). Before the handshake is done there is nothing to end, and nothing is written;
+     * after a fatal error nothing but a pending fatal alert (see {@link SslContext#closeNotify()}).
      *
      * @return 0 when the alert is written, {@link #WANT_WRITE} if {@code out} had no room (the
      *     alert then waits in Mbed TLS's buffer: {@link #flush}; or, if something else was still

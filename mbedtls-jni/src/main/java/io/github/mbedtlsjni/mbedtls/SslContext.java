@@ -639,7 +639,11 @@ public final class SslContext extends NativeResource {
     /**
      * {@code mbedtls_ssl_close_notify}: tells the peer this side is done (sends the close_notify
      * alert), waiting for the socket within {@link NetContext#setWriteTimeout}. Before a handshake
-     * there is nothing to end, and nothing is sent (as in Mbed TLS).
+     * there is nothing to end, and nothing is sent (as in Mbed TLS). Nor after a handshake, read
+     * or write failed with an error after which Mbed TLS's documentation forbids writing on the
+     * context (anything but want, the peer's close_notify or EOF, a ticket, a DTLS timeout): Mbed
+     * TLS may have sent a fatal alert, after which TLS allows nothing; only that alert, if it is
+     * still waiting for the socket, is sent.
      */
     public void closeNotify() {
         closeNotify(true);
