@@ -166,6 +166,19 @@ static const mbedtls_x509_crt *nth(const mbedtls_x509_crt *crt, int index)
     return NULL;
 }
 
+/*
+ * Certificate number index of the chain at handle, or NULL with IllegalArgumentException pending
+ * (the Java side checks the index first, under the chain's read lock).
+ */
+static const mbedtls_x509_crt *at(JNIEnv *env, jlong handle, jint index)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+    }
+    return crt;
+}
+
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCount(JNIEnv *env, jclass cls, jlong handle)
 {
     const mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
@@ -180,11 +193,10 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCount(JNIEnv *
 
 JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nDer(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     jbyteArray der;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     der = (*env)->NewByteArray(env, (jsize) crt->raw.len);
@@ -225,10 +237,9 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nDers(J
 JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nTime(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                     jboolean from)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_time(env, from ? &crt->valid_from : &crt->valid_to);
@@ -237,10 +248,9 @@ JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nTime(JNIE
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                   jboolean subject)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_name(env, subject ? &crt->subject : &crt->issuer);
@@ -254,10 +264,9 @@ static int crt_info(char *buf, size_t size, const char *prefix, const void *crt)
 
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_info(env, crt_info, crt, "mbedtls_x509_crt_info");
@@ -368,12 +377,11 @@ enum { MJ_F_VERSION, MJ_F_PK_BITS, MJ_F_CA, MJ_F_MAX_PATHLEN, MJ_F_KEY_USAGE, MJ
  */
 JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nFields(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     jint fields[MJ_F_COUNT];
     jintArray result;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     fields[MJ_F_VERSION] = crt->version;
@@ -393,12 +401,11 @@ JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nFields(JN
 JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nBytes(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                       jint which)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     const mbedtls_x509_buf *buf;
     jbyteArray result;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     switch (which) {
@@ -424,11 +431,10 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nBytes(JN
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nAlgorithm(JNIEnv *env, jclass cls, jlong handle,
                                                                        jint index, jint which)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     const char *desc = NULL;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     if (which == 0) {
@@ -449,12 +455,11 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nAlgorithm(J
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCheckUsage(JNIEnv *env, jclass cls, jlong handle,
                                                                      jint index, jint usage, jbyteArray oid)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     unsigned char der[64];
     jsize len;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return 0;
     }
     if (oid == NULL) {
@@ -473,10 +478,9 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCheckUsage(JNI
 JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nSubjectAltNames(JNIEnv *env, jclass cls, jlong handle,
                                                                                   jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_subject_alt_names(env, &crt->subject_alt_names);
