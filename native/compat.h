@@ -316,6 +316,20 @@ static inline void mj_san_free(mbedtls_x509_subject_alternative_name *san)
 #endif
 }
 
+/*
+ * A certificate's subjectKeyIdentifier and authorityKeyIdentifier: Mbed TLS 3.5 added them to
+ * mbedtls_x509_crt (subject_key_id, authority_key_id); 2.28 skips both extensions when parsing and
+ * keeps nothing of them.
+ */
+#if MBEDTLS_VERSION_NUMBER >= 0x03050000
+#define MJ_HAS_X509_KEY_IDS 1
+#else
+#define MJ_HAS_X509_KEY_IDS 0
+#endif
+#define MJ_X509_KEY_IDS_UNAVAILABLE "this Mbed TLS (" MBEDTLS_VERSION_STRING ") does not read a certificate's " \
+    "subjectKeyIdentifier or authorityKeyIdentifier: its mbedtls_x509_crt has no subject_key_id or authority_key_id " \
+    "(they came with Mbed TLS 3.5)"
+
 /* --- Writing keys, CSRs and certificates ---------------------------------------------------- */
 
 /*

@@ -62,6 +62,11 @@ void mj_throw_argument(JNIEnv *env, const char *message)
     (*env)->ThrowNew(env, mj_jni.illegal_argument, message);
 }
 
+void mj_throw_unsupported(JNIEnv *env, const char *message)
+{
+    (*env)->ThrowNew(env, mj_jni.unsupported, message);
+}
+
 void mj_throw_oom(JNIEnv *env, const char *what)
 {
     char message[128];
@@ -328,6 +333,7 @@ static int lookup_ids(JNIEnv *env)
         (mj_jni.byte_array = global_class(env, "[B")) == NULL ||
         (mj_jni.illegal_state = global_class(env, "java/lang/IllegalStateException")) == NULL ||
         (mj_jni.illegal_argument = global_class(env, "java/lang/IllegalArgumentException")) == NULL ||
+        (mj_jni.unsupported = global_class(env, "java/lang/UnsupportedOperationException")) == NULL ||
         (mj_jni.out_of_memory = global_class(env, "java/lang/OutOfMemoryError")) == NULL ||
         (mj_jni.socket_timeout = global_class(env, "java/net/SocketTimeoutException")) == NULL ||
         (mj_jni.mbedtls_exception = global_class(env, "io/github/mbedtlsjni/mbedtls/MbedTlsException")) == NULL ||
@@ -420,7 +426,7 @@ JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved)
 {
     JNIEnv *env;
     jclass *classes[] = { &mj_jni.string, &mj_jni.byte_array, &mj_jni.illegal_state, &mj_jni.illegal_argument,
-                          &mj_jni.out_of_memory, &mj_jni.socket_timeout, &mj_jni.mbedtls_exception,
+                          &mj_jni.unsupported, &mj_jni.out_of_memory, &mj_jni.socket_timeout, &mj_jni.mbedtls_exception,
                           &mj_jni.parse_exception, &mj_jni.verify_exception, &mj_jni.byte_array_array,
                           &mj_jni.index_out_of_bounds, &mj_jni.read_only_buffer };
     size_t i;

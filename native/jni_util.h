@@ -171,6 +171,7 @@ struct mj_jni {
     jclass byte_array;             /* byte[] */
     jclass illegal_state;          /* java.lang.IllegalStateException */
     jclass illegal_argument;       /* java.lang.IllegalArgumentException */
+    jclass unsupported;            /* java.lang.UnsupportedOperationException */
     jclass out_of_memory;          /* java.lang.OutOfMemoryError */
     jclass socket_timeout;         /* java.net.SocketTimeoutException */
     jclass mbedtls_exception;      /* MbedTlsException(int, String, String, String) */
@@ -219,6 +220,8 @@ void mj_throw_parse(JNIEnv *env, int code, const char *function, const char *det
 void mj_throw_verify(JNIEnv *env, int code, const char *function, uint32_t flags, jobjectArray chain);
 void mj_throw_state(JNIEnv *env, const char *message);
 void mj_throw_argument(JNIEnv *env, const char *message);
+/* UnsupportedOperationException: what this build of Mbed TLS lacks (a *_UNAVAILABLE text of compat.h). */
+void mj_throw_unsupported(JNIEnv *env, const char *message);
 void mj_throw_oom(JNIEnv *env, const char *what);
 void mj_throw_socket_timeout(JNIEnv *env, const char *message);
 

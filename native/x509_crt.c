@@ -166,6 +166,19 @@ static const mbedtls_x509_crt *nth(const mbedtls_x509_crt *crt, int index)
     return NULL;
 }
 
+/*
+ * Certificate number index of the chain at handle, or NULL with IllegalArgumentException pending
+ * (the Java side checks the index first, under the chain's read lock).
+ */
+static const mbedtls_x509_crt *at(JNIEnv *env, jlong handle, jint index)
+{
+    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    if (crt == NULL) {
+        mj_throw_argument(env, "no certificate at that index");
+    }
+    return crt;
+}
+
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCount(JNIEnv *env, jclass cls, jlong handle)
 {
     const mbedtls_x509_crt *crt = MJ_PTR(mbedtls_x509_crt, handle);
@@ -180,11 +193,10 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCount(JNIEnv *
 
 JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nDer(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     jbyteArray der;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     der = (*env)->NewByteArray(env, (jsize) crt->raw.len);
@@ -225,10 +237,9 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nDers(J
 JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nTime(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                     jboolean from)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_time(env, from ? &crt->valid_from : &crt->valid_to);
@@ -237,10 +248,9 @@ JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nTime(JNIE
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nName(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                   jboolean subject)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_name(env, subject ? &crt->subject : &crt->issuer);
@@ -254,10 +264,9 @@ static int crt_info(char *buf, size_t size, const char *prefix, const void *crt)
 
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nInfo(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_info(env, crt_info, crt, "mbedtls_x509_crt_info");
@@ -368,12 +377,11 @@ enum { MJ_F_VERSION, MJ_F_PK_BITS, MJ_F_CA, MJ_F_MAX_PATHLEN, MJ_F_KEY_USAGE, MJ
  */
 JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nFields(JNIEnv *env, jclass cls, jlong handle, jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     jint fields[MJ_F_COUNT];
     jintArray result;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     fields[MJ_F_VERSION] = crt->version;
@@ -389,16 +397,24 @@ JNIEXPORT jintArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nFields(JN
     return result;
 }
 
+/* The bytes of buf as a new byte[]; NULL with an exception pending. */
+static jbyteArray buf_bytes(JNIEnv *env, const mbedtls_x509_buf *buf)
+{
+    jbyteArray result = (*env)->NewByteArray(env, (jsize) buf->len);
+    if (result != NULL && buf->len != 0) {
+        (*env)->SetByteArrayRegion(env, result, 0, (jsize) buf->len, (const jbyte *) buf->p);
+    }
+    return result;
+}
+
 /* Raw parts of certificate index as Mbed TLS located them: 0 serial, 1 TBS, 2 signature. */
 JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nBytes(JNIEnv *env, jclass cls, jlong handle, jint index,
                                                                       jint which)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     const mbedtls_x509_buf *buf;
-    jbyteArray result;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     switch (which) {
@@ -409,11 +425,7 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nBytes(JN
         mj_throw_argument(env, "no such certificate part");
         return NULL;
     }
-    result = (*env)->NewByteArray(env, (jsize) buf->len);
-    if (result != NULL && buf->len != 0) {
-        (*env)->SetByteArrayRegion(env, result, 0, (jsize) buf->len, (const jbyte *) buf->p);
-    }
-    return result;
+    return buf_bytes(env, buf);
 }
 
 /*
@@ -424,11 +436,10 @@ JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nBytes(JN
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nAlgorithm(JNIEnv *env, jclass cls, jlong handle,
                                                                        jint index, jint which)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     const char *desc = NULL;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     if (which == 0) {
@@ -449,12 +460,11 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nAlgorithm(J
 JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCheckUsage(JNIEnv *env, jclass cls, jlong handle,
                                                                      jint index, jint usage, jbyteArray oid)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     unsigned char der[64];
     jsize len;
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return 0;
     }
     if (oid == NULL) {
@@ -473,13 +483,131 @@ JNIEXPORT jint JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nCheckUsage(JNI
 JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nSubjectAltNames(JNIEnv *env, jclass cls, jlong handle,
                                                                                   jint index)
 {
-    const mbedtls_x509_crt *crt = nth(MJ_PTR(mbedtls_x509_crt, handle), index);
+    const mbedtls_x509_crt *crt = at(env, handle, index);
     (void) cls;
     if (crt == NULL) {
-        mj_throw_argument(env, "no certificate at that index");
         return NULL;
     }
     return mj_x509_subject_alt_names(env, &crt->subject_alt_names);
+}
+
+/*
+ * The subjectKeyIdentifier of certificate index: the keyIdentifier bytes of subject_key_id
+ * (tag MBEDTLS_ASN1_OCTET_STRING once Mbed TLS parsed the extension), or NULL without one.
+ * UnsupportedOperationException before Mbed TLS 3.5.
+ */
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nSubjectKeyId(JNIEnv *env, jclass cls, jlong handle,
+                                                                             jint index)
+{
+    const mbedtls_x509_crt *crt = at(env, handle, index);
+    (void) cls;
+    if (crt == NULL) {
+        return NULL;
+    }
+#if MJ_HAS_X509_KEY_IDS
+    return crt->subject_key_id.tag == MBEDTLS_ASN1_OCTET_STRING ? buf_bytes(env, &crt->subject_key_id) : NULL;
+#else
+    mj_throw_unsupported(env, MJ_X509_KEY_IDS_UNAVAILABLE);
+    return NULL;
+#endif
+}
+
+/*
+ * The authorityKeyIdentifier of certificate index (authority_key_id): {keyIdentifier or null,
+ * authorityCertSerialNumber or null}, then the authorityCertIssuer GeneralNames three elements
+ * each (x509_util.h); NULL, with nothing pending, when all three are absent (Mbed TLS sets a
+ * field's tag only when it parsed it). UnsupportedOperationException before Mbed TLS 3.5.
+ */
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nAuthorityKeyId(JNIEnv *env, jclass cls,
+                                                                                 jlong handle, jint index)
+{
+    const mbedtls_x509_crt *crt = at(env, handle, index);
+    (void) cls;
+    if (crt == NULL) {
+        return NULL;
+    }
+#if MJ_HAS_X509_KEY_IDS
+    {
+        const mbedtls_x509_authority *aki = &crt->authority_key_id;
+        const mbedtls_x509_buf *parts[2] = { &aki->keyIdentifier, &aki->authorityCertSerialNumber };
+        jobjectArray result;
+        jsize i;
+        if (aki->keyIdentifier.tag == 0 && aki->authorityCertSerialNumber.tag == 0 &&
+            aki->authorityCertIssuer.buf.p == NULL) {
+            return NULL;
+        }
+        result = mj_x509_general_names(env, &aki->authorityCertIssuer, 2);
+        for (i = 0; result != NULL && i < 2; i++) {
+            jbyteArray part;
+            if (parts[i]->tag == 0) {
+                continue;
+            }
+            if ((part = buf_bytes(env, parts[i])) == NULL) {
+                return NULL;
+            }
+            (*env)->SetObjectArrayElement(env, result, i, part);
+            (*env)->DeleteLocalRef(env, part);
+        }
+        return result;
+    }
+#else
+    mj_throw_unsupported(env, MJ_X509_KEY_IDS_UNAVAILABLE);
+    return NULL;
+#endif
+}
+
+/* Why this build cannot read key identifiers (MJ_X509_KEY_IDS_UNAVAILABLE), or NULL if it can. */
+JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nKeyIdsUnavailable(JNIEnv *env, jclass cls)
+{
+    (void) cls;
+    return MJ_HAS_X509_KEY_IDS ? NULL : mj_string(env, MJ_X509_KEY_IDS_UNAVAILABLE);
+}
+
+/* The extendedKeyUsage OIDs of certificate index (ext_key_usage), in order and dotted; empty without one. */
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nExtendedKeyUsages(JNIEnv *env, jclass cls,
+                                                                                    jlong handle, jint index)
+{
+    const mbedtls_x509_crt *crt = at(env, handle, index);
+    const mbedtls_x509_sequence *cur;
+    jobjectArray result;
+    jsize n = 0, i = 0;
+    (void) cls;
+    if (crt == NULL) {
+        return NULL;
+    }
+    for (cur = &crt->ext_key_usage; cur != NULL && cur->buf.p != NULL; cur = cur->next) {
+        n++;
+    }
+    result = (*env)->NewObjectArray(env, n, mj_jni.string, NULL);
+    for (cur = &crt->ext_key_usage; result != NULL && i < n; cur = cur->next, i++) {
+        char oid[MJ_OID_TEXT_MAX];
+        jstring s;
+        if (mj_x509_oid_text(env, &cur->buf, oid, sizeof oid) < 0 || (s = mj_string(env, oid)) == NULL) {
+            return NULL;
+        }
+        (*env)->SetObjectArrayElement(env, result, i, s);
+        (*env)->DeleteLocalRef(env, s);
+    }
+    return result;
+}
+
+/* The subject's or issuer's attributes of certificate index, four elements each (see x509_util.h). */
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nNameAttributes(JNIEnv *env, jclass cls,
+                                                                                 jlong handle, jint index,
+                                                                                 jboolean subject)
+{
+    const mbedtls_x509_crt *crt = at(env, handle, index);
+    (void) cls;
+    return crt == NULL ? NULL : mj_x509_name_attributes(env, subject ? &crt->subject : &crt->issuer);
+}
+
+/* mbedtls_pk_write_pubkey_der of certificate index's public key (pk); see mj_x509_public_key_der. */
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Crt_nPublicKeyDer(JNIEnv *env, jclass cls, jlong handle,
+                                                                             jint index)
+{
+    const mbedtls_x509_crt *crt = at(env, handle, index);
+    (void) cls;
+    return crt == NULL ? NULL : mj_x509_public_key_der(env, &crt->pk);
 }
 
 /* mbedtls_x509_crt_verify_info(buf, size, prefix, flags) (VerifyResult.verifyInfo). */

@@ -300,6 +300,14 @@ JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Csr_nSubjec
 #endif
 }
 
+/* mbedtls_pk_write_pubkey_der of the requested public key (pk); see mj_x509_public_key_der. */
+JNIEXPORT jbyteArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Csr_nPublicKeyDer(JNIEnv *env, jclass cls, jlong handle)
+{
+    const mbedtls_x509_csr *csr = parsed(env, handle);
+    (void) cls;
+    return csr == NULL ? NULL : mj_x509_public_key_der(env, &csr->pk);
+}
+
 /* Why this build cannot read requested extensions, or NULL if it can. */
 JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Csr_nExtensionsUnavailable(JNIEnv *env, jclass cls)
 {

@@ -296,6 +296,9 @@ int mj_x509_ext_read(JNIEnv *env, jobjectArray eku_oids, jintArray san_types, jo
     return 0;
 }
 
+#endif
+
+#if MJ_HAS_CSR_WRITE || MJ_HAS_CRT_WRITE || MJ_HAS_PK_WRITE
 /* Past this a CSR or certificate is not worth writing: Mbed TLS's TLS stack takes 16 KiB chains. */
 #define MJ_WRITE_MAX (4u * 1024u * 1024u)
 
@@ -349,19 +352,20 @@ static int put_bytes(JNIEnv *env, jobjectArray out, jsize i, const unsigned char
 }
 
 /*
- * One subjectAltName entry as three elements of out from 3 * i: {kind}, first, second. kind is
+ * One subjectAltName entry as three elements of out from lead + 3 * i: {kind}, first, second. kind is
  * MBEDTLS_X509_SAN_* when mbedtls_x509_parse_subject_alt_name parsed it, else 0x80 | the
  * GeneralName tag number (first: the raw contents). Parsed: unstructured names (DNS, URI,
  * rfc822, IP) give their bytes; a hardware module name its hwType OID, dotted, and its serial; a
  * directoryName its mbedtls_x509_dn_gets text. Returns 0, or -1 with an exception pending.
  */
-static int put_san(JNIEnv *env, jobjectArray out, jsize i, const mbedtls_x509_buf *raw)
+static int put_san(JNIEnv *env, jobjectArray out, jsize lead, jsize i, const mbedtls_x509_buf *raw)
 {
     mbedtls_x509_subject_alternative_name san;
     char text[1024] = "";
     unsigned char kind;
     const unsigned char *first = raw->p, *second = NULL;
     size_t first_len = raw->len, second_len = 0;
+    jsize at;
     int ret = mbedtls_x509_parse_subject_alt_name(raw, &san);
 
     if (ret == MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE) {
@@ -389,15 +393,16 @@ static int put_san(JNIEnv *env, jobjectArray out, jsize i, const mbedtls_x509_bu
             first_len = san.san.unstructured_name.len;
         }
     }
-    ret = put_bytes(env, out, 3 * i, &kind, 1) != 0 || put_bytes(env, out, 3 * i + 1, first, first_len) != 0 ||
-          (second != NULL && put_bytes(env, out, 3 * i + 2, second, second_len) != 0) ? -1 : 0;
+    at = lead + 3 * i;
+    ret = put_bytes(env, out, at, &kind, 1) != 0 || put_bytes(env, out, at + 1, first, first_len) != 0 ||
+          (second != NULL && put_bytes(env, out, at + 2, second, second_len) != 0) ? -1 : 0;
     if (kind < 0x80) {
         mj_san_free(&san);
     }
     return ret;
 }
 
-jobjectArray mj_x509_subject_alt_names(JNIEnv *env, const mbedtls_x509_sequence *names)
+jobjectArray mj_x509_general_names(JNIEnv *env, const mbedtls_x509_sequence *names, jsize lead)
 {
     const mbedtls_x509_sequence *cur;
     jobjectArray result;
@@ -405,13 +410,86 @@ jobjectArray mj_x509_subject_alt_names(JNIEnv *env, const mbedtls_x509_sequence 
     for (cur = names; cur != NULL && cur->buf.p != NULL; cur = cur->next) {
         n++;
     }
-    result = (*env)->NewObjectArray(env, 3 * n, mj_jni.byte_array, NULL);
+    result = (*env)->NewObjectArray(env, lead + 3 * n, mj_jni.byte_array, NULL);
     for (cur = names; result != NULL && i < n; cur = cur->next, i++) {
-        if (put_san(env, result, i, &cur->buf) != 0) {
+        if (put_san(env, result, lead, i, &cur->buf) != 0) {
             return NULL;
         }
     }
     return result;
+}
+
+jobjectArray mj_x509_subject_alt_names(JNIEnv *env, const mbedtls_x509_sequence *names)
+{
+    return mj_x509_general_names(env, names, 0);
+}
+
+int mj_x509_oid_text(JNIEnv *env, const mbedtls_x509_buf *oid, char *buf, size_t size)
+{
+    int ret = mbedtls_oid_get_numeric_string(buf, size, oid);
+    if (ret < 0) {
+        mj_throw_mbedtls(env, ret, "mbedtls_oid_get_numeric_string", NULL);
+        return -1;
+    }
+    return ret;
+}
+
+jobjectArray mj_x509_name_attributes(JNIEnv *env, const mbedtls_x509_name *name)
+{
+    const mbedtls_x509_name *cur;
+    jobjectArray result;
+    jsize n = 0, i = 0;
+    /* As mbedtls_x509_dn_gets walks it: an entry without an OID (an empty name's head) is no attribute. */
+    for (cur = name; cur != NULL; cur = cur->next) {
+        n += cur->oid.p != NULL;
+    }
+    result = (*env)->NewObjectArray(env, 4 * n, mj_jni.byte_array, NULL);
+    for (cur = name; result != NULL && i < n; cur = cur->next) {
+        char oid[MJ_OID_TEXT_MAX];
+        const char *short_name = NULL;
+        unsigned char head[2];
+        int len;
+        if (cur->oid.p == NULL) {
+            continue;
+        }
+        if ((len = mj_x509_oid_text(env, &cur->oid, oid, sizeof oid)) < 0) {
+            return NULL;
+        }
+        head[0] = (unsigned char) cur->val.tag;
+        head[1] = cur->MBEDTLS_PRIVATE(next_merged) != 0;
+        if (put_bytes(env, result, 4 * i, head, sizeof head) != 0 ||
+            put_bytes(env, result, 4 * i + 1, (const unsigned char *) oid, (size_t) len) != 0 ||
+            (mbedtls_oid_get_attr_short_name(&cur->oid, &short_name) == 0 &&
+             put_bytes(env, result, 4 * i + 2, (const unsigned char *) short_name, strlen(short_name)) != 0) ||
+            put_bytes(env, result, 4 * i + 3, cur->val.p, cur->val.len) != 0) {
+            return NULL;
+        }
+        i++;
+    }
+    return result;
+}
+
+#if MJ_HAS_PK_WRITE
+/* mbedtls_pk_write_pubkey_der as an mj_x509_write_fn (ctx: the key; DER only, no RNG). */
+static int write_pubkey_der(void *ctx, unsigned char *buf, size_t size, int pem, void *drbg)
+{
+    (void) pem;
+    (void) drbg;
+    return mbedtls_pk_write_pubkey_der(ctx, buf, size);
+}
+#endif
+
+jbyteArray mj_x509_public_key_der(JNIEnv *env, const mbedtls_pk_context *pk)
+{
+#if MJ_HAS_PK_WRITE
+    /* Mbed TLS only reads the key; 2.28's mbedtls_pk_write_pubkey_der takes it without const. */
+    return mj_x509_write(env, write_pubkey_der, (void *) pk, 0, NULL, "mbedtls_pk_write_pubkey_der");
+#else
+    (void) pk;
+    mj_throw_unsupported(env, MJ_WRITE_UNAVAILABLE("MBEDTLS_PK_WRITE_C") ": it writes the public key's DER, which "
+                              "PkContext.parsePublicKey then parses");
+    return NULL;
+#endif
 }
 
 /* A byte[] copy of len bytes at p; NULL with an exception pending. */

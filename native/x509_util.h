@@ -59,7 +59,13 @@ int mj_x509_ext_read(JNIEnv *env, jobjectArray eku_oids, jintArray san_types, jo
                      struct mj_x509_ext *ext);
 void mj_x509_ext_free(struct mj_x509_ext *ext);
 
-/* mbedtls_x509write_csr_der/_pem or mbedtls_x509write_crt_der/_pem on ctx (size: the buffer's). */
+#endif
+
+#if MJ_HAS_CSR_WRITE || MJ_HAS_CRT_WRITE || MJ_HAS_PK_WRITE
+/*
+ * mbedtls_x509write_csr_der/_pem or mbedtls_x509write_crt_der/_pem on ctx (size: the buffer's),
+ * or mbedtls_pk_write_pubkey_der (mj_x509_public_key_der).
+ */
 typedef int (*mj_x509_write_fn)(void *ctx, unsigned char *buf, size_t size, int pem, void *drbg);
 
 /*
@@ -79,6 +85,37 @@ jbyteArray mj_x509_write(JNIEnv *env, mj_x509_write_fn write, void *ctx, int pem
  * reads them). NULL with an exception pending.
  */
 jobjectArray mj_x509_subject_alt_names(JNIEnv *env, const mbedtls_x509_sequence *names);
+
+/*
+ * mj_x509_subject_alt_names with lead elements (left null, for the caller) before the entries:
+ * any GeneralNames Mbed TLS kept as an mbedtls_x509_sequence (an authorityKeyIdentifier's
+ * authorityCertIssuer).
+ */
+jobjectArray mj_x509_general_names(JNIEnv *env, const mbedtls_x509_sequence *names, jsize lead);
+
+/* Room for an OID in dotted form: far more arcs than any OID Mbed TLS knows. */
+#define MJ_OID_TEXT_MAX 512
+
+/*
+ * mbedtls_oid_get_numeric_string of oid into buf: its length, or -1 with MbedTlsException pending
+ * (an OID Mbed TLS cannot write dotted, or one longer than size).
+ */
+int mj_x509_oid_text(JNIEnv *env, const mbedtls_x509_buf *oid, char *buf, size_t size);
+
+/*
+ * The attributes of a distinguished name as Mbed TLS parsed it (the mbedtls_x509_name list, in
+ * order, without an empty name's head), four elements each: {val.tag, next_merged != 0}, the
+ * OID dotted (ASCII), mbedtls_oid_get_attr_short_name (ASCII, or null when Mbed TLS has none),
+ * the value's bytes. NULL with an exception pending.
+ */
+jobjectArray mj_x509_name_attributes(JNIEnv *env, const mbedtls_x509_name *name);
+
+/*
+ * mbedtls_pk_write_pubkey_der of pk (a certificate's or CSR's parsed key): the
+ * SubjectPublicKeyInfo DER. NULL with an exception pending: UnsupportedOperationException
+ * without MBEDTLS_PK_WRITE_C.
+ */
+jbyteArray mj_x509_public_key_der(JNIEnv *env, const mbedtls_pk_context *pk);
 
 /*
  * One parse with an extension callback (X509Crt.parseDer and X509Csr.parseDer with an

@@ -276,6 +276,18 @@ public final class PkContext extends NativeResource {
         }
     }
 
+    /** A new context holding the public key {@code der}, parsed with {@link #parsePublicKey}. */
+    static PkContext ofPublicKey(byte[] der) {
+        PkContext pk = new PkContext();
+        try {
+            pk.parsePublicKey(der);
+            return pk;
+        } catch (RuntimeException e) {
+            pk.close();
+            throw e;
+        }
+    }
+
     /** True if this context holds a private key (generated or parsed with {@link #parseKey}). */
     public synchronized boolean hasPrivateKey() {
         return hasKey && !publicOnly;

@@ -3,7 +3,9 @@ package io.github.mbedtlsjni.mbedtls;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -70,6 +72,15 @@ public final class SubjectAltName {
             default:
                 return new SubjectAltName(Type.UNSUPPORTED, k, null, first);
         }
+    }
+
+    /** The entries of the glue's byte[][] from {@code from} on, three elements each (native/x509_util.h). */
+    static List<SubjectAltName> listOf(byte[][] raw, int from) {
+        List<SubjectAltName> names = new ArrayList<>((raw.length - from) / 3);
+        for (int i = from; i + 2 < raw.length; i += 3) {
+            names.add(of(raw[i][0], raw[i + 1], raw[i + 2]));
+        }
+        return List.copyOf(names);
     }
 
     private static String ipText(byte[] address) {

@@ -33,7 +33,10 @@ import java.util.function.Supplier;
  * per certificate also {@link #serial}, {@link #version}, {@link #signatureAlgorithm}, the public
  * key's {@link #publicKeyType type} and {@link #publicKeyBits size}, basicConstraints
  * ({@link #isCa}, {@link #maxPathLength}), {@link #subjectAltNames}, {@link #keyUsage}, {@link #extensionTypes}, the usage
- * checks ({@link #checkKeyUsage}, {@link #checkExtendedKeyUsage}) and the {@link #tbs} and
+ * checks ({@link #checkKeyUsage}, {@link #checkExtendedKeyUsage}) and {@link #extendedKeyUsages},
+ * the key identifiers ({@link #subjectKeyIdentifier}, {@link #authorityKeyIdentifier}; Mbed TLS
+ * 3.5 and later), the names attribute by attribute ({@link #subjectAttributes},
+ * {@link #issuerAttributes}), the {@link #publicKey} itself, and the {@link #tbs} and
  * {@link #signature} bytes.
  * {@link #toX509Certificate} hands the DER to the JDK's parser, which may refuse what Mbed TLS
  * accepted; it is never used for anything Mbed TLS decides.
@@ -322,11 +325,89 @@ public final class X509Crt extends NativeResource {
      */
     public List<SubjectAltName> subjectAltNames(int index) {
         byte[][] raw = read(index, X509Crt::nSubjectAltNames);
-        List<SubjectAltName> names = new ArrayList<>(raw.length / 3);
-        for (int i = 0; i < raw.length; i += 3) {
-            names.add(SubjectAltName.of(raw[i][0], raw[i + 1], raw[i + 2]));
-        }
-        return List.copyOf(names);
+        return SubjectAltName.listOf(raw, 0);
+    }
+
+    /**
+     * Whether this Mbed TLS reads a certificate's subjectKeyIdentifier and authorityKeyIdentifier:
+     * its {@code mbedtls_x509_crt} has {@code subject_key_id} and {@code authority_key_id} since
+     * 3.5. Mbed TLS 2.28 skips both extensions; there {@link #subjectKeyIdentifier} and
+     * {@link #authorityKeyIdentifier} throw {@link UnsupportedOperationException}.
+     */
+    public static boolean hasKeyIdentifiers() {
+        io.github.mbedtlsjni.internal.NativeLibrary.ensureLoaded();
+        return nKeyIdsUnavailable() == null;
+    }
+
+    /**
+     * The subjectKeyIdentifier of certificate {@code index}: the keyIdentifier bytes of Mbed TLS's
+     * {@code subject_key_id} (its OCTET STRING's contents, a new array), or null if the
+     * certificate has no such extension.
+     *
+     * @throws UnsupportedOperationException on Mbed TLS before 3.5 (2.28), which does not read it,
+     *     naming the linked version (see {@link #hasKeyIdentifiers()})
+     */
+    public byte[] subjectKeyIdentifier(int index) {
+        return read(index, X509Crt::nSubjectKeyId);
+    }
+
+    /**
+     * The authorityKeyIdentifier of certificate {@code index} as Mbed TLS parsed it
+     * ({@code authority_key_id}: keyIdentifier, authorityCertIssuer, authorityCertSerialNumber), or
+     * null if the certificate has none of the three (no such extension; an empty one reads the
+     * same, and {@link #extensionTypes} tells them apart).
+     *
+     * @throws MbedTlsException if Mbed TLS kept an authorityCertIssuer entry it then cannot parse
+     * @throws UnsupportedOperationException on Mbed TLS before 3.5 (2.28), which does not read it,
+     *     naming the linked version (see {@link #hasKeyIdentifiers()})
+     */
+    public AuthorityKeyIdentifier authorityKeyIdentifier(int index) {
+        byte[][] raw = read(index, X509Crt::nAuthorityKeyId);
+        return raw == null ? null : AuthorityKeyIdentifier.of(raw);
+    }
+
+    /**
+     * The extendedKeyUsage purposes of certificate {@code index}: the OIDs of Mbed TLS's
+     * {@code ext_key_usage} in the certificate's order, dotted
+     * ({@code mbedtls_oid_get_numeric_string}, e.g. {@code "1.3.6.1.5.5.7.3.1"} for serverAuth);
+     * empty without the extension. What
+     * {@link #checkExtendedKeyUsage} checks against.
+     *
+     * @throws MbedTlsException if Mbed TLS kept an OID it cannot write dotted
+     */
+    public List<String> extendedKeyUsages(int index) {
+        return List.of(read(index, X509Crt::nExtendedKeyUsages));
+    }
+
+    /**
+     * The subject of certificate {@code index} attribute by attribute, as Mbed TLS parsed it (its
+     * {@code subject}, an {@code mbedtls_x509_name} list, in order): what {@link #subject} prints.
+     * Empty for an empty subject.
+     *
+     * @throws MbedTlsException if Mbed TLS kept an attribute type it cannot write dotted
+     */
+    public List<NameAttribute> subjectAttributes(int index) {
+        return attributes(index, true);
+    }
+
+    /**
+     * The issuer of certificate {@code index} attribute by attribute (Mbed TLS's {@code issuer}):
+     * what {@link #issuer} prints; see {@link #subjectAttributes}.
+     */
+    public List<NameAttribute> issuerAttributes(int index) {
+        return attributes(index, false);
+    }
+
+    /**
+     * The public key of certificate {@code index} as a new public-only {@link PkContext}, which the
+     * caller closes: Mbed TLS's parsed {@code pk} written with {@code mbedtls_pk_write_pubkey_der}
+     * and read back with {@link PkContext#parsePublicKey} ({@code mbedtls_pk_parse_public_key}).
+     *
+     * @throws UnsupportedOperationException if this Mbed TLS is built without
+     *     {@code MBEDTLS_PK_WRITE_C}, saying so
+     */
+    public PkContext publicKey(int index) {
+        return PkContext.ofPublicKey(read(index, X509Crt::nPublicKeyDer));
     }
 
     /** The version of certificate {@code index} as Mbed TLS stores it: 1, 2 or 3. */
@@ -579,6 +660,15 @@ public final class X509Crt extends NativeResource {
         return read(index, (self, i) -> nName(self, i, subject));
     }
 
+    private List<NameAttribute> attributes(int index, boolean subject) {
+        byte[][] raw = read(index, (self, i) -> nNameAttributes(self, i, subject));
+        List<NameAttribute> attributes = new ArrayList<>(raw.length / 4);
+        for (int i = 0; i + 3 < raw.length; i += 4) {
+            attributes.add(NameAttribute.of(raw[i], raw[i + 1], raw[i + 2], raw[i + 3]));
+        }
+        return List.copyOf(attributes);
+    }
+
     private int[] fields(int index) {
         return read(index, X509Crt::nFields);
     }
@@ -644,6 +734,18 @@ public final class X509Crt extends NativeResource {
     private static native int nCheckUsage(long crt, int index, int usage, byte[] oid);
 
     private static native byte[][] nSubjectAltNames(long crt, int index);
+
+    private static native byte[] nSubjectKeyId(long crt, int index);
+
+    private static native byte[][] nAuthorityKeyId(long crt, int index);
+
+    private static native String nKeyIdsUnavailable();
+
+    private static native String[] nExtendedKeyUsages(long crt, int index);
+
+    private static native byte[][] nNameAttributes(long crt, int index, boolean subject);
+
+    private static native byte[] nPublicKeyDer(long crt, int index);
 
     static native String nVerifyInfo(int flags, String prefix);
 }

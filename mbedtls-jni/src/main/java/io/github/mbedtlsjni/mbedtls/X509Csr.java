@@ -2,7 +2,6 @@ package io.github.mbedtlsjni.mbedtls;
 
 import io.github.mbedtlsjni.internal.InputFiles;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,7 +19,7 @@ import java.util.Objects;
  *
  * <p>What the request holds, from Mbed TLS's parse: {@link #subject}, {@link #version},
  * {@link #signatureAlgorithm}, the public key's {@link #publicKeyType type} and
- * {@link #publicKeyBits size}, the {@link #der}, {@link #certificationRequestInfo} and
+ * {@link #publicKeyBits size} and the key itself ({@link #publicKey}), the {@link #der}, {@link #certificationRequestInfo} and
  * {@link #signature} bytes, {@link #info}, and the requested extensions Mbed TLS reads:
  * {@link #keyUsage}, {@link #subjectAltNames}, {@link #nsCertType} and {@link #extensionTypes}.
  * Mbed TLS 3.6 keeps no other extension of a request: an extendedKeyUsage, for one, is only marked
@@ -265,11 +264,20 @@ public final class X509Csr extends NativeResource {
      */
     public List<SubjectAltName> subjectAltNames() {
         byte[][] raw = read(X509Csr::nSubjectAltNames);
-        List<SubjectAltName> names = new ArrayList<>(raw.length / 3);
-        for (int i = 0; i < raw.length; i += 3) {
-            names.add(SubjectAltName.of(raw[i][0], raw[i + 1], raw[i + 2]));
-        }
-        return List.copyOf(names);
+        return SubjectAltName.listOf(raw, 0);
+    }
+
+    /**
+     * The requested public key as a new public-only {@link PkContext}, which the caller closes:
+     * Mbed TLS's parsed {@code pk} written with {@code mbedtls_pk_write_pubkey_der} and read back
+     * with {@link PkContext#parsePublicKey} ({@code mbedtls_pk_parse_public_key}). It can be the
+     * subject key of a certificate ({@link X509CrtWriter}).
+     *
+     * @throws UnsupportedOperationException if this Mbed TLS is built without
+     *     {@code MBEDTLS_PK_WRITE_C}, saying so
+     */
+    public PkContext publicKey() {
+        return PkContext.ofPublicKey(read(X509Csr::nPublicKeyDer));
     }
 
     private int[] fields() {
@@ -322,6 +330,8 @@ public final class X509Csr extends NativeResource {
     private static native byte[] nBytes(long csr, int which);
 
     private static native byte[][] nSubjectAltNames(long csr);
+
+    private static native byte[] nPublicKeyDer(long csr);
 
     private static native String nExtensionsUnavailable();
 }

@@ -154,6 +154,12 @@ public final class CertBuilder {
         return this;
     }
 
+    /** Sets the subject to exactly this name (multi-valued RDNs, chosen string types, any attribute). */
+    public CertBuilder subjectName(X500Name name) {
+        subject = name;
+        return this;
+    }
+
     /** Makes the subject an empty sequence (then any SAN extension is made critical, per RFC 5280). */
     public CertBuilder emptySubject() {
         subject = new X500Name(new RDN[0]);
