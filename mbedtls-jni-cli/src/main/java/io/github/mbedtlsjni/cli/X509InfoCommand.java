@@ -1,5 +1,6 @@
 package io.github.mbedtlsjni.cli;
 
+import io.github.mbedtlsjni.mbedtls.AuthorityKeyIdentifier;
 import io.github.mbedtlsjni.mbedtls.MbedTlsException;
 import io.github.mbedtlsjni.mbedtls.SubjectAltName;
 import io.github.mbedtlsjni.mbedtls.X509Crl;
@@ -174,14 +175,26 @@ final class X509InfoCommand {
     private static String certificates(X509Crt crt) {
         List<JsonWriter> list = new ArrayList<>();
         for (int i = 0; i < crt.size(); i++) {
-            list.add(new JsonWriter().add("serial", hex(crt.serial(i))).add("version", crt.version(i))
+            JsonWriter w = new JsonWriter().add("serial", hex(crt.serial(i))).add("version", crt.version(i))
                     .add("subject", crt.subject(i)).add("issuer", crt.issuer(i))
                     .add("valid_from", crt.validFrom(i).toString()).add("valid_to", crt.validTo(i).toString())
                     .add("signature_algorithm", crt.signatureAlgorithm(i))
                     .add("key_type", crt.publicKeyType(i)).add("key_bits", crt.publicKeyBits(i))
                     .addStrings("subject_alt_names", sans(crt.subjectAltNames(i)))
                     .add("ca", crt.isCa(i)).add("max_path_length", crt.maxPathLength(i))
-                    .add("key_usage", crt.keyUsage(i)).add("extension_types", crt.extensionTypes(i)));
+                    .add("key_usage", crt.keyUsage(i)).addStrings("extended_key_usage", crt.extendedKeyUsages(i))
+                    .add("extension_types", crt.extensionTypes(i));
+            if (X509Crt.hasKeyIdentifiers()) { // Mbed TLS 3.5 and later keep them
+                byte[] ski = crt.subjectKeyIdentifier(i);
+                AuthorityKeyIdentifier aki = crt.authorityKeyIdentifier(i);
+                w.add("subject_key_id", ski == null ? null : hex(ski));
+                w.add("authority_key_id", aki == null || aki.keyIdentifier() == null ? null : hex(aki.keyIdentifier()));
+                if (aki != null && (!aki.issuer().isEmpty() || aki.serial() != null)) {
+                    w.addStrings("authority_cert_issuer", sans(aki.issuer()))
+                            .add("authority_cert_serial", aki.serial() == null ? null : hex(aki.serial()));
+                }
+            }
+            list.add(w);
         }
         return new JsonWriter().add("kind", "certificates").addObjects("certificates", list).toString();
     }

@@ -1,6 +1,7 @@
 package io.github.mbedtlsjni.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,18 @@ class X509InfoIT {
             assertEquals(crt.issuer(0), certs.get(0).get("issuer"));
             assertEquals("EC", certs.get(0).get("key_type"));
             assertEquals(true, certs.get(1).get("ca"));
+            assertEquals(crt.extendedKeyUsages(0), certs.get(0).get("extended_key_usage"));
+            if (X509Crt.hasKeyIdentifiers()) {
+                for (int i = 0; i < 2; i++) {
+                    byte[] ski = crt.subjectKeyIdentifier(i);
+                    assertEquals(ski == null ? null : java.util.HexFormat.of().withUpperCase().formatHex(ski), certs.get(i).get("subject_key_id"));
+                    io.github.mbedtlsjni.mbedtls.AuthorityKeyIdentifier aki = crt.authorityKeyIdentifier(i);
+                    assertEquals(aki == null || aki.keyIdentifier() == null ? null
+                            : java.util.HexFormat.of().withUpperCase().formatHex(aki.keyIdentifier()), certs.get(i).get("authority_key_id"));
+                }
+            } else {
+                assertFalse(certs.get(0).containsKey("subject_key_id"), "not kept by this Mbed TLS");
+            }
         }
     }
 

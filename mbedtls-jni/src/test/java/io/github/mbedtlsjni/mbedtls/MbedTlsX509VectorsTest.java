@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * {@code x509parse_crt_cb} (the suite's certificatePolicies callback, in Java),
  * {@code x509_cert_info}, {@code mbedtls_x509_crt_parse_file}, {@code _parse_path},
  * {@code mbedtls_x509_dn_gets}, {@code x509_parse_san}, {@code mbedtls_x509_get_ca_istrue},
+ * {@code x509_crt_parse_subjectkeyid} and {@code _authoritykeyid} (Mbed TLS 3.5 and later),
  * {@code x509parse_crl}, {@code mbedtls_x509_crl_parse}, {@code _info}, {@code x509_verify}
  * (every profile and callback of the suite), {@code x509_verify_callback} (the per-certificate
  * output of its printing callback), {@code mbedtls_x509_crt_verify_chain} (its custom profiles,
@@ -43,7 +44,7 @@ class MbedTlsX509VectorsTest {
             "mbedtls_x509_csr_parse", "mbedtls_x509_csr_info", "mbedtls_x509_csr_parse_file", "mbedtls_x509_csr_parse_with_ext_cb",
             "x509_verify_info", "x509parse_crt_cb", "mbedtls_x509_crt_verify_chain", "x509_verify_callback", "mbedtls_x509_crt_verify_max",
             "x509_parse_san", "mbedtls_x509_dn_gets", "mbedtls_x509_crt_parse_path", "mbedtls_x509_get_ca_istrue", "mbedtls_x509_crl_parse",
-            "x509parse_crt_file", "x509_accessor_ext_types");
+            "x509parse_crt_file", "x509_accessor_ext_types", "x509_crt_parse_subjectkeyid", "x509_crt_parse_authoritykeyid");
 
     private MbedTlsSuite suite;
 
@@ -204,6 +205,9 @@ class MbedTlsX509VectorsTest {
                     return ret == value(a.get(1)) ? null : "parse " + hex(ret) + ", expected " + a.get(1);
                 }
             }
+            case "x509_crt_parse_subjectkeyid":
+            case "x509_crt_parse_authoritykeyid":
+                return keyIdentifiers(c.function(), a);
             case "x509_accessor_ext_types":
                 throw new NotExpressible("it writes ext_types into an empty structure by hand");
             default:
@@ -401,6 +405,53 @@ class MbedTlsX509VectorsTest {
             out.append(String.format("%02X", serial[i] & 0xFF)).append(i < nr - 1 ? ":" : "");
         }
         return nr != serial.length ? out + "...." : out.toString();
+    }
+
+    /**
+     * {@code x509_crt_parse_subjectkeyid:file:keyid:result} and
+     * {@code x509_crt_parse_authoritykeyid:file:keyid:issuer:serial:result}: the parse's code, and
+     * after a parse the key identifiers as Mbed TLS kept them (an empty expectation: absent; the
+     * issuer a directoryName, as {@code mbedtls_x509_dn_gets} writes it).
+     */
+    private String keyIdentifiers(String function, List<String> a) {
+        int expected = value(a.get(a.size() - 1));
+        try (X509Crt crt = new X509Crt()) {
+            int ret = code(() -> crt.parseFile(file(a.get(0))));
+            if (ret != expected) {
+                return "parse " + hex(ret) + ", expected " + hex(expected);
+            }
+            if (expected != 0) {
+                return crt.size() == 0 ? null : "a certificate kept after a failed parse";
+            }
+            byte[] keyId = HexFormat.of().parseHex(unquote(a.get(1)));
+            if (function.equals("x509_crt_parse_subjectkeyid")) {
+                return java.util.Arrays.equals(keyId, crt.subjectKeyIdentifier(0)) ? null
+                        : "subjectKeyIdentifier " + hexOrNull(crt.subjectKeyIdentifier(0));
+            }
+            AuthorityKeyIdentifier aki = crt.authorityKeyIdentifier(0);
+            byte[] actualKeyId = aki == null ? null : aki.keyIdentifier();
+            if (keyId.length == 0 ? actualKeyId != null : !java.util.Arrays.equals(keyId, actualKeyId)) {
+                return "keyIdentifier " + hexOrNull(actualKeyId);
+            }
+            String issuer = unquote(a.get(2));
+            if (!issuer.isEmpty()) {
+                List<SubjectAltName> names = aki == null ? List.of() : aki.issuer();
+                if (names.isEmpty() || names.get(0).type() != SubjectAltName.Type.DIRECTORY_NAME
+                        || !issuer.equals(names.get(0).value())) {
+                    return "authorityCertIssuer " + names;
+                }
+            }
+            byte[] serial = HexFormat.of().parseHex(unquote(a.get(3)));
+            byte[] actualSerial = aki == null ? null : aki.serial();
+            if (serial.length == 0 ? actualSerial != null : !java.util.Arrays.equals(serial, actualSerial)) {
+                return "authorityCertSerialNumber " + hexOrNull(actualSerial);
+            }
+            return null;
+        }
+    }
+
+    private static String hexOrNull(byte[] bytes) {
+        return bytes == null ? "absent" : HexFormat.of().formatHex(bytes);
     }
 
     /** A verification's return code and flags (a thrown MbedTlsException's code, flags all set as C leaves them) against the vector's. */
