@@ -334,6 +334,8 @@ class MbedTlsX509VectorsTest {
             int expectedDepth = -1 - value(a.get(3));
             List<Integer> depths = new java.util.ArrayList<>();
             final class Fatal extends RuntimeException {
+                private static final long serialVersionUID = 1L;
+
                 Fatal() {
                     super(null, null, false, false);
                 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mbedtlsjni.testing.LiveObjects;
+import io.github.mbedtlsjni.testing.MbedTlsVersions;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -136,6 +137,21 @@ class X509WriteMisuseTest {
             assertEquals(255, x.bits());
             MbedTlsException e = assertThrows(MbedTlsException.class, () -> new X509CsrWriter().subject("CN=x").writePem(x, rng));
             assertEquals("mbedtls_x509write_csr_pem", e.function());
+            // Writing the key: Mbed TLS 3.6 writes RFC 8410's forms (PKCS#8 and a 44-byte
+            // SubjectPublicKeyInfo); 2.28 has no OID for the curve and refuses.
+            if (MbedTlsVersions.is2()) {
+                assertEquals("mbedtls_pk_write_pubkey_der", assertThrows(MbedTlsException.class, x::publicKeyDer).function());
+                assertThrows(MbedTlsException.class, x::privateKeyDer);
+            } else {
+                byte[] pem = x.privateKeyPem();
+                assertTrue(new String(pem, java.nio.charset.StandardCharsets.US_ASCII).startsWith("-----BEGIN PRIVATE KEY-----\n"));
+                byte[] spki = x.publicKeyDer();
+                assertEquals(44, spki.length);
+                try (PkContext back = new PkContext()) {
+                    back.parsePublicKey(spki);
+                    assertEquals(255, back.bits());
+                }
+            }
         }
     }
 
