@@ -42,8 +42,10 @@ final class MbedTlsServerSocket extends SSLServerSocket {
      */
     @Override
     public Socket accept() throws IOException {
-        Socket plain = new Socket();
-        implAccept(plain);
+        // ServerSocket's own accept: a plain socket made without an impl of its own. Accepting
+        // into a `new Socket()` instead makes implAccept copy options from an impl not yet
+        // created, and the JDK throws and catches a SocketException for that on every accept.
+        Socket plain = super.accept();
         return new MbedTlsSocket(context, plain, settings.get(), clientMode);
     }
 
