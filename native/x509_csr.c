@@ -201,6 +201,15 @@ JNIEXPORT jstring JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Csr_nSubject(JNI
     return csr == NULL ? NULL : mj_x509_name(env, &csr->subject);
 }
 
+/* The subject's attributes, four elements each (see x509_util.h). */
+JNIEXPORT jobjectArray JNICALL Java_io_github_mbedtlsjni_mbedtls_X509Csr_nSubjectAttributes(JNIEnv *env, jclass cls,
+                                                                                     jlong handle)
+{
+    const mbedtls_x509_csr *csr = parsed(env, handle);
+    (void) cls;
+    return csr == NULL ? NULL : mj_x509_name_attributes(env, &csr->subject);
+}
+
 /* The parts nFields reports, in this order (X509Csr's FIELD_* indexes). */
 enum { MJ_CSR_VERSION, MJ_CSR_PK_BITS, MJ_CSR_HAS_EXTENSIONS, MJ_CSR_KEY_USAGE, MJ_CSR_NS_CERT_TYPE, MJ_CSR_EXT_TYPES,
        MJ_CSR_COUNT };

@@ -5,7 +5,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -48,6 +50,15 @@ public final class NameAttribute {
         return new NameAttribute(new String(oid, StandardCharsets.US_ASCII),
                 shortName == null ? null : new String(shortName, StandardCharsets.US_ASCII), head[0] & 0xFF, value,
                 head[1] != 0);
+    }
+
+    /** A name's attributes from the glue's four arrays per attribute (mj_x509_name_attributes). */
+    static List<NameAttribute> listOf(byte[][] raw) {
+        List<NameAttribute> attributes = new ArrayList<>(raw.length / 4);
+        for (int i = 0; i + 3 < raw.length; i += 4) {
+            attributes.add(of(raw[i], raw[i + 1], raw[i + 2], raw[i + 3]));
+        }
+        return List.copyOf(attributes);
     }
 
     /** The attribute type's OID, dotted ({@code mbedtls_oid_get_numeric_string}), e.g. {@code "2.5.4.3"}. */

@@ -661,12 +661,7 @@ public final class X509Crt extends NativeResource {
     }
 
     private List<NameAttribute> attributes(int index, boolean subject) {
-        byte[][] raw = read(index, (self, i) -> nNameAttributes(self, i, subject));
-        List<NameAttribute> attributes = new ArrayList<>(raw.length / 4);
-        for (int i = 0; i + 3 < raw.length; i += 4) {
-            attributes.add(NameAttribute.of(raw[i], raw[i + 1], raw[i + 2], raw[i + 3]));
-        }
-        return List.copyOf(attributes);
+        return NameAttribute.listOf(read(index, (self, i) -> nNameAttributes(self, i, subject)));
     }
 
     private int[] fields(int index) {

@@ -176,6 +176,17 @@ public final class X509Csr extends NativeResource {
         return read(X509Csr::nSubject);
     }
 
+    /**
+     * The subject attribute by attribute, as Mbed TLS parsed it (its {@code subject}, an
+     * {@code mbedtls_x509_name} list, in order): what {@link #subject} prints, typed as for a
+     * certificate ({@link X509Crt#subjectAttributes}).
+     *
+     * @throws MbedTlsException if Mbed TLS kept an attribute type it cannot write dotted
+     */
+    public List<NameAttribute> subjectAttributes() {
+        return NameAttribute.listOf(read(X509Csr::nSubjectAttributes));
+    }
+
     /** The version as Mbed TLS stores it: 1 for the only version PKCS#10 defines. */
     public int version() {
         return fields()[FIELD_VERSION];
@@ -322,6 +333,8 @@ public final class X509Csr extends NativeResource {
     private static native String nInfo(long csr);
 
     private static native String nSubject(long csr);
+
+    private static native byte[][] nSubjectAttributes(long csr);
 
     private static native int[] nFields(long csr);
 

@@ -67,6 +67,21 @@ class X509CrtFuzzTest {
                 } catch (MbedTlsException expected) {
                     // an entry the parser kept but mbedtls_x509_parse_subject_alt_name refuses
                 }
+                try {
+                    crt.subjectAttributes(i);
+                    crt.issuerAttributes(i);
+                    crt.extendedKeyUsages(i);
+                } catch (MbedTlsException expected) {
+                    // an OID the parser kept but Mbed TLS cannot write dotted
+                }
+                if (X509Crt.hasKeyIdentifiers()) {
+                    crt.subjectKeyIdentifier(i);
+                    try {
+                        crt.authorityKeyIdentifier(i);
+                    } catch (MbedTlsException expected) {
+                        // an authorityCertIssuer entry the parser kept but cannot parse as a name
+                    }
+                }
             }
             try {
                 crt.verify(crt, null, null);

@@ -170,8 +170,8 @@ class X509CrtFieldsMoreTest {
         }
     }
 
-    /** What Bouncy Castle wrote for one attribute: OID, value tag, contents, whether its RDN goes on. */
-    private static List<String> expectedAttributes(X500Name name) throws Exception {
+    /** What Bouncy Castle wrote for each attribute: OID, value tag, contents, whether its RDN goes on (X509CsrFieldsTest too). */
+    static List<String> expectedAttributes(X500Name name) throws Exception {
         List<String> out = new ArrayList<>();
         for (RDN rdn : name.getRDNs()) {
             AttributeTypeAndValue[] atvs = rdn.getTypesAndValues();
@@ -184,7 +184,7 @@ class X509CrtFieldsMoreTest {
         return out;
     }
 
-    private static List<String> actualAttributes(List<NameAttribute> attributes) {
+    static List<String> actualAttributes(List<NameAttribute> attributes) {
         List<String> out = new ArrayList<>();
         for (NameAttribute a : attributes) {
             out.add(a.oid() + " tag " + a.tag() + " " + Arrays.toString(a.value()) + (a.sameRdnAsNext() ? " +" : ""));

@@ -61,6 +61,30 @@ class X509CsrFieldsTest {
     }
 
     @Test
+    void subjectAttributesAreMbedTlsReadingInOrder() throws Exception {
+        byte[] der = CsrBuilder.subject("C=SE,CN=device 7+SERIALNUMBER=SN0042,O=Example Devices").buildDer();
+        PKCS10CertificationRequest bc = new PKCS10CertificationRequest(der);
+        try (X509Csr csr = X509Csr.of(der)) {
+            List<NameAttribute> attributes = csr.subjectAttributes();
+            assertEquals(X509CrtFieldsMoreTest.expectedAttributes(bc.getSubject()),
+                    X509CrtFieldsMoreTest.actualAttributes(attributes));
+            // DER sorts the multi-valued RDN's SET, so CN and serialNumber come in encoding order
+            List<String> names = attributes.stream().map(NameAttribute::shortName).toList();
+            assertEquals("C", names.get(0));
+            assertEquals(java.util.Set.of("CN", "serialNumber"), java.util.Set.copyOf(names.subList(1, 3)));
+            assertEquals("O", names.get(3));
+            assertEquals(List.of(false, true, false, false), attributes.stream().map(NameAttribute::sameRdnAsNext).toList(),
+                    "only the multi-valued RDN continues");
+            assertEquals("device 7", attributes.get(names.indexOf("CN")).valueString());
+            assertEquals("Example Devices", attributes.get(3).valueString());
+            assertEquals(attributes, csr.subjectAttributes());
+        }
+        try (X509Csr empty = new X509Csr()) {
+            assertThrows(IllegalStateException.class, empty::subjectAttributes);
+        }
+    }
+
+    @Test
     void rsaRequestFromPemAndFromFileReadsTheSame() throws Exception {
         CsrBuilder builder = CsrBuilder.subject("CN=rsa.example").keyType(KeyType.RSA_2048);
         String pem = builder.buildPem();

@@ -71,8 +71,8 @@ class X509CsrMisuseTest {
         csr.close();
         csr.close();
         assertTrue(csr.isClosed());
-        for (Runnable call : new Runnable[] {csr::subject, csr::info, csr::der, csr::version, csr::isParsed,
-            () -> csr.parse(new byte[1]), () -> csr.parseDer(new byte[1], (o, d, c, v) -> 0)}) {
+        for (Runnable call : new Runnable[] {csr::subject, csr::subjectAttributes, csr::info, csr::der, csr::version,
+            csr::isParsed, () -> csr.parse(new byte[1]), () -> csr.parseDer(new byte[1], (o, d, c, v) -> 0)}) {
             IllegalStateException e = assertThrows(IllegalStateException.class, call::run);
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
         }
