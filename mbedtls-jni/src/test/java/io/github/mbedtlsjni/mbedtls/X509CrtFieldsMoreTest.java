@@ -14,13 +14,13 @@ import io.github.mbedtlsjni.testing.CertBuilder;
 import io.github.mbedtlsjni.testing.CsrBuilder;
 import io.github.mbedtlsjni.testing.ExtKeyUsage;
 import io.github.mbedtlsjni.testing.KeyType;
+import io.github.mbedtlsjni.testing.NameAttributes;
 import io.github.mbedtlsjni.testing.TestCert;
 import io.github.mbedtlsjni.testing.TestPki;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -28,8 +28,6 @@ import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DERBMPString;
 import org.bouncycastle.asn1.DERT61String;
 import org.bouncycastle.asn1.DERUTF8String;
-import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
-import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -170,34 +168,6 @@ class X509CrtFieldsMoreTest {
         }
     }
 
-    /** What Bouncy Castle wrote for each attribute: OID, value tag, contents, whether its RDN goes on (X509CsrFieldsTest too). */
-    static List<String> expectedAttributes(X500Name name) throws Exception {
-        List<String> out = new ArrayList<>();
-        for (RDN rdn : name.getRDNs()) {
-            AttributeTypeAndValue[] atvs = rdn.getTypesAndValues();
-            for (int i = 0; i < atvs.length; i++) {
-                byte[] tlv = atvs[i].getValue().toASN1Primitive().getEncoded();
-                out.add(atvs[i].getType().getId() + " tag " + tlv[0] + " " + Arrays.toString(contents(tlv))
-                        + (i + 1 < atvs.length ? " +" : ""));
-            }
-        }
-        return out;
-    }
-
-    static List<String> actualAttributes(List<NameAttribute> attributes) {
-        List<String> out = new ArrayList<>();
-        for (NameAttribute a : attributes) {
-            out.add(a.oid() + " tag " + a.tag() + " " + Arrays.toString(a.value()) + (a.sameRdnAsNext() ? " +" : ""));
-        }
-        return out;
-    }
-
-    /** The contents of a DER TLV with a one-byte tag. */
-    private static byte[] contents(byte[] tlv) {
-        int lengthBytes = (tlv[1] & 0x80) == 0 ? 0 : tlv[1] & 0x7F;
-        return Arrays.copyOfRange(tlv, 2 + lengthBytes, tlv.length);
-    }
-
     @Test
     void nameAttributesWithAMultiValuedRdnAndOtherStringTypes() throws Exception {
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
@@ -212,7 +182,7 @@ class X509CrtFieldsMoreTest {
         X509CertificateHolder bc = new X509CertificateHolder(cert.der());
         try (X509Crt crt = X509Crt.of(cert.der())) {
             List<NameAttribute> attributes = crt.subjectAttributes(0);
-            assertEquals(expectedAttributes(bc.getSubject()), actualAttributes(attributes));
+            assertEquals(NameAttributes.written(bc.getSubject()), NameAttributes.read(attributes));
             assertEquals(6, attributes.size(), attributes.toString());
             assertEquals(List.of(false, true, false, false, false, false),
                     attributes.stream().map(NameAttribute::sameRdnAsNext).toList(), "only the multi-valued RDN continues");
@@ -250,7 +220,7 @@ class X509CrtFieldsMoreTest {
             assertEquals("device 7", cn.valueString(), "value() returns a copy");
             assertEquals(attributes, crt.subjectAttributes(0));
 
-            assertEquals(expectedAttributes(bc.getIssuer()), actualAttributes(crt.issuerAttributes(0)));
+            assertEquals(NameAttributes.written(bc.getIssuer()), NameAttributes.read(crt.issuerAttributes(0)));
             assertFalse(crt.issuerAttributes(0).isEmpty());
         }
     }
