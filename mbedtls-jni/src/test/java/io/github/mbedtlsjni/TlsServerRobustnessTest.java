@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.mbedtlsjni.mbedtls.AuthMode;
 import io.github.mbedtlsjni.testing.KeyType;
@@ -22,6 +23,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -127,6 +129,58 @@ class TlsServerRobustnessTest {
             loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
         } finally {
             executor.shutdownNow();
+        }
+    }
+
+    /**
+     * serve on virtual threads, where the JDK has them (21+; the library compiles for 11, so the
+     * executor is found by reflection): several clients at once, each handled on a virtual thread
+     * of the caller's executor. Skipped on older JDKs, saying why.
+     */
+    @Test
+    void serveOnVirtualThreadsWhereTheJdkHasThem() throws Exception {
+        java.lang.reflect.Method perTask;
+        java.lang.reflect.Method isVirtual;
+        try {
+            perTask = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+            isVirtual = Thread.class.getMethod("isVirtual");
+        } catch (NoSuchMethodException e) {
+            assumeTrue(false, "no virtual threads on JDK " + Runtime.version().feature());
+            return;
+        }
+        ExecutorService executor = (ExecutorService) perTask.invoke(null);
+        int clients = 8;
+        // the clients' own threads: serving() holds the common pool, a single thread on 2 cores
+        ExecutorService connecting = Executors.newFixedThreadPool(clients);
+        ConcurrentLinkedQueue<Boolean> virtual = new ConcurrentLinkedQueue<>();
+        try (TlsServer server = server().executor(executor).build().bind("127.0.0.1", 0)) {
+            CompletableFuture<Void> loop = TlsServerTest.serving(server, c -> {
+                try {
+                    virtual.add((Boolean) isVirtual.invoke(Thread.currentThread()));
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+                greet(c);
+            });
+            List<CompletableFuture<String>> replies = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                replies.add(CompletableFuture.supplyAsync(() -> {
+                    try (TlsConnection c = connect(server)) {
+                        return readAll(c);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, connecting));
+            }
+            for (CompletableFuture<String> reply : replies) {
+                assertEquals("served\n", reply.get(HANG.toSeconds(), TimeUnit.SECONDS));
+            }
+            assertEquals(Collections.nCopies(clients, true), List.copyOf(virtual), "every connection on a virtual thread");
+            server.close();
+            loop.get(HANG.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            executor.shutdownNow();
+            connecting.shutdownNow();
         }
     }
 
