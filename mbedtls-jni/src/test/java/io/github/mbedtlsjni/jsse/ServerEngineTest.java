@@ -29,16 +29,24 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -46,6 +54,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -92,6 +101,11 @@ class ServerEngineTest {
 
     /** The provider's server context: the EC and RSA pairs in one key store, client certificates of the EC PKI trusted. */
     SSLContext providerServer() throws Exception {
+        return providerServer("PKIX", km -> km);
+    }
+
+    /** The same with the key store's key manager from {@code algorithm}, wrapped by {@code wrap}. */
+    SSLContext providerServer(String algorithm, UnaryOperator<X509ExtendedKeyManager> wrap) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         char[] password = "changeit".toCharArray();
@@ -99,12 +113,13 @@ class ServerEngineTest {
                 new Certificate[] {ec.leaf().certificate(), ec.intermediate().certificate()});
         ks.setKeyEntry("rsa", rsa.leaf().privateKey(), password,
                 new Certificate[] {rsa.leaf().certificate(), rsa.intermediate().certificate()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(algorithm);
         kmf.init(ks, password);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
         tmf.init(SslContexts.trustStore(ec.root().certificate()));
         SSLContext context = SSLContext.getInstance("TLS", new MbedTlsProvider());
-        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        context.init(new KeyManager[] {wrap.apply((X509ExtendedKeyManager) kmf.getKeyManagers()[0])},
+                tmf.getTrustManagers(), null);
         return context;
     }
 
@@ -165,6 +180,76 @@ class ServerEngineTest {
         p2.handshake();
         assertEquals(ec.leaf().certificate(), p2.client.getSession().getPeerCertificates()[0]);
         assertEquals(ec.leaf().certificate(), p2.server.getSession().getLocalCertificates()[0]);
+    }
+
+    /**
+     * A key manager that picks by the client's SNI name: the provider asks it while the
+     * handshake session holds the requested names, and Mbed TLS serves the pair it chose.
+     */
+    @Test
+    void aKeyManagerPicksTheCertificateByTheClientsServerName() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        SSLContext server = providerServer("SunX509", keys -> new ByName(keys, asked)); // SunX509: the store's aliases
+        for (String name : List.of("rsa.example", "ec.example")) {
+            SSLEngine c = sunClient(null);
+            SSLParameters sni = c.getSSLParameters();
+            sni.setServerNames(List.of(new SNIHostName(name)));
+            c.setSSLParameters(sni);
+            EnginePair p = pair(c, TlsProtocol.TLS_1_2, server, e -> { });
+            p.handshake();
+            TestCert expected = name.startsWith("rsa.") ? rsa.leaf() : ec.leaf();
+            assertEquals(expected.certificate(), p.client.getSession().getPeerCertificates()[0], name);
+        }
+        assertEquals(List.of("EC rsa.example", "RSA rsa.example", "EC ec.example", "RSA ec.example"), asked);
+    }
+
+    /** Answers "rsa" for names starting "rsa.", else "ec", and records each question. */
+    private static final class ByName extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager keys;
+        private final List<String> asked;
+
+        ByName(X509ExtendedKeyManager keys, List<String> asked) {
+            this.keys = keys;
+            this.asked = asked;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            List<SNIServerName> names = ((ExtendedSSLSession) engine.getHandshakeSession()).getRequestedServerNames();
+            String name = names.isEmpty() ? "" : ((SNIHostName) names.get(0)).getAsciiName();
+            asked.add(keyType + " " + name);
+            return name.startsWith("rsa.") ? "rsa" : "ec";
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            throw new AssertionError("an engine's server asks chooseEngineServerAlias");
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return keys.getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return keys.getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return keys.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return keys.getPrivateKey(alias);
+        }
     }
 
     @ParameterizedTest
